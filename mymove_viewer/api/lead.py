@@ -1,0 +1,125 @@
+"""The immutable lead record.
+
+A ``Lead`` is a tuple: the 19 documented fields as strings (null or missing become ``""``), then
+a tuple naming the extra fields this record carried, then their values. The names tuple is shared
+between records with the same extras, so an extra field costs one pointer per lead. Being a plain
+tuple of strings keeps a lead small, hashable (its own identity key) and cheap to sort and export.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from .fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
+
+_N = len(FIELDS)
+_DATE_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An aware datetime for an RFC 3339 timestamp, or None when it is not one."""
+    if len(text) < 20 or text[10] not in "Tt ":
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        try:  # RFC 3339 allows lowercase "t" and "z"; fromisoformat does not
+            value = datetime.fromisoformat(text.upper())
+        except ValueError:
+            return None
+    return value if value.tzinfo is not None else None
+
+
+def calendar_date(text: str) -> date | None:
+    """The calendar date written at the start of ``text`` (never shifted by any time zone)."""
+    m = _DATE_PREFIX.match(text)
+    if m is None:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+class Lead(tuple):
+    """One lead: ``FIELDS`` values, then the extra-field names tuple, then the extra values."""
+
+    __slots__ = ()
+
+    @classmethod
+    def build(
+        cls,
+        values: Sequence[str],
+        extra_names: tuple[str, ...] = (),
+        extra_values: Sequence[str] = (),
+    ) -> Lead:
+        if len(values) != _N or len(extra_names) != len(extra_values):
+            raise ValueError("a lead needs every documented field and one value per extra name")
+        return tuple.__new__(cls, (*values, extra_names, *extra_values))
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, str]) -> Lead:
+        """A lead from field name -> text (tests and the sandbox); unknown names become extras."""
+        extras = tuple(k for k in data if k not in FIELD_INDEX)
+        return cls.build(
+            [data.get(f) or "" for f in FIELDS], extras, [data[k] or "" for k in extras]
+        )
+
+    @property
+    def extra_names(self) -> tuple[str, ...]:
+        return self[_N]
+
+    @property
+    def extra(self) -> dict[str, str]:
+        return dict(zip(self[_N], self[_N + 1 :], strict=True))
+
+    def get(self, field: str) -> str:
+        """The text of a documented or extra field; ``""`` when this lead lacks it."""
+        i = FIELD_INDEX.get(field)
+        if i is not None:
+            return self[i]
+        names = self[_N]
+        if field in names:
+            return self[_N + 1 + names.index(field)]
+        return ""
+
+    def values(self, columns: Iterable[str]) -> list[str]:
+        return [self.get(c) for c in columns]
+
+    def as_dict(self) -> dict[str, str]:
+        out = dict(zip(FIELDS, self[:_N], strict=True))
+        out.update(self.extra)
+        return out
+
+    @property
+    def created_at(self) -> str:
+        return self[CREATED_AT]
+
+    @property
+    def created(self) -> datetime | None:
+        """``created_at`` as an aware datetime (parsing already rejected leads without one)."""
+        return parse_timestamp(self[CREATED_AT])
+
+    @property
+    def move_day(self) -> date | None:
+        """The move date as a calendar date, taken as written: midnight UTC must not shift."""
+        return calendar_date(self[MOVE_DATE])
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Identity for de-duplication: the API has no lead id, so every value takes part."""
+        return tuple(self)
+
+    def __repr__(self) -> str:
+        return f"Lead({self.as_dict()!r})"
+
+
+def _field_property(index: int) -> property:
+    return property(lambda self: self[index], doc=f"The ``{FIELDS[index]}`` field as sent.")
+
+
+for _i, _name in enumerate(FIELDS):
+    if not hasattr(Lead, _name):
+        setattr(Lead, _name, _field_property(_i))
