@@ -1,0 +1,270 @@
+"""Turn a response body into ``Lead`` records without ever failing on one bad record.
+
+Three paths, all giving the same result for the same body:
+
+* chunked fast path: the usual ``{"leads":[{...},{...}]}`` body is split between records and each
+  slice of a few thousand records is decoded by msgspec into typed structs. A single decode call
+  holds the GIL for its whole length; slices keep each hold to a few milliseconds so the GUI
+  thread never stalls behind a large fetch.
+* whole fast path: the same typed decode in one call, when the body cannot be split.
+* robust path: a generic decode and per-record checks, for bodies with unknown fields, wrong types
+  or records that are not objects. Only this path can skip records.
+
+A slice boundary is only ever chosen at ``}`` ``,`` ``{``; if that text sits inside a string, the
+slice before it leaves the string unterminated, its decode fails, and the body falls back to the
+robust path, so a wrong split can never yield wrong leads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from .errors import CancelledError, InvalidResponseError
+from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
+from .lead import Lead, parse_timestamp
+
+_N = len(FIELDS)
+CHUNK_BYTES = 1 << 20  # ~2,000 leads: a 3 ms decode, short enough not to be felt in the GUI
+
+_Wire = msgspec.defstruct(
+    "_Wire",
+    [(f, str | None, None) for f in FIELDS]
+    + [(f, str | None | msgspec.UnsetType, msgspec.UNSET) for f in KNOWN_EXTRA_FIELDS],
+    forbid_unknown_fields=True,
+    gc=False,
+)
+_Envelope = msgspec.defstruct("_Envelope", [("leads", list[_Wire] | None)], gc=False)
+_chunk_decoder = msgspec.json.Decoder(list[_Wire])
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+_any_decoder = msgspec.json.Decoder()
+_astuple = msgspec.structs.astuple
+
+_HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
+_BOUNDARY = re.compile(rb"\}\s*,\s*\{")
+_WS = b" \t\r\n"
+
+
+@dataclass(slots=True)
+class ParseResult:
+    leads: list[Lead]
+    extra_fields: tuple[str, ...] = ()
+    skipped: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def skip_summary(self) -> str:
+        return "; ".join(f"{n:,} {reason}" for reason, n in self.skip_reasons.items())
+
+
+def excerpt(body: bytes | bytearray | memoryview, limit: int = 160) -> str:
+    text = bytes(body[:limit]).decode("utf-8", "replace")
+    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    return text + ("…" if len(body) > limit else "")
+
+
+def parse_leads(
+    body: bytes | bytearray | memoryview,
+    *,
+    status: int | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ParseResult:
+    """Parse a full response body. Raises only ``InvalidResponseError`` (or ``CancelledError``)."""
+    try:
+        chunks = _split(body)
+        if chunks is not None:
+            try:
+                return _from_wire(_decode_chunks(body, chunks, cancel))
+            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+                pass
+        try:
+            envelope = _envelope_decoder.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+            return _robust(body, status)
+        return _from_wire(envelope.leads or [])
+    except (CancelledError, InvalidResponseError):
+        raise
+    except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
+        raise _invalid("The server's answer could not be read.", body, status, exc) from None
+
+
+def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None:
+    """(start, end) byte ranges of the array's content, split between records; None if odd."""
+    head = _HEAD.match(body)
+    if head is None:
+        return None
+    end = len(body)
+    while end and body[end - 1] in _WS:
+        end -= 1
+    if not end or body[end - 1] != 0x7D:  # "}"
+        return None
+    end -= 1
+    while end and body[end - 1] in _WS:
+        end -= 1
+    if body[end - 1] != 0x5D or end - 1 < head.end():  # "]"
+        return None
+    start, stop = head.end(), end - 1
+    ranges = []
+    while start < stop:
+        cut = start + CHUNK_BYTES
+        if cut >= stop:
+            ranges.append((start, stop))
+            break
+        m = _BOUNDARY.search(body, cut, stop)
+        if m is None:
+            ranges.append((start, stop))
+            break
+        ranges.append((start, m.start() + 1))
+        start = m.end() - 1
+    return ranges
+
+
+def _decode_chunks(
+    body: bytes | bytearray | memoryview,
+    ranges: list[tuple[int, int]],
+    cancel: Callable[[], bool] | None,
+) -> list[Any]:
+    view = memoryview(body)
+    out: list[Any] = []
+    for start, stop in ranges:
+        if cancel is not None and cancel():
+            raise CancelledError("The fetch was cancelled.")
+        out.extend(_chunk_decoder.decode(b"".join((b"[", view[start:stop], b"]"))))
+        # Let a waiting GUI thread take the GIL between slices.
+        time.sleep(0)
+    return out
+
+
+def _from_wire(structs: Iterable[Any]) -> ParseResult:
+    leads: list[Lead] = []
+    append = leads.append
+    skipped = 0
+    extras_seen: dict[str, None] = {}
+    names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    new = tuple.__new__
+    for s in structs:
+        t = _astuple(s)
+        core = t[:_N]
+        if None in core:
+            core = tuple("" if v is None else v for v in core)
+        created = core[CREATED_AT]
+        if parse_timestamp(created) is None:
+            skipped += 1
+            continue
+        if len(t) == _N:
+            append(new(Lead, (*core, ())))
+            continue
+        names, values = [], []
+        for name, v in zip(KNOWN_EXTRA_FIELDS, t[_N:], strict=True):
+            if v is not msgspec.UNSET:
+                names.append(name)
+                values.append("" if v is None else v)
+        key = tuple(names)
+        key = names_cache.setdefault(key, key)
+        for name in key:
+            extras_seen.setdefault(name, None)
+        append(new(Lead, (*core, key, *values)))
+    reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
+    return ParseResult(leads, tuple(extras_seen), skipped, reasons)
+
+
+def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseResult:
+    if len(body) < 4096 and not bytes(body).strip():
+        raise _invalid("The server sent an empty answer.", body, status)
+    try:
+        data = _any_decoder.decode(body)
+    except UnicodeDecodeError as exc:
+        raise _invalid("The server's answer is not valid UTF-8 text.", body, status, exc) from None
+    except msgspec.DecodeError as exc:
+        data = _lenient_decode(body, status, exc)
+    if not isinstance(data, dict) or "leads" not in data:
+        raise _invalid("The server's answer has no list of leads.", body, status)
+    records = data["leads"]
+    if records is None:
+        # Go encodes an empty slice as null; a quiet window is not an error.
+        return ParseResult([])
+    if not isinstance(records, list):
+        raise _invalid("The server's answer has no list of leads.", body, status)
+    return _from_objects(records)
+
+
+def _lenient_decode(
+    body: bytes | bytearray | memoryview, status: int | None, error: Exception
+) -> Any:
+    """The stdlib decoder accepts lone UTF-16 surrogate escapes that msgspec refuses."""
+    try:
+        return json.loads(bytes(body), object_pairs_hook=_pairs_without_surrogates)
+    except (ValueError, RecursionError):
+        raise _invalid("The server's answer is not valid JSON.", body, status, error) from None
+
+
+def _pairs_without_surrogates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {_no_surrogates(k): _no_surrogates(v) if isinstance(v, str) else v for k, v in pairs}
+
+
+def _no_surrogates(text: str) -> str:
+    # A lone surrogate cannot be written as UTF-8 (CSV) or shown reliably; U+FFFD marks the spot.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
+
+
+def _from_objects(records: list[Any]) -> ParseResult:
+    leads: list[Lead] = []
+    reasons: dict[str, int] = {}
+    extras_seen: dict[str, None] = {}
+    names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    field_set = frozenset(FIELDS)
+    for record in records:
+        if not isinstance(record, dict):
+            reason = "records that are not objects"
+            reasons[reason] = reasons.get(reason, 0) + 1
+            continue
+        created = record.get("created_at")
+        if not isinstance(created, str) or parse_timestamp(created) is None:
+            reason = "records with a missing or invalid created_at"
+            reasons[reason] = reasons.get(reason, 0) + 1
+            continue
+        core = [_text(record.get(f)) for f in FIELDS]
+        names = tuple(k for k in record if k not in field_set)
+        names = names_cache.setdefault(names, names)
+        for name in names:
+            extras_seen.setdefault(name, None)
+        leads.append(tuple.__new__(Lead, (*core, names, *(_text(record[k]) for k in names))))
+    return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons)
+
+
+def _text(value: object) -> str:
+    """A field's text. Non-strings are kept as their JSON text so nothing sent is lost."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        return msgspec.json.encode(value).decode()
+    except (TypeError, ValueError, UnicodeError):  # lone surrogates, huge ints
+        return json.dumps(value)
+
+
+def _invalid(
+    message: str,
+    body: bytes | bytearray | memoryview,
+    status: int | None,
+    exc: BaseException | None = None,
+) -> InvalidResponseError:
+    parts = [f"HTTP {status}" if status is not None else "", f"{len(body):,} bytes"]
+    if exc is not None:
+        parts.append(f"{type(exc).__name__}: {exc}")
+    parts.append(f"starts: {excerpt(body)!r}")
+    return InvalidResponseError(
+        message + " Try again later; if it keeps happening, contact MYMOVE support.",
+        detail="; ".join(p for p in parts if p),
+        status=status,
+    )

@@ -1,0 +1,246 @@
+"""The lead table model: sorting and filtering in the model over precomputed keys. No widgets.
+
+Rows shown are ``self._rows`` (indexes into ``self._leads``): the full sort order narrowed by the
+filter. Sorting and filtering rebuild that list in Python and tell views with ``layoutChanged``,
+remapping persistent indexes so a selection and the current row follow their leads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from ..api.fields import FIELDS
+from ..api.lead import Lead
+from ..leadtable import CREATED, Column, columns_for, display, search_texts, sort_keys
+
+Index = QModelIndex | QPersistentModelIndex
+
+RawRole = Qt.ItemDataRole.UserRole + 1
+LeadRole = Qt.ItemDataRole.UserRole + 2
+_N = len(FIELDS)
+
+
+class LeadTableModel(QAbstractTableModel):
+    countsChanged = Signal(int, int)  # shown, total
+
+    RawRole = RawRole
+    LeadRole = LeadRole
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._leads: list[Lead] = []
+        self._columns: list[Column] = columns_for()
+        self._order: list[int] = []  # every lead, in the current sort order
+        self._rows: list[int] = []  # what is shown: _order narrowed by the filter
+        self._texts: list[str] | None = None
+        self._filter = ""
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._key_cache: dict[str, list] = {}
+
+    # -- content -------------------------------------------------------------------------------
+
+    def set_leads(
+        self,
+        leads: list[Lead],
+        extra_fields: Sequence[str] = (),
+        texts: list[str] | None = None,
+    ) -> None:
+        """Replace the content; keeps the current filter and sort applied to the new leads."""
+        self.beginResetModel()
+        self._leads = leads
+        self._columns = columns_for(extra_fields)
+        self._texts = texts if texts is not None and len(texts) == len(leads) else None
+        self._key_cache = {}
+        self._order = list(range(len(leads)))
+        if self._sort is not None and self._sort[0] >= len(self._columns):
+            self._sort = None
+        if self._sort is not None:
+            self._order = self._sorted_order(*self._sort)
+        self._rows = self._filtered(self._order, self._filter) if self._filter else self._order
+        self.endResetModel()
+        self._emit_counts()
+
+    def clear(self) -> None:
+        self.set_leads([], ())
+
+    def set_search_texts(self, leads: list[Lead], texts: list[str]) -> None:
+        """Accept a search index built elsewhere (the worker thread) for the same leads."""
+        if leads is self._leads and len(texts) == len(leads):
+            self._texts = texts
+
+    @property
+    def columns(self) -> list[Column]:
+        return list(self._columns)
+
+    @property
+    def leads(self) -> list[Lead]:
+        return self._leads
+
+    def column_of(self, field: str) -> int:
+        for i, column in enumerate(self._columns):
+            if column.field == field:
+                return i
+        return -1
+
+    def lead_at(self, row: int) -> Lead:
+        return self._leads[self._rows[row]]
+
+    def leads_at(self, rows: Iterable[int]) -> list[Lead]:
+        """The leads of the given view rows, in view order."""
+        leads, order = self._leads, self._rows
+        return [leads[order[r]] for r in sorted(set(rows))]
+
+    def shown_leads(self) -> list[Lead]:
+        leads = self._leads
+        return [leads[i] for i in self._rows]
+
+    def total_count(self) -> int:
+        return len(self._leads)
+
+    def shown_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter
+
+    @property
+    def sort_state(self) -> tuple[int, Qt.SortOrder] | None:
+        return self._sort
+
+    # -- Qt model interface --------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        if row >= len(self._rows) or col >= len(self._columns):
+            return None
+        lead = self._leads[self._rows[row]]
+        column = self._columns[col]
+        if role == Qt.ItemDataRole.DisplayRole:
+            raw = lead[col] if col < _N else lead.get(column.field)
+            return display(column.kind, raw)
+        if role == RawRole:
+            return lead[col] if col < _N else lead.get(column.field)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column.kind == CREATED:
+                return f"{lead[col]} (as sent, UTC)"
+            return None
+        if role == LeadRole:
+            return lead
+        return None
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self._columns):
+                return None
+            column = self._columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.header
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return column.field
+            return None
+        if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._rows):
+            return section + 1
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # -- sorting -------------------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns):
+            return
+        new_order = self._sorted_order(column, order)
+        self._sort = (column, order)
+        if self._filter:
+            keep = bytearray(len(self._leads))
+            for i in self._rows:
+                keep[i] = 1
+            new_rows = [i for i in new_order if keep[i]]
+        else:
+            new_rows = new_order
+        self._relayout(new_order, new_rows)
+
+    def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
+        field = self._columns[column].field
+        keys = self._key_cache.get(field)
+        if keys is None:
+            keys = sort_keys(self._leads, self._columns[column])
+            self._key_cache = {field: keys}  # one column's keys: memory stays flat
+        descending = order == Qt.SortOrder.DescendingOrder
+        # Stable in both directions: equal keys keep their created order.
+        return sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
+
+    # -- filtering -----------------------------------------------------------------------------
+
+    def set_filter(self, text: str) -> None:
+        term = text.strip().lower()
+        if term == self._filter:
+            return
+        if term and self._texts is None:
+            self._texts = search_texts(self._leads)
+        if not term:
+            new_rows = self._order
+        elif self._filter and self._filter in term:
+            # Narrowing: only rows that matched the shorter term can match the longer one.
+            new_rows = self._filtered(self._rows, term)
+        else:
+            new_rows = self._filtered(self._order, term)
+        self._filter = term
+        self._relayout(self._order, new_rows)
+
+    def _filtered(self, candidates: list[int], term: str) -> list[int]:
+        if self._texts is None:
+            self._texts = search_texts(self._leads)
+        texts = self._texts
+        return [i for i in candidates if term in texts[i]]
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _relayout(self, new_order: list[int], new_rows: list[int]) -> None:
+        self.layoutAboutToBeChanged.emit()
+        old_rows = self._rows
+        persistent = self.persistentIndexList()
+        where: dict[int, int] | None = None
+        if persistent:
+            where = {lead: row for row, lead in enumerate(new_rows)}
+            moved = []
+            for idx in persistent:
+                r = idx.row()
+                new_row = where.get(old_rows[r]) if 0 <= r < len(old_rows) else None
+                moved.append(
+                    QModelIndex() if new_row is None else self.createIndex(new_row, idx.column())
+                )
+        self._order, self._rows = new_order, new_rows
+        if persistent:
+            self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+        self._emit_counts()
+
+    def _emit_counts(self) -> None:
+        self.countsChanged.emit(len(self._rows), len(self._leads))
