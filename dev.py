@@ -121,7 +121,8 @@ def cmd_test(args: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="mymove-test-home-") as home:
         runtime = Path(home) / "run"
         runtime.mkdir(mode=0o700)
-        env = dict(os.environ, HOME=home, XDG_RUNTIME_DIR=str(runtime))
+        # MYMOVE_PRIVATE_KEYRING tells tests this keyring is a throwaway they may write to.
+        env = dict(os.environ, HOME=home, XDG_RUNTIME_DIR=str(runtime), MYMOVE_PRIVATE_KEYRING="1")
         for var in (
             "XDG_DATA_HOME",
             "XDG_CONFIG_HOME",

@@ -1,0 +1,219 @@
+"""The command line end to end: a real subprocess against the sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mymove_viewer.api.fields import FIELDS
+from mymove_viewer.cli import main
+from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Fault, Sandbox
+from mymove_viewer.settings import Settings, SettingsStore
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(leads=120, seed=3) as box:
+        yield box
+
+
+def run_cli(
+    *args: str, key: str | None = DEMO_API_KEY, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    environ.pop("MYMOVE_API_KEY", None)
+    if key is not None:
+        environ["MYMOVE_API_KEY"] = key
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "mymove_viewer", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+
+
+def export_args(box: Sandbox, *more: str) -> list[str]:
+    return ["export", "--base-url", box.base_url, "--client-id", DEMO_CLIENT_ID, *more]
+
+
+def test_export_to_stdout_is_every_lead_as_served(sandbox: Sandbox) -> None:
+    proc = run_cli(*export_args(sandbox, "--days", "30"))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    header, body = rows[0], rows[1:]
+    assert header[:19] == list(FIELDS)
+    served = sandbox.served_leads({"days": "30"})
+    assert len(body) == len(served)
+    assert proc.stderr.strip().endswith(f"{len(served):,} leads → stdout")
+    created = header.index("created_at")
+    assert [r[created] for r in body] == [s["created_at"] for s in served]
+
+
+def test_export_to_a_file_with_excel_flavour(sandbox: Sandbox, tmp_path: Path) -> None:
+    out = tmp_path / "leads.csv"
+    proc = run_cli(*export_args(sandbox, "--hrs", "720", "--excel", "-o", str(out)))
+    assert proc.returncode == 0, proc.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    assert proc.stdout == ""
+    assert str(out) in proc.stderr
+
+
+def test_export_with_a_range_sends_start_and_end(sandbox: Sandbox) -> None:
+    proc = run_cli(*export_args(sandbox, "--start", "2026-11-01T00:00:00Z", "--end",
+                                "2026-11-02T00:00:00+01:00"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert sandbox.requests[-1].query == {
+        "start": "2026-11-01T00:00:00Z",
+        "end": "2026-11-01T23:00:00Z",
+    }
+
+
+def test_client_id_defaults_to_the_saved_one(sandbox: Sandbox, tmp_path: Path) -> None:
+    config = tmp_path / "cfg"
+    SettingsStore(config).save(Settings(client_ids={"staging": DEMO_CLIENT_ID}))
+    args = ["export", "--env", "staging", "--base-url", sandbox.base_url, "--hrs", "24"]
+    proc = run_cli(*args, env={"MYMOVE_VIEWER_CONFIG_DIR": str(config)})
+    assert proc.returncode == 0, proc.stderr
+    assert sandbox.requests[-1].path == f"/v2/clients/{DEMO_CLIENT_ID}/leads"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--hrs", "0"], "at least 1"),
+        (["--start", "yesterday", "--end", "2026-11-02T00:00:00Z"], "RFC 3339"),
+        (["--start", "2026-11-02T00:00:00Z"], "needs --end"),
+        (["--start", "2026-11-02T00:00:00Z", "--end", "2026-11-01T00:00:00Z"], "before"),
+    ],
+)
+def test_validation_errors_exit_2_without_a_request(sandbox, args, message) -> None:
+    proc = run_cli(*export_args(sandbox, *args))
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert sandbox.requests == []
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run_cli("export").returncode == 2
+    assert run_cli("export", "--hrs", "1", "--days", "1").returncode == 2
+
+
+def test_plain_http_to_a_remote_host_is_refused(sandbox) -> None:
+    proc = run_cli("export", "--base-url", "http://example.com", "--client-id", "x", "--hrs", "1")
+    assert proc.returncode == 2 and "unencrypted" in proc.stderr
+
+
+def test_wrong_key_exits_3_and_never_prints_the_key(sandbox) -> None:
+    marker = "WRONG-KEY-MARKER-42"
+    proc = run_cli(*export_args(sandbox, "--hrs", "1"), key=marker)
+    assert proc.returncode == 3
+    assert "rejected" in proc.stderr
+    assert marker not in proc.stderr + proc.stdout
+
+
+def test_no_key_exits_3_with_what_to_do(sandbox) -> None:
+    proc = run_cli(*export_args(sandbox, "--hrs", "1"), key=None,
+                   env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})  # fmt: skip
+    assert proc.returncode == 3
+    assert "mymove-viewer key set" in proc.stderr
+
+
+def test_unknown_client_exits_4(sandbox) -> None:
+    proc = run_cli("export", "--base-url", sandbox.base_url, "--client-id", "nope", "--hrs", "1")
+    assert proc.returncode == 4 and "client ID" in proc.stderr
+
+
+def test_connection_refused_exits_5() -> None:
+    box = Sandbox(leads=0).start()
+    url = box.base_url
+    box.stop()
+    proc = run_cli("export", "--base-url", url, "--client-id", "x", "--hrs", "1")
+    assert proc.returncode == 5 and "connect" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault("status", status=503, times=None), Fault("non_json", times=None)]
+)
+def test_server_trouble_exits_6(sandbox, fault) -> None:
+    sandbox.inject(fault)
+    proc = run_cli(*export_args(sandbox, "--hrs", "1"))
+    assert proc.returncode == 6
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_debug_shows_the_traceback(sandbox) -> None:
+    sandbox.inject(Fault("status", status=404))
+    proc = run_cli("--debug", *export_args(sandbox, "--hrs", "1"))
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_failed_export_leaves_the_old_file(sandbox, tmp_path: Path) -> None:
+    out = tmp_path / "leads.csv"
+    out.write_text("precious")
+    sandbox.inject(Fault("status", status=401))
+    assert run_cli(*export_args(sandbox, "--hrs", "1", "-o", str(out))).returncode == 3
+    assert out.read_text() == "precious"
+
+
+def test_key_set_without_keychain_exits_7_and_reads_no_argv() -> None:
+    proc = run_cli("key", "set", "--env", "staging", key=None, stdin="abc\n",
+                   env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})  # fmt: skip
+    assert proc.returncode == 7
+    assert "No usable keychain" in proc.stderr and "abc" not in proc.stderr
+
+
+def test_key_status_names_the_env_var_override() -> None:
+    proc = run_cli("key", "status", "--env", "staging", key="from-env-secret")
+    assert proc.returncode == 0
+    assert "MYMOVE_API_KEY" in proc.stdout and "from-env-secret" not in proc.stdout
+
+
+def test_version_and_help() -> None:
+    from mymove_viewer import __version__
+
+    assert run_cli("--version").stdout.strip() == f"mymove-viewer {__version__}"
+    helptext = run_cli("export", "--help").stdout
+    assert "exit codes" in helptext and "--no-formula-guard" in helptext
+
+
+def test_main_in_process_maps_errors_to_codes(capsys, sandbox) -> None:
+    code = main(["export", "--base-url", sandbox.base_url, "--client-id", "nobody", "--hrs", "1"])
+    # MYMOVE_API_KEY is removed by the autouse fixture and no keychain has a key here.
+    assert code in (3, 7)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.keychain
+def test_key_set_status_export_delete_with_the_real_keychain(sandbox, tmp_path) -> None:
+    if not os.environ.get("MYMOVE_PRIVATE_KEYRING"):
+        pytest.skip("writes the real keychain: only in the throwaway one `dev.py test` starts")
+    marker = DEMO_API_KEY
+    assert run_cli("key", "set", "--env", "staging", key=None, stdin=marker + "\n").returncode == 0
+    status = run_cli("key", "status", "--env", "staging", key=None)
+    assert status.returncode == 0 and "stored in" in status.stdout
+    out = str(tmp_path / "x.csv")
+    args = ["export", "--env", "staging", "--base-url", sandbox.base_url,
+            "--client-id", DEMO_CLIENT_ID, "--hrs", "24", "-o", out]  # fmt: skip
+    assert run_cli(*args, key=None).returncode == 0
+    assert run_cli("key", "delete", "--env", "staging", key=None).returncode == 0
+    status = run_cli("key", "status", "--env", "staging", key=None)
+    assert "no key is stored" in status.stdout
+    home = Path.home()
+    for path in home.rglob("*"):
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            assert marker.encode() not in path.read_bytes(), path
