@@ -17,11 +17,18 @@ robust path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from itertools import repeat
+from operator import add, itemgetter
 from typing import Any
 
 import msgspec
@@ -40,11 +47,31 @@ _Wire = msgspec.defstruct(
     forbid_unknown_fields=True,
     gc=False,
 )
+# The same fields without null: most bodies have none, and a block decoded with this type needs
+# no per-value null check. A block with a null is decoded again with ``_Wire``.
+_Strict = msgspec.defstruct(
+    "_Strict",
+    [(f, str, "") for f in FIELDS]
+    + [(f, str | msgspec.UnsetType, msgspec.UNSET) for f in KNOWN_EXTRA_FIELDS],
+    forbid_unknown_fields=True,
+    gc=False,
+)
 _Envelope = msgspec.defstruct("_Envelope", [("leads", list[_Wire] | None)], gc=False)
 _chunk_decoder = msgspec.json.Decoder(list[_Wire])
+_strict_decoder = msgspec.json.Decoder(list[_Strict])
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
 _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
+UNSET = msgspec.UNSET
+_new_lead = partial(tuple.__new__, Lead)
+_char10 = itemgetter(10)
+# Columns whose values repeat across leads (see _fast_block): everything but the near-unique
+# created_at, email and street address.
+_INTERNED = tuple(
+    i
+    for i, f in enumerate(FIELDS)
+    if f not in {"created_at", "email", "new_address_1", "old_address_1"}
+)
 
 _HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
 _BOUNDARY = re.compile(rb"\}\s*,\s*\{")
@@ -86,7 +113,7 @@ def parse_leads(
             envelope = _envelope_decoder.decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
             return _robust(body, status)
-        return _from_wire(envelope.leads or [])
+        return _from_wire([envelope.leads or []])
     except (CancelledError, InvalidResponseError):
         raise
     except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
@@ -128,24 +155,117 @@ def _decode_chunks(
     body: bytes | bytearray | memoryview,
     ranges: list[tuple[int, int]],
     cancel: Callable[[], bool] | None,
-) -> list[Any]:
+) -> list[list[Any]]:
     view = memoryview(body)
-    out: list[Any] = []
+    blocks: list[list[Any]] = []
     for start, stop in ranges:
         if cancel is not None and cancel():
             raise CancelledError("The fetch was cancelled.")
-        out.extend(_chunk_decoder.decode(b"".join((b"[", view[start:stop], b"]"))))
+        piece = b"".join((b"[", view[start:stop], b"]"))
+        try:
+            blocks.append(_strict_decoder.decode(piece))
+        except msgspec.ValidationError:
+            blocks.append(_chunk_decoder.decode(piece))  # nulls: the general structs
         # Let a waiting GUI thread take the GIL between slices.
         time.sleep(0)
-    return out
+    return blocks
 
 
-def _from_wire(structs: Iterable[Any]) -> ParseResult:
+def _from_wire(blocks: Iterable[list[Any]]) -> ParseResult:
+    """Leads from blocks of decoded structs. Blocks in the usual shape are converted column-wise
+    in C (``map``/``zip``), the rest record by record; both give the same leads."""
     leads: list[Lead] = []
-    append = leads.append
     skipped = 0
     extras_seen: dict[str, None] = {}
     names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
+    with _no_gc_pauses():
+        for structs in blocks:
+            fast = _fast_block(structs, interned)
+            if fast is not None:
+                leads += fast
+                if KNOWN_EXTRA_FIELDS and any(len(lead) > _N + 1 for lead in fast):
+                    extras_seen.setdefault(KNOWN_EXTRA_FIELDS[0], None)
+                continue
+            block, bad = _slow_block(structs, names_cache, extras_seen)
+            leads += block
+            skipped += bad
+    reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
+    return ParseResult(leads, tuple(extras_seen), skipped, reasons)
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """No cyclic collection while a million lead tuples are built, then freeze them.
+
+    Leads are tuple subclasses, which the collector tracks and never untracks; a full
+    collection mid-build walks every lead built so far while holding the GIL (tens of ms at
+    1M leads, on whichever thread allocates next, often the GUI thread). Leads hold only
+    strings and cannot form cycles, so freezing them (moving them out of the collector's
+    generations) loses nothing: reference counting still frees them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list[Lead] | None:
+    """Leads for a block in the usual shape: strict structs (no nulls), every ``created_at`` in
+    the canonical ``YYYY-MM-DDTHH:MM:SSZ`` form, and the known extra field on every record or on
+    none. None when the block needs the record-by-record path."""
+    if not structs:
+        return []
+    if type(structs[0]) is not _Strict:
+        return None
+    cols: list[Any] = list(zip(*map(_astuple, structs), strict=True))
+    if not _canonical_timestamps(cols[CREATED_AT]):
+        return None
+    # Values that repeat (states, cities, ZIPs, offers, dates) share one string object: a
+    # decoder makes a new string for every value, and ~50 bytes each add up over 1M leads.
+    for i in _INTERNED:
+        cache = interned[i]
+        cols[i] = map(cache.setdefault, cols[i], cols[i])
+    core = zip(*cols[:_N], strict=True)
+    extra = cols[_N:]
+    if not extra or all(col.count(UNSET) == len(col) for col in extra):
+        tails: Iterable[tuple[Any, ...]] = repeat(((),))
+    elif len(extra) == 1:
+        # One tail tuple per distinct value (few: it is a tenure), shared by every lead with it.
+        shared = {v: (KNOWN_EXTRA_FIELDS, v) for v in set(extra[0])}
+        shared[UNSET] = ((),)
+        tails = map(shared.__getitem__, extra[0])
+    else:
+        return None
+    return list(map(_new_lead, map(add, core, tails)))
+
+
+def _canonical_timestamps(values: tuple[str, ...]) -> bool:
+    """True when every value is a valid ``YYYY-MM-DDTHH:MM:SSZ`` (what ``parse_timestamp``
+    accepts in its most common form), checked with C-level iteration only."""
+    if set(map(len, values)) != {20} or set(map(_char10, values)) != {"T"}:
+        return False
+    if not all(map(str.endswith, values, repeat("Z"))):
+        return False
+    try:
+        deque(map(datetime.fromisoformat, values), maxlen=0)
+    except ValueError:
+        return False
+    return True
+
+
+def _slow_block(
+    structs: Iterable[Any],
+    names_cache: dict[tuple[str, ...], tuple[str, ...]],
+    extras_seen: dict[str, None],
+) -> tuple[list[Lead], int]:
+    leads: list[Lead] = []
+    append = leads.append
+    skipped = 0
     new = tuple.__new__
     for s in structs:
         t = _astuple(s)
@@ -169,8 +289,7 @@ def _from_wire(structs: Iterable[Any]) -> ParseResult:
         for name in key:
             extras_seen.setdefault(name, None)
         append(new(Lead, (*core, key, *values)))
-    reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
-    return ParseResult(leads, tuple(extras_seen), skipped, reasons)
+    return leads, skipped
 
 
 def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseResult:

@@ -7,7 +7,10 @@ remapping persistent indexes so a selection and the current row follow their lea
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from itertools import compress, repeat
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,13 +23,28 @@ from PySide6.QtCore import (
 
 from ..api.fields import FIELDS
 from ..api.lead import Lead
-from ..leadtable import CREATED, Column, columns_for, display, search_texts, sort_keys
+from ..leadtable import (
+    CREATED,
+    TEXT,
+    Column,
+    columns_for,
+    display,
+    filter_rows,
+    search_texts,
+    sort_keys,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
 RawRole = Qt.ItemDataRole.UserRole + 1
 LeadRole = Qt.ItemDataRole.UserRole + 2
 _N = len(FIELDS)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, RawRole, LeadRole})
+# Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
+# repaint (and 3 s more to size the columns). Shown text stops here; RawRole keeps every character.
+DISPLAY_LIMIT = 10_000
 
 
 class LeadTableModel(QAbstractTableModel):
@@ -126,25 +144,26 @@ class LeadTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # A paint asks ~7 roles per cell; answer the ones we do not serve before any other work.
+        if role not in _ROLES or not index.isValid():
             return None
         row, col = index.row(), index.column()
         if row >= len(self._rows) or col >= len(self._columns):
             return None
         lead = self._leads[self._rows[row]]
-        column = self._columns[col]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
+            column = self._columns[col]
             raw = lead[col] if col < _N else lead.get(column.field)
-            return display(column.kind, raw)
+            if column.kind != TEXT:
+                return display(column.kind, raw)
+            return raw if len(raw) <= DISPLAY_LIMIT else raw[:DISPLAY_LIMIT] + "…"
         if role == RawRole:
-            return lead[col] if col < _N else lead.get(column.field)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column.kind == CREATED:
+            return lead[col] if col < _N else lead.get(self._columns[col].field)
+        if role == _TOOLTIP:
+            if self._columns[col].kind == CREATED:
                 return f"{lead[col]} (as sent, UTC)"
             return None
-        if role == LeadRole:
-            return lead
-        return None
+        return lead  # LeadRole
 
     def headerData(
         self,
@@ -179,9 +198,8 @@ class LeadTableModel(QAbstractTableModel):
         self._sort = (column, order)
         if self._filter:
             keep = bytearray(len(self._leads))
-            for i in self._rows:
-                keep[i] = 1
-            new_rows = [i for i in new_order if keep[i]]
+            deque(map(keep.__setitem__, self._rows, repeat(1)), maxlen=0)
+            new_rows = list(compress(new_order, map(keep.__getitem__, new_order)))
         else:
             new_rows = new_order
         self._relayout(new_order, new_rows)
@@ -217,8 +235,7 @@ class LeadTableModel(QAbstractTableModel):
     def _filtered(self, candidates: list[int], term: str) -> list[int]:
         if self._texts is None:
             self._texts = search_texts(self._leads)
-        texts = self._texts
-        return [i for i in candidates if term in texts[i]]
+        return filter_rows(candidates, self._texts, term)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -226,13 +243,14 @@ class LeadTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old_rows = self._rows
         persistent = self.persistentIndexList()
-        where: dict[int, int] | None = None
         if persistent:
-            where = {lead: row for row, lead in enumerate(new_rows)}
+            new_row_of = _row_finder(
+                new_rows, [old_rows[i.row()] for i in persistent if 0 <= i.row() < len(old_rows)]
+            )
             moved = []
             for idx in persistent:
                 r = idx.row()
-                new_row = where.get(old_rows[r]) if 0 <= r < len(old_rows) else None
+                new_row = new_row_of.get(old_rows[r]) if 0 <= r < len(old_rows) else None
                 moved.append(
                     QModelIndex() if new_row is None else self.createIndex(new_row, idx.column())
                 )
@@ -244,3 +262,15 @@ class LeadTableModel(QAbstractTableModel):
 
     def _emit_counts(self) -> None:
         self.countsChanged.emit(len(self._rows), len(self._leads))
+
+
+def _row_finder(rows: list[int], wanted: list[int]) -> dict[int, int]:
+    """Where each wanted lead now sits in ``rows``. A few are looked up with ``list.index`` (a C
+    scan) instead of building a map of every row, which costs ~20 ms per 100k rows."""
+    if len(wanted) > 16:
+        return {lead: row for row, lead in enumerate(rows)}
+    where = {}
+    for lead in set(wanted):
+        with suppress(ValueError):
+            where[lead] = rows.index(lead)
+    return where
