@@ -37,6 +37,12 @@ QT_PACKAGES = {  # Debian package -> a library it provides that Qt loads
     "libxkbcommon0": "xkbcommon",
 }
 KEYRING_PACKAGES = {"gnome-keyring": "gnome-keyring-daemon", "dbus": "dbus-run-session"}
+# Validators for the desktop file and AppStream metadata; strip keeps the bundle ~22 MB smaller.
+PACKAGING_PACKAGES = {
+    "desktop-file-utils": "desktop-file-validate",
+    "appstream": "appstreamcli",
+    "binutils": "strip",
+}
 
 
 def say(text: str) -> None:
@@ -101,6 +107,11 @@ def ensure_keyring_tools() -> bool:
     return apt_install(missing, "the keychain tests (a private Secret Service)")
 
 
+def ensure_packaging_tools() -> bool:
+    missing = [pkg for pkg, exe in PACKAGING_PACKAGES.items() if shutil.which(exe) is None]
+    return apt_install(missing, "the desktop-file, AppStream and bundle checks")
+
+
 def with_secret_service(cmd: list[str]) -> list[str]:
     """Wrap ``cmd`` in a private D-Bus session with an unlocked, throwaway GNOME Keyring."""
     script = (
@@ -114,6 +125,7 @@ def cmd_test(args: list[str]) -> int:
     ensure_venv()
     ensure_qt_libraries()
     keyring_ok = ensure_keyring_tools()
+    ensure_packaging_tools()
     pytest = [str(PY), "-m", "pytest", *args]
     if not keyring_ok or not shutil.which("dbus-run-session"):
         say("no private Secret Service available: keychain tests will be skipped")
