@@ -1,0 +1,150 @@
+"""Start the GUI: the QApplication, its identity, the optional demo sandbox and the window."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from importlib import resources
+
+import shiboken6
+from PySide6.QtCore import QEventLoop, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from .. import APP_ID, APP_NAME, __version__
+from ..api.client import Settings as ClientSettings
+from ..api.query import Environment
+from ..credentials import CredentialStore
+from ..settings import SettingsStore
+from .window import DemoSetup, MainWindow
+
+log = logging.getLogger(__name__)
+
+DEMO_LEADS = 4000  # over the sandbox's 30 days: about 130 in the last 24 hours
+SELF_TEST_TIMEOUT_MS = 30_000
+
+
+def app_icon() -> QIcon:
+    """The packaged icon if there is one, else a drawn one, so the window is never iconless."""
+    base = resources.files("mymove_viewer")
+    for name in ("data/icon.svg", "data/icon.png", "data/mymove-viewer.png"):
+        candidate = base.joinpath(name)
+        if candidate.is_file():
+            icon = QIcon(str(candidate))
+            if not icon.isNull():
+                return icon
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        icon.addPixmap(_drawn_icon(size))
+    return icon
+
+
+def _drawn_icon(size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#1b5fae"))
+    painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.2, size * 0.2)
+    painter.setPen(QColor("white"))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(6, int(size * 0.5)))
+    painter.setFont(font)
+    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, "MM")
+    painter.end()
+    return pixmap
+
+
+def configure_application(app: QApplication) -> None:
+    app.setApplicationName("mymove-viewer")
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("MYMOVE")
+    app.setOrganizationDomain("mymove.com")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+
+
+def run_gui(*, demo: bool = False, base_url: str | None = None, self_test: bool = False) -> int:
+    """Open the main window and run until it closes. ``self_test``: offscreen demo fetch, exit 0
+    when rows arrived."""
+    if self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        demo = True
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    configure_application(app)
+
+    sandbox = None
+    window: MainWindow | None = None
+    try:
+        setup = None
+        if demo:
+            from ..sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox
+
+            sandbox = Sandbox(leads=DEMO_LEADS).start()
+            setup = DemoSetup(sandbox.base_url, DEMO_API_KEY, DEMO_CLIENT_ID)
+        client_settings = ClientSettings(max_tries=1) if self_test else None
+        window = MainWindow(
+            credentials=CredentialStore(),
+            settings_store=SettingsStore(),
+            base_url=base_url,
+            demo=setup,
+            client_settings=client_settings,
+        )
+        window.setWindowIcon(app.windowIcon())
+        window.show()
+        if self_test:
+            return _self_test(window)
+        if demo:
+            start_demo_fetch(window)
+        return app.exec()
+    finally:
+        if window is not None:
+            window.close()
+            window.shutdown()
+            # Destroy the widgets now, on this thread: left to Python's cycle collector they
+            # could be freed from another thread, or after Qt at interpreter exit.
+            shiboken6.delete(window)
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def start_demo_fetch(window: MainWindow) -> int | None:
+    """Fetch the last 24 hours of the Demo environment at once."""
+    window.panel.select_environment(Environment.DEMO)
+    window.panel.set_mode("hours")
+    window.panel.hours_spin.setValue(24)
+    return window.fetch()
+
+
+def _self_test(window: MainWindow) -> int:
+    loop = QEventLoop()
+    outcome: list[str] = []
+
+    def finish(kind: str) -> None:
+        outcome.append(kind)
+        loop.quit()
+
+    window.controller.finished.connect(lambda *_: finish("finished"))
+    window.controller.failed.connect(lambda _g, e: finish(f"failed: {e} ({e.detail})"))
+    window.controller.cancelled.connect(lambda *_: finish("cancelled"))
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: finish("timed out"))
+    timer.start(SELF_TEST_TIMEOUT_MS)
+    if start_demo_fetch(window) is None:
+        print(f"self-test: cannot fetch: {window.fetch_block_reason()}", file=sys.stderr)
+        return 1
+    loop.exec()
+    timer.stop()
+    rows = window.model.total_count()
+    result = outcome[0] if outcome else "no outcome"
+    if result == "finished" and rows > 0:
+        print(f"self-test: ok, {rows:,} demo leads shown")
+        return 0
+    print(f"self-test: failed ({result}; {rows} rows)", file=sys.stderr)
+    return 1

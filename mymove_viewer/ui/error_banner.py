@@ -1,0 +1,104 @@
+"""A non-modal banner above the table: a message, one fitting action, and a close button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+_STYLES = {
+    "error": "background: #fdecea; border: 1px solid #e0a5a0; color: #5f1712;",
+    "info": "background: #e8f1fd; border: 1px solid #9cbbe6; color: #0b3a75;",
+    "demo": "background: #fff4d6; border: 1px solid #e6c46e; color: #5c4300;",
+}
+
+
+class Banner(QFrame):
+    """Hidden until ``show_message``; the action button runs the callback it was given."""
+
+    actionTriggered = Signal()
+
+    def __init__(
+        self,
+        name: str = "errorBanner",
+        accessible: str = "Error message",
+        kind: str = "error",
+        *,
+        closable: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAccessibleName(accessible)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.message_label = QLabel()
+        self.message_label.setObjectName(f"{name}Message")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.action_button = QPushButton()
+        self.action_button.setObjectName(f"{name}Action")
+        self.action_button.clicked.connect(self._run_action)
+        self.close_button = QToolButton()
+        self.close_button.setObjectName(f"{name}Close")
+        self.close_button.setText("✕")
+        self.close_button.setAccessibleName("Dismiss message")
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.setAutoRaise(True)
+        self.close_button.clicked.connect(self.clear)
+        self.close_button.setVisible(closable)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 6, 6)
+        row.addWidget(self.message_label, 1)
+        row.addWidget(self.action_button)
+        row.addWidget(self.close_button)
+        self._action: Callable[[], None] | None = None
+        self._kind = ""
+        self.set_kind(kind)
+        self.hide()
+
+    def set_kind(self, kind: str) -> None:
+        self._kind = kind
+        self.setStyleSheet(f"#{self.objectName()} {{ {_STYLES.get(kind, _STYLES['info'])} }}")
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    def show_message(
+        self,
+        message: str,
+        action_text: str | None = None,
+        action: Callable[[], None] | None = None,
+        *,
+        kind: str | None = None,
+        detail: str = "",
+    ) -> None:
+        if kind is not None:
+            self.set_kind(kind)
+        self.message_label.setText(message)
+        self.message_label.setToolTip(detail)
+        self._action = action
+        self.action_button.setText(action_text or "")
+        self.action_button.setVisible(bool(action_text and action))
+        self.show()
+
+    def message(self) -> str:
+        return "" if self.isHidden() else self.message_label.text()
+
+    def action_text(self) -> str:
+        return "" if self.action_button.isHidden() else self.action_button.text()
+
+    def clear(self) -> None:
+        self._action = None
+        self.message_label.clear()
+        self.hide()
+
+    def _run_action(self) -> None:
+        action = self._action
+        self.actionTriggered.emit()
+        if action is not None:
+            action()

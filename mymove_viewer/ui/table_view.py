@@ -1,0 +1,148 @@
+"""The lead table view: selection, header menu, sample-based column widths and TSV copy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+SAMPLE_ROWS = 60  # column widths come from this many rows, never from every row
+MIN_WIDTH, MAX_WIDTH = 48, 320
+
+
+class LeadTableView(QTableView):
+    leadActivated = Signal(int)  # view row: double-click or Enter
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("leadsTable")
+        self.setAccessibleName("Leads")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setDefaultSectionSize(120)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        self.doubleClicked.connect(lambda index: self.leadActivated.emit(index.row()))
+
+    # -- columns -------------------------------------------------------------------------------
+
+    def visible_columns(self) -> list[int]:
+        """Logical column numbers in the order the user sees them, hidden ones left out."""
+        header = self.horizontalHeader()
+        logical = (header.logicalIndex(v) for v in range(header.count()))
+        return [c for c in logical if not header.isSectionHidden(c)]
+
+    def _header_menu(self, pos: QPoint) -> None:
+        menu = self.build_header_menu()
+        menu.exec(self.horizontalHeader().mapToGlobal(pos))
+
+    def build_header_menu(self) -> QMenu:
+        model = self.model()
+        header = self.horizontalHeader()
+        menu = QMenu(self)
+        menu.setObjectName("columnsMenu")
+        visible = len(self.visible_columns())
+        for column in range(model.columnCount() if model is not None else 0):
+            title = model.headerData(column, Qt.Orientation.Horizontal)
+            action = menu.addAction(str(title))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            # The last visible column stays: a table with no columns could not be restored.
+            action.setEnabled(header.isSectionHidden(column) or visible > 1)
+            action.toggled.connect(lambda on, c=column: self.set_column_visible(c, on))
+        menu.addSeparator()
+        menu.addAction("Show all columns", self.show_all_columns)
+        menu.addAction("Fit widths to shown rows", lambda: self.size_columns_from_sample())
+        return menu
+
+    def set_column_visible(self, column: int, visible: bool) -> None:
+        if not visible and len(self.visible_columns()) <= 1:
+            return
+        self.horizontalHeader().setSectionHidden(column, not visible)
+
+    def show_all_columns(self) -> None:
+        header = self.horizontalHeader()
+        for column in range(header.count()):
+            header.setSectionHidden(column, False)
+
+    def size_columns_from_sample(self, columns: Iterable[int] | None = None) -> None:
+        """Widths from the header and the first rows' text. resizeColumnsToContents would
+        measure every row (seconds at 100k); ResizeToContents mode does so on every change."""
+        model = self.model()
+        if model is None:
+            return
+        metrics = self.fontMetrics()
+        header_metrics = self.horizontalHeader().fontMetrics()
+        rows = min(model.rowCount(), SAMPLE_ROWS)
+        padding = 18
+        todo = range(model.columnCount()) if columns is None else columns
+        for column in todo:
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            width = header_metrics.horizontalAdvance(title) + padding + 14  # sort arrow
+            for row in range(rows):
+                text = model.data(model.index(row, column))
+                if text:
+                    width = max(width, metrics.horizontalAdvance(str(text)) + padding)
+            self.setColumnWidth(column, max(MIN_WIDTH, min(MAX_WIDTH, width)))
+
+    # -- copy ----------------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        selection = self.selectionModel()
+        if selection is None:
+            return []
+        return sorted({index.row() for index in selection.selectedRows()})
+
+    def selection_as_tsv(self) -> str:
+        rows = self.selected_rows()
+        model = self.model()
+        if not rows or model is None:
+            return ""
+        columns = self.visible_columns()
+        lines = ["\t".join(_cell(model.headerData(c, Qt.Orientation.Horizontal)) for c in columns)]
+        for row in rows:
+            lines.append("\t".join(_cell(model.data(model.index(row, c))) for c in columns))
+        return "\n".join(lines) + "\n"
+
+    def copy_selection(self) -> int:
+        """Copy the selected rows as TSV with a header row; returns how many rows."""
+        text = self.selection_as_tsv()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return len(self.selected_rows()) if text else 0
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            index = self.currentIndex()
+            if index.isValid():
+                self.leadActivated.emit(index.row())
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def current_row(self) -> int:
+        index: QModelIndex = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+
+def _cell(value: object) -> str:
+    # A tab or line break inside a value would shift the spreadsheet's cells.
+    text = "" if value is None else str(value)
+    return text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
