@@ -17,6 +17,7 @@ from ..api.client import Settings as ClientSettings
 from ..api.query import Environment
 from ..credentials import CredentialStore
 from ..settings import SettingsStore
+from . import gc_guard
 from .window import DemoSetup, MainWindow
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def configure_application(app: QApplication) -> None:
     app.setOrganizationDomain("mymove.com")
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
+    gc_guard.install(app)
 
 
 def run_gui(*, demo: bool = False, base_url: str | None = None, self_test: bool = False) -> int:

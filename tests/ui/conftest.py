@@ -61,6 +61,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _collect_cycles_on_the_gui_thread(qapp):
+    """As the app does: no cycle collection from worker threads (see ui/gc_guard.py)."""
+    from mymove_viewer.ui import gc_guard
+
+    collector = gc_guard.install(qapp)
+    yield
+    collector.stop()
+
+
 @pytest.fixture(autouse=True)
 def isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("MYMOVE_VIEWER_CONFIG_DIR", str(tmp_path / "config"))
