@@ -56,6 +56,7 @@ class FetchResult:
     environment: str
     query: Query
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    canonical_created: bool = False
 
 
 class _Retry(Exception):
@@ -136,6 +137,7 @@ class LeadsClient:
                     elapsed=time.monotonic() - started,
                     environment=self.environment,
                     query=query,
+                    canonical_created=parsed.canonical_created,
                 )
             raise AssertionError("unreachable")  # pragma: no cover
         except E.ApiError as exc:

@@ -84,6 +84,8 @@ class ParseResult:
     extra_fields: tuple[str, ...] = ()
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    # Every created_at is canonical ``YYYY-MM-DDTHH:MM:SSZ``: the raw text sorts by instant.
+    canonical_created: bool = False
 
     def skip_summary(self) -> str:
         return "; ".join(f"{n:,} {reason}" for reason, n in self.skip_reasons.items())
@@ -179,9 +181,11 @@ def _from_wire(blocks: Iterable[list[Any]]) -> ParseResult:
     extras_seen: dict[str, None] = {}
     names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
     interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
+    all_fast = True
     with _no_gc_pauses():
         for structs in blocks:
             fast = _fast_block(structs, interned)
+            all_fast = all_fast and fast is not None
             if fast is not None:
                 leads += fast
                 if KNOWN_EXTRA_FIELDS and any(len(lead) > _N + 1 for lead in fast):
@@ -191,7 +195,7 @@ def _from_wire(blocks: Iterable[list[Any]]) -> ParseResult:
             leads += block
             skipped += bad
     reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
-    return ParseResult(leads, tuple(extras_seen), skipped, reasons)
+    return ParseResult(leads, tuple(extras_seen), skipped, reasons, all_fast)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import ssl
 import threading
@@ -13,8 +14,14 @@ import httpcore
 import httpx
 
 
+@functools.cache
 def ssl_context() -> ssl.SSLContext | bool:
-    """The OS trust store, so corporate TLS-inspecting proxies' roots are honoured."""
+    """The OS trust store, so corporate TLS-inspecting proxies' roots are honoured.
+
+    Made once per process and shared by every client (an SSLContext is safe to share): a new
+    context per fetch left ~30 KB of native memory behind each time (OpenSSL 3), which the
+    fetch/cancel stress test saw as steady RSS growth.
+    """
     try:
         import truststore
 

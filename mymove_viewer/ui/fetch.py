@@ -16,7 +16,7 @@ from ..api.client import FetchResult, LeadsClient
 from ..api.client import Settings as ClientSettings
 from ..api.errors import ApiError, CancelledError
 from ..api.query import Query
-from ..leadtable import search_texts
+from ..leadtable import SortedRows, presort, search_texts
 from .worker import BackgroundRunner, Report
 
 
@@ -29,6 +29,7 @@ class FetchRequest:
     environment: str = "Production"  # the label used in the client's messages
     client_settings: ClientSettings | None = None
     build_index: bool = True
+    sort: tuple[str, bool] | None = None  # (field, descending) the table will want
 
     def __repr__(self) -> str:  # the dataclass default would print the key
         return f"FetchRequest({self.base_url!r}, client_id={self.client_id!r}, {self.query!r})"
@@ -38,6 +39,7 @@ class FetchRequest:
 class FetchOutcome:
     result: FetchResult
     search_texts: list[str] | None
+    presorted: SortedRows | None = None
 
 
 class UnexpectedFetchError(ApiError):
@@ -61,9 +63,20 @@ def run_fetch(request: FetchRequest, report: Report, token: CancelToken) -> Fetc
         if request.build_index and not token.cancelled:
             # Building the filter index here keeps ~30 ms per 100k leads off the GUI thread.
             texts = search_texts(result.leads)
+        order = None
+        if request.sort is not None and not token.cancelled:
+            # Sorting 100k leads costs ~50 ms: here, not in the GUI thread's set_leads.
+            field, descending = request.sort
+            order = presort(
+                result.leads,
+                result.extra_fields,
+                field,
+                descending,
+                canonical=result.canonical_created,
+            )
         if token.cancelled:
             raise CancelledError("The fetch was cancelled.")
-        return FetchOutcome(result, texts)
+        return FetchOutcome(result, texts, order)
     except ApiError:
         raise
     except Exception as exc:

@@ -27,11 +27,13 @@ from ..leadtable import (
     CREATED,
     TEXT,
     Column,
+    SortedRows,
     columns_for,
     display,
     filter_rows,
     search_texts,
     sort_keys,
+    sorted_order,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -63,6 +65,7 @@ class LeadTableModel(QAbstractTableModel):
         self._filter = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._key_cache: dict[str, list] = {}
+        self._sorted_as: tuple[object, ...] | None = None
 
     # -- content -------------------------------------------------------------------------------
 
@@ -71,18 +74,30 @@ class LeadTableModel(QAbstractTableModel):
         leads: list[Lead],
         extra_fields: Sequence[str] = (),
         texts: list[str] | None = None,
+        presorted: SortedRows | None = None,
     ) -> None:
-        """Replace the content; keeps the current filter and sort applied to the new leads."""
+        """Replace the content; keeps the current filter and sort applied to the new leads.
+
+        ``presorted``: the order for the current sort, computed on the worker thread, so a
+        large fetch is not sorted again here on the GUI thread.
+        """
         self.beginResetModel()
         self._leads = leads
         self._columns = columns_for(extra_fields)
         self._texts = texts if texts is not None and len(texts) == len(leads) else None
         self._key_cache = {}
         self._order = list(range(len(leads)))
+        self._sorted_as = None
         if self._sort is not None and self._sort[0] >= len(self._columns):
             self._sort = None
         if self._sort is not None:
-            self._order = self._sorted_order(*self._sort)
+            column, order = self._sort
+            wanted = (self._columns[column].field, order == Qt.SortOrder.DescendingOrder)
+            if presorted is not None and presorted.matches(*wanted, len(leads)):
+                self._order = presorted.rows
+            else:
+                self._order = self._sorted_order(column, order)
+            self._sorted_as = self._sort_signature(column, order)
         self._rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self.endResetModel()
         self._emit_counts()
@@ -194,8 +209,11 @@ class LeadTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns):
             return
+        if self._sorted_as == self._sort_signature(column, order):
+            return  # already in this order: views re-request a sort on header restores
         new_order = self._sorted_order(column, order)
         self._sort = (column, order)
+        self._sorted_as = self._sort_signature(column, order)
         if self._filter:
             keep = bytearray(len(self._leads))
             deque(map(keep.__setitem__, self._rows, repeat(1)), maxlen=0)
@@ -204,15 +222,25 @@ class LeadTableModel(QAbstractTableModel):
             new_rows = new_order
         self._relayout(new_order, new_rows)
 
+    def _sort_signature(self, column: int, order: Qt.SortOrder) -> tuple[object, ...]:
+        # The leads list object and its length: a merge that appends leads changes the length.
+        return (id(self._leads), len(self._leads), column, order)
+
+    @property
+    def sort_request(self) -> tuple[str, bool] | None:
+        """(field, descending) of the current sort, for a worker to presort the next fetch."""
+        if self._sort is None:
+            return None
+        column, order = self._sort
+        return self._columns[column].field, order == Qt.SortOrder.DescendingOrder
+
     def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
         field = self._columns[column].field
         keys = self._key_cache.get(field)
         if keys is None:
             keys = sort_keys(self._leads, self._columns[column])
             self._key_cache = {field: keys}  # one column's keys: memory stays flat
-        descending = order == Qt.SortOrder.DescendingOrder
-        # Stable in both directions: equal keys keep their created order.
-        return sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
+        return sorted_order(keys, order == Qt.SortOrder.DescendingOrder)
 
     # -- filtering -----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from ..api.lead import Lead
 from ..api.query import BASE_URLS, Environment, check_base_url, clean_client_id
 from ..credentials import CredentialStore, InvalidKeyError, KeychainError
 from ..export import ExportError, write_csv
+from ..leadtable import SortedRows
 from ..settings import Settings, SettingsError, SettingsStore
 from . import gui_state
 from .detail_pane import DetailPane
@@ -457,6 +458,7 @@ class MainWindow(QMainWindow):
             query=self.panel.query(),
             environment=self._env.label,
             client_settings=self._client_settings,
+            sort=self.model.sort_request,
         )
         self._remember_client_id()
         self._remember_query()
@@ -497,7 +499,7 @@ class MainWindow(QMainWindow):
     @Slot(int, object)
     def _on_fetch_finished(self, _gen: int, outcome: FetchOutcome) -> None:
         result = outcome.result
-        self._set_leads(result.leads, result.extra_fields, outcome.search_texts)
+        self._set_leads(result.leads, result.extra_fields, outcome.search_texts, outcome.presorted)
         self._fetch_info = _FetchInfo(
             self._fetch_env or self._env,
             result.fetched_at,
@@ -548,12 +550,16 @@ class MainWindow(QMainWindow):
         return [c.field for c in self.model.columns]
 
     def _set_leads(
-        self, leads: list[Lead], extra_fields: tuple[str, ...], texts: list[str] | None
+        self,
+        leads: list[Lead],
+        extra_fields: tuple[str, ...],
+        texts: list[str] | None,
+        presorted: SortedRows | None = None,
     ) -> None:
         header = self.table.horizontalHeader()
         old_fields, old_state = self._fields(), header.saveState()
         self.detail.clear()
-        self.model.set_leads(leads, extra_fields, texts)
+        self.model.set_leads(leads, extra_fields, texts, presorted)
         fields = self._fields()
         restored = False
         if fields == old_fields and self._widths_set:
