@@ -17,13 +17,11 @@ robust path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -33,6 +31,7 @@ from typing import Any
 
 import msgspec
 
+from ..gcpause import building_many_objects
 from .errors import CancelledError, InvalidResponseError
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
 from .lead import Lead, parse_timestamp
@@ -173,7 +172,7 @@ def _decode_chunks(
     return blocks
 
 
-def _from_wire(blocks: Iterable[list[Any]]) -> ParseResult:
+def _from_wire(blocks: list[list[Any]]) -> ParseResult:
     """Leads from blocks of decoded structs. Blocks in the usual shape are converted column-wise
     in C (``map``/``zip``), the rest record by record; both give the same leads."""
     leads: list[Lead] = []
@@ -182,8 +181,12 @@ def _from_wire(blocks: Iterable[list[Any]]) -> ParseResult:
     names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
     interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
     all_fast = True
-    with _no_gc_pauses():
-        for structs in blocks:
+    # Each block is dropped once converted: freeing 100k decoded structs in one go at the end
+    # would hold the GIL for ~100 ms.
+    blocks.reverse()
+    with building_many_objects():
+        while blocks:
+            structs = blocks.pop()
             fast = _fast_block(structs, interned)
             all_fast = all_fast and fast is not None
             if fast is not None:
@@ -196,26 +199,6 @@ def _from_wire(blocks: Iterable[list[Any]]) -> ParseResult:
             skipped += bad
     reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
     return ParseResult(leads, tuple(extras_seen), skipped, reasons, all_fast)
-
-
-@contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """No cyclic collection while a million lead tuples are built, then freeze them.
-
-    Leads are tuple subclasses, which the collector tracks and never untracks; a full
-    collection mid-build walks every lead built so far while holding the GIL (tens of ms at
-    1M leads, on whichever thread allocates next, often the GUI thread). Leads hold only
-    strings and cannot form cycles, so freezing them (moving them out of the collector's
-    generations) loses nothing: reference counting still frees them.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list[Lead] | None:

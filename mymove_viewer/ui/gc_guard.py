@@ -14,6 +14,8 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
+from .. import gcpause
+
 INTERVAL_MS = 250
 
 
@@ -29,6 +31,8 @@ class GuiThreadCollector(QObject):
         self._timer.start()
 
     def collect(self) -> None:
+        if gcpause.active():
+            return  # a parse is building leads it will freeze; walking them now would stall
         t0, t1, t2 = self._thresholds
         gen0, gen1, gen2 = gc.get_count()
         if gen0 <= t0:

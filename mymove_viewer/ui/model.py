@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from itertools import compress, repeat
+from operator import and_
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,8 +22,10 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
+from ..leadmerge import in_row_order, insertion_runs, merged
 from ..leadtable import (
     CREATED,
     TEXT,
@@ -35,6 +38,7 @@ from ..leadtable import (
     sort_keys,
     sorted_order,
 )
+from ..overview_data import instants as created_instants
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -66,6 +70,10 @@ class LeadTableModel(QAbstractTableModel):
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._key_cache: dict[str, list] = {}
         self._sorted_as: tuple[object, ...] | None = None
+        # Watch merges and the overview's period filter (built lazily, dropped with the leads):
+        self._lead_set: set[Lead] | None = None
+        self._instants: list[float] | None = None
+        self._period: tuple[float, float] | None = None
 
     # -- content -------------------------------------------------------------------------------
 
@@ -82,10 +90,13 @@ class LeadTableModel(QAbstractTableModel):
         large fetch is not sorted again here on the GUI thread.
         """
         self.beginResetModel()
+        # Freeing 100k old leads here would freeze the window for ~60 ms: the reaper frees them.
+        old = [self._leads, self._texts, self._order, self._rows, *self._key_cache.values()]
         self._leads = leads
         self._columns = columns_for(extra_fields)
         self._texts = texts if texts is not None and len(texts) == len(leads) else None
         self._key_cache = {}
+        self._lead_set = self._instants = self._period = None  # a period belongs to old leads
         self._order = list(range(len(leads)))
         self._sorted_as = None
         if self._sort is not None and self._sort[0] >= len(self._columns):
@@ -100,6 +111,8 @@ class LeadTableModel(QAbstractTableModel):
             self._sorted_as = self._sort_signature(column, order)
         self._rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self.endResetModel()
+        reaper.release(*old)
+        del old
         self._emit_counts()
 
     def clear(self) -> None:
@@ -214,7 +227,7 @@ class LeadTableModel(QAbstractTableModel):
         new_order = self._sorted_order(column, order)
         self._sort = (column, order)
         self._sorted_as = self._sort_signature(column, order)
-        if self._filter:
+        if self._filter or self._period is not None:
             keep = bytearray(len(self._leads))
             deque(map(keep.__setitem__, self._rows, repeat(1)), maxlen=0)
             new_rows = list(compress(new_order, map(keep.__getitem__, new_order)))
@@ -251,7 +264,7 @@ class LeadTableModel(QAbstractTableModel):
         if term and self._texts is None:
             self._texts = search_texts(self._leads)
         if not term:
-            new_rows = self._order
+            new_rows = self._filtered(self._order, "") if self._period else self._order
         elif self._filter and self._filter in term:
             # Narrowing: only rows that matched the shorter term can match the longer one.
             new_rows = self._filtered(self._rows, term)
@@ -261,9 +274,114 @@ class LeadTableModel(QAbstractTableModel):
         self._relayout(self._order, new_rows)
 
     def _filtered(self, candidates: list[int], term: str) -> list[int]:
+        if term:
+            if self._texts is None:
+                self._texts = search_texts(self._leads)
+            candidates = filter_rows(candidates, self._texts, term)
+        if self._period is not None:
+            candidates = self._in_period(candidates)
+        return candidates
+
+    # -- period filter (the overview's bars) -------------------------------------------------
+
+    @property
+    def period(self) -> tuple[float, float] | None:
+        """[start, end) in POSIX seconds that ``created_at`` must fall in, or None."""
+        return self._period
+
+    def set_period(self, period: tuple[float, float] | None) -> None:
+        """Show only leads created in [start, end); combines with the text filter."""
+        if period == self._period:
+            return
+        self._period = period
+        rows = self._filtered(self._order, self._filter)
+        self._relayout(self._order, rows)
+
+    def instants(self) -> list[float]:
+        """``created_at`` of every lead as POSIX seconds (NaN if unparsable), in lead order."""
+        if self._instants is None or len(self._instants) != len(self._leads):
+            self._instants = created_instants(self._leads)
+        return self._instants
+
+    def shown_rows(self) -> list[int]:
+        """Lead indexes (into ``leads``) of the shown rows, in view order. Do not modify."""
+        return self._rows
+
+    def text_rows(self) -> list[int]:
+        """Lead indexes matching the text filter alone, ignoring the period."""
+        if self._period is None:
+            return self._rows
+        if not self._filter:
+            return self._order
         if self._texts is None:
             self._texts = search_texts(self._leads)
-        return filter_rows(candidates, self._texts, term)
+        return filter_rows(self._order, self._texts, self._filter)
+
+    def _in_period(self, candidates: list[int]) -> list[int]:
+        assert self._period is not None
+        start, end = self._period
+        at = list(map(self.instants().__getitem__, candidates))
+        inside = map(and_, map(start.__le__, at), map(end.__gt__, at))
+        return list(compress(candidates, inside))
+
+    # -- merging (watch mode) ------------------------------------------------------------------
+
+    def merge_leads(self, leads: Iterable[Lead]) -> int:
+        """Append the leads not already present (a lead is its own identity key) and insert
+        them where the current sort and filters put them, with ``beginInsertRows``: selection,
+        current row, sort and filter stay. Returns how many leads were new."""
+        present = self._lead_set
+        if present is None:
+            present = self._lead_set = set(self._leads)
+        fresh: list[Lead] = []
+        for lead in leads:
+            if lead not in present:
+                present.add(lead)
+                fresh.append(lead)
+        if not fresh:
+            return 0
+        first = len(self._leads)
+        # A new list: the old one may be shared (a fetch result), and the sort signature
+        # notices the change of length.
+        self._leads = [*self._leads, *fresh]
+        if self._texts is not None:
+            self._texts = [*self._texts, *search_texts(fresh)]
+        if self._instants is not None and len(self._instants) == first:
+            self._instants = [*self._instants, *created_instants(fresh)]
+        keys, descending = self._merge_keys(fresh, first)
+        new = list(range(first, len(self._leads)))
+        ordered = in_row_order(new, keys, descending)
+        if self._rows is not self._order:  # filtered: the full order grows silently
+            runs = insertion_runs(self._order, ordered, keys, descending)
+            self._order = merged(self._order, runs)
+        shown = self._filtered(ordered, self._filter) if self._filter or self._period else ordered
+        runs = insertion_runs(self._rows, shown, keys, descending)
+        rows = self._rows
+        for at, block in runs:
+            self.beginInsertRows(QModelIndex(), at, at + len(block) - 1)
+            rows[at:at] = block  # in place: when rows is the order, the order grows too
+            self.endInsertRows()
+        if self._sort is not None:
+            self._sorted_as = self._sort_signature(*self._sort)
+        self._emit_counts()
+        return len(fresh)
+
+    def _merge_keys(self, fresh: list[Lead], first: int) -> tuple[list | None, bool]:
+        """The sort keys of every lead (old ones from the cache, extended), or None unsorted."""
+        if self._sort is None:
+            self._key_cache = {}
+            return None, False
+        column, order = self._sort
+        field = self._columns[column].field
+        keys = self._key_cache.get(field)
+        if keys is not None and len(keys) == first:
+            extra = sort_keys(fresh, self._columns[column])
+            # Created keys are canonical text or parsed floats; the two must not be mixed.
+            keys = [*keys, *extra] if not keys or type(keys[0]) is type(extra[0]) else None
+        if keys is None or len(keys) != len(self._leads):
+            keys = sort_keys(self._leads, self._columns[column])
+        self._key_cache = {field: keys}
+        return keys, order == Qt.SortOrder.DescendingOrder
 
     # -- plumbing ------------------------------------------------------------------------------
 
