@@ -126,15 +126,18 @@ def presort(
     return SortedRows(field, descending, sorted_order(keys, descending))
 
 
-def sorted_order(keys: Sequence[object], descending: bool = False) -> list[int]:
+def sorted_order(
+    keys: Sequence[object], descending: bool = False, *, share_gil: bool = True
+) -> list[int]:
     """Row order for ``keys``, stable in both directions (equal keys keep their fetched order).
 
-    Large inputs are sorted in slices and merged by ``heapq.merge`` (Python code, so other
-    threads get the GIL); one ``sorted`` over a million keys would hold it for most of a second.
+    With ``share_gil`` (on a worker thread) large inputs are sorted in slices and merged by
+    ``heapq.merge`` (Python code, so other threads get the GIL); one ``sorted`` over a million
+    keys would hold it for most of a second. On the GUI thread a plain ``sorted`` is faster.
     """
     n = len(keys)
     key = keys.__getitem__
-    if n <= SORT_SLICE:
+    if n <= SORT_SLICE or not share_gil:
         return sorted(range(n), key=key, reverse=descending)
     blocks = []
     for start in range(0, n, SORT_SLICE):

@@ -253,7 +253,7 @@ class LeadTableModel(QAbstractTableModel):
         if keys is None:
             keys = sort_keys(self._leads, self._columns[column])
             self._key_cache = {field: keys}  # one column's keys: memory stays flat
-        return sorted_order(keys, order == Qt.SortOrder.DescendingOrder)
+        return sorted_order(keys, order == Qt.SortOrder.DescendingOrder, share_gil=False)
 
     # -- filtering -----------------------------------------------------------------------------
 
