@@ -12,13 +12,14 @@ import getpass
 import logging
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .api import errors as E
-from .api.cancel import CancelToken
-from .api.client import FetchResult, LeadsClient
 from .api.query import BASE_URLS, Environment, Query, parse_rfc3339
+
+if TYPE_CHECKING:
+    from .api.client import FetchResult
 
 OK, FAILURE, USAGE, AUTH, NOT_FOUND, NETWORK, SERVER, KEYCHAIN, INTERRUPTED = (
     0, 1, 2, 3, 4, 5, 6, 7, 130,
@@ -174,6 +175,9 @@ def _query(args: argparse.Namespace) -> Query:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: the window's cold start does not need httpx and msgspec.
+    from .api.cancel import CancelToken
+    from .api.client import LeadsClient
     from .credentials import CredentialStore
     from .settings import SettingsStore
 
