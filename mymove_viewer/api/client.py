@@ -17,6 +17,7 @@ from .. import __version__
 from . import errors as E
 from .cancel import CancelToken
 from .lead import Lead
+from .options import Settings
 from .parse import excerpt, parse_leads
 from .query import Query, check_base_url, clean_api_key, leads_path
 from .transport import build_http_client
@@ -27,22 +28,6 @@ ProgressCallback = Callable[[int, int | None], None]
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 ERROR_BODY_LIMIT = 64 * 1024
 PROGRESS_INTERVAL = 0.05
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Timeouts, retries and limits. Defaults suit the real API; tests shorten them."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    # A body that trickles in is as stuck as one that stops: fewer than this many bytes in a
-    # whole ``read_timeout`` window ends the fetch with a timeout.
-    stall_bytes: int = 1024
-    max_tries: int = 3
-    backoff_base: float = 0.5
-    backoff_cap: float = 8.0
-    retry_after_cap: float = 60.0
-    max_bytes: int = 1 << 30
 
 
 @dataclass(frozen=True)

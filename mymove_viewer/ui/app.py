@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from .. import APP_ID, APP_NAME, __version__
-from ..api.client import Settings as ClientSettings
+from ..api.options import Settings as ClientSettings
 from ..api.query import Environment
 from ..credentials import CredentialStore
 from ..settings import SettingsStore

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..api import errors as E
-from ..api.client import Settings as ClientSettings
+from ..api.options import Settings as ClientSettings
 from ..api.query import Environment, Query
 from ..credentials import CredentialStore, InvalidKeyError, KeychainError, KeySource
 from .fetch import FetchController, FetchOutcome, FetchRequest
