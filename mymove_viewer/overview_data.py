@@ -1,0 +1,207 @@
+"""Numbers behind the lead-volume overview: created instants, per-hour/per-day buckets, and
+counts by destination state and tenure. Pure functions, no Qt.
+
+Everything here runs once per change of the shown leads (fetch, merge, filter), never per paint,
+and stays in C-level ``map``/``Counter`` loops so 100k leads cost milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from itertools import repeat
+from operator import itemgetter
+
+from .api.fields import FIELD_INDEX
+from .api.lead import Lead, parse_timestamp
+
+HOUR, DAY = "hour", "day"
+HOURLY_UP_TO = 2 * 86_400.0  # windows up to two days get a bar per hour, longer ones per day
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_CREATED = itemgetter(FIELD_INDEX["created_at"])
+_STATE = itemgetter(FIELD_INDEX["new_state"])
+_TENURE = itemgetter(FIELD_INDEX["new_housing_tenure"])
+
+
+def instants(leads: Iterable[Lead]) -> list[float]:
+    """``created_at`` of each lead as POSIX seconds; NaN where it is not a timestamp."""
+    texts = list(map(_CREATED, leads))
+    if all(map(str.endswith, texts, repeat("Z"))):
+        try:  # the common case, kept in C: ~2x faster than a Python loop
+            return list(map(datetime.timestamp, map(datetime.fromisoformat, texts)))
+        except ValueError:
+            pass
+    out = []
+    for text in texts:
+        moment = parse_timestamp(text)
+        out.append(moment.timestamp() if moment is not None else math.nan)
+    return out
+
+
+def finite_span(values: Iterable[float]) -> tuple[float, float] | None:
+    """(earliest, latest) of the values that are real instants; None when there are none."""
+    real = [v for v in values if v == v]  # NaN is the only value unequal to itself
+    return (min(real), max(real)) if real else None
+
+
+def unit_for(start: float, end: float) -> str:
+    return HOUR if end - start <= HOURLY_UP_TO else DAY
+
+
+def bucket_edges(start: float, end: float, unit: str, tz: tzinfo | None = None) -> list[float]:
+    """Boundaries of local clock hours or calendar days covering [start, end], both included.
+
+    ``tz`` None means the computer's zone. Days are stepped on the calendar, so a day with a
+    daylight-saving change is 23 or 25 hours long, as on the user's wall clock.
+    """
+    if end < start:
+        start, end = end, start
+    first = datetime.fromtimestamp(start, tz)
+    if unit == HOUR:
+        origin = first.replace(minute=0, second=0, microsecond=0).timestamp()
+        count = max(1, math.floor((end - origin) / 3600) + 1)
+        return [origin + 3600.0 * i for i in range(count + 1)]
+    day = first.date()
+    edges = [_midnight(day, tz)]
+    while edges[-1] <= end:
+        day += timedelta(days=1)
+        edges.append(_midnight(day, tz))
+    return edges
+
+
+def _midnight(day: date, tz: tzinfo | None) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
+
+
+def bucket_counts(values: Iterable[float], edges: Sequence[float]) -> list[int]:
+    """How many values fall in each [edges[i], edges[i+1]); values outside (or NaN) are left out."""
+    found = Counter(map(bisect_right, repeat(edges), values))
+    return [found.get(i, 0) for i in range(1, len(edges))]
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Lead counts per bucket: ``counts[i]`` leads were created in [edges[i], edges[i+1])."""
+
+    unit: str
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def period(self, i: int) -> tuple[float, float]:
+        return self.edges[i], self.edges[i + 1]
+
+    def label(self, i: int, tz: tzinfo | None = None) -> str:
+        start = datetime.fromtimestamp(self.edges[i], tz)
+        n = self.counts[i]
+        day = f"{_MONTHS[start.month - 1]} {start.day}"
+        if self.unit == HOUR:
+            end = datetime.fromtimestamp(self.edges[i + 1], tz)
+            day = f"{day} {start:%H:%M}–{end:%H:%M}"
+        return f"{day} · {n:,} lead{'s' * (n != 1)}"
+
+
+EMPTY_VOLUME = Volume(HOUR, (), ())
+
+
+def volume(
+    values: Iterable[float],
+    window: tuple[float, float] | None = None,
+    tz: tzinfo | None = None,
+) -> Volume:
+    """Bucket ``values`` over ``window`` widened to every value; per hour up to two days."""
+    values = values if isinstance(values, list) else list(values)
+    span = finite_span(values)
+    if window is not None:
+        span = window if span is None else (min(span[0], window[0]), max(span[1], window[1]))
+    if span is None:
+        return EMPTY_VOLUME
+    unit = unit_for(*span)
+    edges = bucket_edges(span[0], span[1], unit, tz)
+    return Volume(unit, tuple(edges), tuple(bucket_counts(values, edges)))
+
+
+def extended(
+    data: Volume, values: list[float], window: tuple[float, float] | None, tz: tzinfo | None = None
+) -> Volume | None:
+    """``data`` plus ``values`` (new leads), its axis stretched to ``window``: O(new leads).
+
+    None when the axis would change other than by growing at the end (another unit, another
+    first bucket): then everything must be counted again with ``volume``.
+    """
+    if not data.edges:
+        return None
+    first, last = data.edges[0], data.edges[-1] - 1.0
+    lo, hi = window if window is not None else (first, last)
+    span = finite_span(values)
+    if span is not None:
+        if span[0] < first:
+            return None
+        hi = max(hi, span[1])
+    if unit_for(lo, hi) != data.unit:  # the unit is judged on the window, as in ``volume``
+        return None
+    edges = bucket_edges(first, max(hi, last), data.unit, tz)
+    if tuple(edges[: len(data.edges)]) != data.edges:
+        return None
+    counts = [*data.counts, *[0] * (len(edges) - len(data.edges))]
+    for i, n in enumerate(bucket_counts(values, edges)):
+        counts[i] += n
+    return Volume(data.unit, tuple(edges), tuple(counts))
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Destination states (most common first) and the own/rent split of some leads."""
+
+    total: int
+    states: tuple[tuple[str, int], ...]
+    other_states: int
+    own: int
+    rent: int
+    other_tenure: int
+
+    def states_text(self) -> str:
+        parts = [f"{state or '(none)'} {n:,}" for state, n in self.states]
+        if self.other_states:
+            parts.append(f"others {self.other_states:,}")
+        return " · ".join(parts)
+
+    def tenure_text(self) -> str:
+        if not self.total:
+            return ""
+        pct = 100 / self.total
+        own, rent = self.own, self.rent
+        text = f"Own {own:,} ({own * pct:.0f}%) · Rent {rent:,} ({rent * pct:.0f}%)"
+        if self.other_tenure:
+            text += f" · not given {self.other_tenure:,}"
+        return text
+
+
+def tally(leads: Iterable[Lead]) -> tuple[Counter[str], Counter[str]]:
+    """Counters of destination state and tenure, to keep and add new leads to."""
+    leads = leads if isinstance(leads, list) else list(leads)
+    return Counter(map(_STATE, leads)), Counter(map(str.lower, map(_TENURE, leads)))
+
+
+def breakdown(leads: Sequence[Lead], top: int = 5) -> Breakdown:
+    return breakdown_of(*tally(leads), top=top)
+
+
+def breakdown_of(states: Counter[str], tenure: Counter[str], top: int = 5) -> Breakdown:
+    total = sum(states.values())
+    most = states.most_common(top)
+    own, rent = tenure.get("own", 0), tenure.get("rent", 0)
+    return Breakdown(
+        total=total,
+        states=tuple(most),
+        other_states=total - sum(n for _s, n in most),
+        own=own,
+        rent=rent,
+        other_tenure=total - own - rent,
+    )

@@ -1,0 +1,166 @@
+"""Exporting from the window: which leads and columns, where to, and the background write.
+
+Both formats follow the same rules: the selected rows in view order (or, after asking, every
+shown row), the visible columns in the order the user arranged them, written on a worker thread
+with progress and cancel (Esc). CSV goes through ``export.write_csv``, Excel workbooks through
+``export_xlsx.write_xlsx``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ..export import ExportError, write_csv
+from ..export_xlsx import write_xlsx
+from .worker import BackgroundRunner
+
+if TYPE_CHECKING:
+    from .window import MainWindow
+
+CSV, XLSX = "csv", "xlsx"
+
+
+@dataclass(frozen=True)
+class Format:
+    suffix: str
+    title: str
+    filter: str
+
+
+FORMATS = {
+    CSV: Format(".csv", "Export leads", "CSV files (*.csv);;All files (*)"),
+    XLSX: Format(
+        ".xlsx", "Export leads as an Excel workbook", "Excel workbooks (*.xlsx);;All files (*)"
+    ),
+}
+
+
+def suggested_name(env_value: str, fmt: str = CSV, now: datetime | None = None) -> str:
+    return f"leads-{env_value}-{(now or datetime.now()):%Y%m%d-%H%M}{FORMATS[fmt].suffix}"
+
+
+class ExportFlow(QObject):
+    """Owned by the window; asks through the window's (replaceable) ``ask_export_path`` and
+    ``confirm_export_all`` so tests can answer instead of a dialog."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)  # the window is reached through parent(): no reference cycle
+        self.runner = BackgroundRunner(self, name="export")
+        self._target: Path | None = None
+        self._total = 0
+        self._format = CSV
+        r = self.runner
+        r.progress.connect(self._on_progress)
+        r.finished.connect(self._on_finished)
+        r.failed.connect(self._on_failed)
+        r.cancelled.connect(self._on_cancelled)
+
+    @property
+    def _w(self) -> MainWindow:
+        return self.parent()  # type: ignore[return-value]
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    # -- questions (the window delegates here) ---------------------------------------------------
+
+    def ask_path(self, suggested: Path) -> Path | None:
+        fmt = FORMATS[XLSX if suggested.suffix.lower() == ".xlsx" else CSV]
+        name, _filter = QFileDialog.getSaveFileName(self._w, fmt.title, str(suggested), fmt.filter)
+        if not name:
+            return None
+        path = Path(name)
+        return path if path.suffix else path.with_suffix(fmt.suffix)
+
+    def confirm_all(self, count: int) -> bool:
+        answer = QMessageBox.question(
+            self._w,
+            "Export all shown leads?",
+            f"No rows are selected. Export all {count:,} shown leads?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def start(self, fmt: str = CSV) -> None:
+        w = self._w
+        shown = w.model.shown_count()
+        if not shown:
+            w.status.show("Nothing to export: fetch leads first (F5).")
+            return
+        if self.runner.busy:
+            w.status.show("An export is already running; press Esc to cancel it.")
+            return
+        rows = w.table.selected_rows()
+        if not rows:
+            if not w.confirm_export_all(shown):
+                return
+            rows = list(range(shown))
+        leads = w.model.leads_at(rows)
+        columns = [w.model.columns[c].field for c in w.table.visible_columns()]
+        settings = w.settings
+        folder = Path(settings.last_export_dir or Path.home())
+        target = w.ask_export_path(folder / suggested_name(w.environment.value, fmt))
+        if target is None:
+            return
+        settings.last_export_dir = str(target.parent)
+        w.save_settings()
+        guard = settings.export_formula_guard
+        total = len(leads)
+        write: Callable[..., int]
+        if fmt == XLSX:
+            write = write_xlsx
+            options: dict[str, object] = {}
+        else:
+            write = write_csv
+            options = {"excel": settings.export_excel}
+
+        def job(report, token):  # type: ignore[no-untyped-def]
+            return write(
+                target,
+                columns,
+                leads,
+                formula_guard=guard,
+                cancel=token,
+                progress=lambda n: report(n, total),
+                **options,
+            )
+
+        self._target, self._total, self._format = target, total, fmt
+        self.runner.start(job)
+        w.status.busy(f"Exporting {total:,} leads to {target}…")
+        w.sync_busy()
+
+    def cancel(self) -> None:
+        self.runner.cancel()
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        return self.runner.shutdown(timeout_ms)
+
+    @Slot(int, object, object)
+    def _on_progress(self, _gen: int, done: object, total: object) -> None:
+        self._w.status.percent(done, total)
+
+    @Slot(int, object)
+    def _on_finished(self, _gen: int, rows: object) -> None:
+        n = rows if isinstance(rows, int) else self._total
+        self._w.status.show(f"Exported {n:,} lead{'s' * (n != 1)} to {self._target}.")
+
+    @Slot(int, object)
+    def _on_failed(self, _gen: int, error: object) -> None:
+        message = str(error) if isinstance(error, ExportError) else f"The export failed: {error}"
+        fmt = self._format
+        self._w.banner.show_message(message, "Export again…", lambda: self.start(fmt), kind="error")
+        self._w.status.show("The export failed; no file was written.")
+
+    @Slot(int)
+    def _on_cancelled(self, _gen: int) -> None:
+        self._w.status.show("Export cancelled; no file was written.")

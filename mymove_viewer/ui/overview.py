@@ -1,0 +1,259 @@
+"""The lead-volume overview above the table: a bar per hour (or day), destination states and the
+own/rent split. Clicking a bar filters the table to that period; clicking it again clears it.
+
+Numbers come from ``overview_data`` once per change of the leads or the text filter (a period
+click only recounts the states), never per paint: paint draws rectangles from a cached list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import tzinfo
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+
+from ..api.lead import Lead
+from ..leadtable import search_texts
+from ..overview_data import (
+    EMPTY_VOLUME,
+    Volume,
+    breakdown_of,
+    extended,
+    instants,
+    tally,
+    volume,
+)
+from .model import LeadTableModel
+
+CHART_HEIGHT = 64
+_GAP = 1
+
+
+class VolumeChart(QWidget):
+    """Bars from a precomputed ``Volume``; emits ``barClicked(index)``."""
+
+    barClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("volumeChart")
+        self.setAccessibleName("Leads over time")
+        self.setMinimumHeight(CHART_HEIGHT)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._volume: Volume = EMPTY_VOLUME
+        self._peak = 0
+        self._selected: int | None = None
+        self.tz: tzinfo | None = None
+
+    @property
+    def volume(self) -> Volume:
+        return self._volume
+
+    @property
+    def selected(self) -> int | None:
+        return self._selected
+
+    def set_volume(self, data: Volume) -> None:
+        self._volume = data
+        self._peak = max(data.counts, default=0)
+        if self._selected is not None and self._selected >= len(data):
+            self._selected = None
+        self.setToolTip("" if len(data) else "No leads to chart yet")
+        self.update()
+
+    def set_selected(self, index: int | None) -> None:
+        self._selected = index
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, CHART_HEIGHT)
+
+    def bar_slot(self, i: int) -> QRect:
+        """The column of the widget that belongs to bar ``i`` (the click and tooltip area)."""
+        n = len(self._volume)
+        width = self.width()
+        left = i * width // n
+        return QRect(left, 0, (i + 1) * width // n - left, self.height())
+
+    def bar_at(self, pos: QPoint) -> int | None:
+        n = len(self._volume)
+        if not n or not 0 <= pos.x() < self.width():
+            return None
+        return min(n - 1, pos.x() * n // max(1, self.width()))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        n = len(self._volume)
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
+        if not n:
+            painter.end()
+            return
+        height = self.height() - 2
+        bar = palette.color(QPalette.ColorRole.Highlight)
+        dim = bar.lighter(160)
+        peak = max(1, self._peak)
+        for i, count in enumerate(self._volume.counts):
+            if not count:
+                continue
+            slot = self.bar_slot(i)
+            h = max(1, count * height // peak)
+            gap = _GAP if slot.width() > 3 else 0
+            colour = dim if self._selected is not None and i != self._selected else bar
+            painter.fillRect(slot.left(), self.height() - h, slot.width() - gap, h, colour)
+        painter.end()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            i = self.bar_at(event.pos())
+            if i is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.tooltip_for(i), self, self.bar_slot(i))
+            return True
+        return super().event(event)
+
+    def tooltip_for(self, i: int) -> str:
+        text = self._volume.label(i, self.tz)
+        return f"{text}\nClick to show only these leads" if self._selected != i else text
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            i = self.bar_at(event.position().toPoint())
+            if i is not None:
+                self.barClicked.emit(i)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+
+class OverviewPanel(QWidget):
+    """The chart plus state and tenure counts, kept in step with a ``LeadTableModel``.
+
+    A fetch, a new text filter or period counts everything again; a watch merge (the leads
+    only grew) adds just the new leads, and a later poll that only moves the end of the time
+    axis adds empty buckets.
+    """
+
+    def __init__(self, model: LeadTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("overviewPanel")
+        self._model = model
+        self._window: tuple[float, float] | None = None
+        self._reset = True
+        self._volume_state: tuple[int, str] | None = None  # (leads counted, filter)
+        self._tally_state: tuple[int, str, object] | None = None  # (leads, filter, period)
+        self._states: Counter[str] = Counter()
+        self._tenure: Counter[str] = Counter()
+        self.recounts = 0  # full recounts of the buckets (tests check they are not per paint)
+        self.chart = VolumeChart()
+        self.states_label = QLabel()
+        self.states_label.setObjectName("statesLabel")
+        self.states_label.setAccessibleName("Leads by destination state")
+        self.tenure_label = QLabel()
+        self.tenure_label.setObjectName("tenureLabel")
+        self.tenure_label.setAccessibleName("Own or rent")
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.states_label)
+        side.addWidget(self.tenure_label)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.chart, 3)
+        layout.addLayout(side, 2)
+        self.chart.barClicked.connect(self.toggle_bar)
+        model.modelReset.connect(self._on_reset)
+        model.countsChanged.connect(self.refresh)
+        self.refresh()
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        return self._window
+
+    def set_window(self, start: float | None, end: float | None, *, count: bool = True) -> None:
+        """The fetched time window (POSIX seconds); the chart spans it even where it is empty.
+        ``count=False``: new leads follow at once and will trigger the count."""
+        window = None if start is None or end is None else (start, end)
+        if window == self._window:
+            return
+        old, self._window = self._window, window
+        grown = None
+        if window is not None and old is not None and window[0] == old[0] and not self._reset:
+            grown = extended(self.chart.volume, [], window, self.chart.tz)
+        if grown is not None:
+            self.chart.set_volume(grown)
+        else:
+            self._volume_state = None
+            if count:
+                self.refresh()
+
+    @Slot(int)
+    def toggle_bar(self, i: int) -> None:
+        data = self.chart.volume
+        if not 0 <= i < len(data):
+            return
+        if self.chart.selected == i:
+            self.chart.set_selected(None)
+            self._model.set_period(None)
+        else:
+            self.chart.set_selected(i)
+            self._model.set_period(data.period(i))
+
+    @Slot()
+    def _on_reset(self) -> None:
+        self._reset = True
+
+    @Slot()
+    def refresh(self) -> None:
+        m = self._model
+        leads, text, period = m.leads, m.filter_text, m.period
+        total = len(leads)
+        if self._reset:
+            self._volume_state = self._tally_state = None
+            self._reset = False
+        if m.period is None and self.chart.selected is not None:
+            self.chart.set_selected(None)  # new leads (a fetch) dropped the period
+        state = self._volume_state
+        if state != (total, text):
+            grown = None
+            if state is not None and state[1] == text and state[0] < total:
+                fresh = self._matching(leads[state[0] :], text, None)
+                grown = extended(self.chart.volume, instants(fresh), self._window, self.chart.tz)
+            if grown is None:
+                rows = m.text_rows()
+                at = m.instants()
+                if len(rows) != total:
+                    at = list(map(at.__getitem__, rows))
+                grown = volume(at, self._window, self.chart.tz)
+                self.recounts += 1
+            self.chart.set_volume(grown)
+            self._volume_state = (total, text)
+        key = (total, text, period)
+        tallied = self._tally_state
+        if key != tallied:
+            if tallied is not None and tallied[1:] == key[1:] and tallied[0] < total:
+                states, tenure = tally(self._matching(leads[tallied[0] :], text, period))
+                self._states.update(states)
+                self._tenure.update(tenure)
+            else:
+                shown = m.shown_rows()
+                picked = leads if len(shown) == total else list(map(leads.__getitem__, shown))
+                self._states, self._tenure = tally(picked)
+            self._tally_state = key
+            info = breakdown_of(self._states, self._tenure)
+            self.states_label.setText(f"To: {info.states_text()}" if info.total else "")
+            self.tenure_label.setText(info.tenure_text())
+
+    @staticmethod
+    def _matching(leads: list[Lead], text: str, period: tuple[float, float] | None) -> list[Lead]:
+        """The new leads that pass the text filter (and the period, if given)."""
+        if text:
+            leads = [x for x, t in zip(leads, search_texts(leads), strict=True) if text in t]
+        if period is not None:
+            start, end = period
+            leads = [x for x, t in zip(leads, instants(leads), strict=True) if start <= t < end]
+        return leads

@@ -1,0 +1,102 @@
+"""The status bar: the main status line, a quiet watch line, and one progress bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from ..api.query import Environment
+
+IDLE_HINT = "No leads shown. Choose a time window and press Fetch (F5)."
+
+
+@dataclass(frozen=True)
+class FetchInfo:
+    environment: Environment
+    fetched_at: datetime
+    elapsed: float
+    skipped: int
+
+
+def format_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def summary_text(info: FetchInfo | None, total: int, shown: int) -> str:
+    if info is None:
+        return ""
+    parts = [
+        f"{total:,} lead{'s' * (total != 1)} ({shown:,} shown)",
+        info.environment.label,
+        info.fetched_at.astimezone().strftime("%H:%M"),
+        f"{info.elapsed:.1f} s",
+    ]
+    if info.skipped:
+        parts.append(f"{info.skipped:,} record{'s' * (info.skipped != 1)} skipped")
+    return " · ".join(parts)
+
+
+class StatusLine:
+    """Owns the status bar's widgets; the window says what to show."""
+
+    def __init__(self, bar: QStatusBar) -> None:
+        self.label = QLabel()
+        self.label.setObjectName("statusLabel")
+        self.label.setAccessibleName("Status")
+        self.watch_label = QLabel()
+        self.watch_label.setObjectName("watchStatus")
+        self.watch_label.setAccessibleName("Watch status")
+        self.watch_label.hide()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("fetchProgress")
+        self.progress.setMaximumWidth(180)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        bar.addWidget(self.label, 1)
+        bar.addPermanentWidget(self.watch_label)
+        bar.addPermanentWidget(self.progress)
+
+    def show(self, text: str) -> None:
+        self.label.setText(text)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def idle(self, summary: str, prefix: str = "") -> None:
+        self.label.setText(f"{prefix} {summary or IDLE_HINT}".strip())
+
+    def busy(self, text: str | None = None) -> None:
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        if text is not None:
+            self.label.setText(text)
+
+    def download(self, where: str, received: int, total: object) -> None:
+        if isinstance(total, int) and total > 0:
+            pct = min(100, received * 100 // total)
+            self.progress.setRange(0, 100)
+            self.progress.setValue(pct)
+            text = f"{where} {format_bytes(received)} of {format_bytes(total)} ({pct}%)"
+        else:
+            self.progress.setRange(0, 0)
+            text = f"{where} {format_bytes(received)} received" if received else where
+        self.label.setText(text)
+
+    def percent(self, done: object, total: object) -> None:
+        if isinstance(done, int) and isinstance(total, int) and total > 0:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(min(100, done * 100 // total))
+
+    def hide_progress(self) -> None:
+        self.progress.hide()
+
+    def set_watch(self, text: str, detail: str = "") -> None:
+        self.watch_label.setText(text)
+        self.watch_label.setToolTip(detail)
+        self.watch_label.setVisible(bool(text))

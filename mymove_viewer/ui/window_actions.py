@@ -1,0 +1,112 @@
+"""The main window's actions, menus and the watch buttons beside the filter box."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QToolButton
+
+if TYPE_CHECKING:
+    from .window import MainWindow
+
+
+def _menu(menu: QMenu, *items: QAction | None) -> QMenu:
+    for item in items:
+        if item is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(item)
+    return menu
+
+
+def _action(
+    window: MainWindow,
+    text: str,
+    name: str,
+    shortcuts: list[QKeySequence],
+    slot: object,
+    tip: str,
+) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    if shortcuts:
+        action.setShortcuts(shortcuts)
+        keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
+        tip = f"{tip} ({keys})"
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    window.addAction(action)
+    return action
+
+
+def build_actions(w: MainWindow) -> None:
+    """Create the window's actions (as attributes), menus and toolbar buttons."""
+    key = QKeySequence
+
+    def a(*args: object) -> QAction:
+        return _action(w, *args)  # type: ignore[arg-type]
+
+    w.fetch_action = a(
+        "&Fetch", "fetchAction", [key(Qt.Key.Key_F5), key("Ctrl+R")], w.fetch, "Fetch leads"
+    )
+    w.cancel_action = a(
+        "&Cancel", "cancelAction", [key(Qt.Key.Key_Escape)], w.cancel, "Cancel the fetch"
+    )
+    w.cancel_action.setEnabled(False)
+    w.filter_action = a(
+        "&Filter…", "filterAction", [key("Ctrl+F")], w.focus_filter, "Filter the leads"
+    )
+    w.export_action = a(
+        "&Export selected…", "exportAction", [key("Ctrl+E")], w.export_selected,
+        "Export the selected leads to CSV",
+    )  # fmt: skip
+    w.export_xlsx_action = a(
+        "Export as Excel &workbook (.xlsx)…", "exportXlsxAction", [key("Ctrl+Shift+E")],
+        w.export_selected_xlsx, "Export the selected leads as an Excel workbook",
+    )  # fmt: skip
+    w.excel_action = QAction("Excel-compatible CSV (UTF-8 with BOM)", w)
+    w.excel_action.setObjectName("excelAction")
+    w.excel_action.setCheckable(True)
+    w.excel_action.setChecked(w._settings.export_excel)
+    w.excel_action.toggled.connect(w._on_excel_toggled)
+    w.copy_action = a(
+        "&Copy rows", "copyAction", [key("Ctrl+C")], w.copy_selection,
+        "Copy the selected rows as tab-separated text",
+    )  # fmt: skip
+    w.select_all_action = a(
+        "Select &all", "selectAllAction", [key("Ctrl+A")], w.select_all,
+        "Select all shown leads",
+    )  # fmt: skip
+    w.details_action = a(
+        "Lead &details", "detailsAction", [key("Ctrl+I")], w.show_current_lead,
+        "Show every field of the current lead",
+    )  # fmt: skip
+    w.set_key_action = a(
+        "Set API &key…", "setKeyAction", [key("Ctrl+K")], w.open_key_dialog,
+        "Set, test or forget the API key of this environment",
+    )  # fmt: skip
+    w.quit_action = a("&Quit", "quitAction", [key("Ctrl+Q")], w.close, "Close the window")
+    wf = w.watch_flow
+    menus = w.menuBar()
+    file_menu = _menu(
+        menus.addMenu("&File"),
+        w.export_action, w.export_xlsx_action, w.excel_action, None, w.quit_action,
+    )  # fmt: skip
+    edit_menu = _menu(menus.addMenu("&Edit"), w.copy_action, w.select_all_action, w.filter_action)
+    leads_menu = _menu(
+        menus.addMenu("&Leads"), w.fetch_action, w.cancel_action, w.details_action,
+        None, wf.action, wf.mark_seen_action, None, w.set_key_action,
+    )  # fmt: skip
+    for menu in (file_menu, edit_menu, leads_menu):
+        menu.setToolTipsVisible(True)
+    for action, at in ((wf.action, 1), (wf.mark_seen_action, 3)):
+        button = QToolButton()
+        button.setDefaultAction(action)
+        w.table_bar.insertWidget(at, button)
+    w.table_bar.insertWidget(2, wf.spin)
+
+    w.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    w.table.addActions([w.copy_action, w.details_action, w.export_action, w.export_xlsx_action])

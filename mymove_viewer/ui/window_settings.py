@@ -1,0 +1,103 @@
+"""The main window's saved state: query, geometry, column layout and the header across fetches,
+as a mixin."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..api.lead import Lead
+from ..leadtable import SortedRows
+from ..settings import SettingsError
+from . import gui_state
+
+if TYPE_CHECKING:
+    from .window import MainWindow
+
+    _Base = MainWindow
+else:
+    _Base = object
+
+log = logging.getLogger(__name__)
+
+
+class SettingsMixin(_Base):
+    # -- settings --------------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        s = self._settings
+        p = self.panel
+        p.hours_spin.setValue(s.hours)
+        p.days_spin.setValue(s.days)
+        if s.range_start and s.range_end:
+            with contextlib.suppress(ValueError):
+                start = datetime.fromisoformat(s.range_start)
+                p.set_range(start, datetime.fromisoformat(s.range_end))
+        p.set_mode(s.query_mode)
+        geometry = gui_state.decode(s.gui.get(gui_state.GEOMETRY))
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 760)
+        saved = gui_state.header_state_for(s.gui.get(gui_state.HEADER), self._fields())
+        if saved is not None and self.table.horizontalHeader().restoreState(saved):
+            self._apply_header_sort()
+
+    def _remember_query(self) -> None:
+        s, p = self._settings, self.panel
+        s.query_mode = p.mode()
+        s.hours = p.hours_spin.value()
+        s.days = p.days_spin.value()
+        start, end = p.range_bounds()
+        s.range_start, s.range_end = start.isoformat(), end.isoformat()
+
+    def save_settings(self) -> None:
+        s = self._settings
+        s.gui[gui_state.GEOMETRY] = gui_state.encode(self.saveGeometry())
+        if self._widths_set and self.model.total_count():  # a layout seen with data
+            s.gui[gui_state.HEADER] = gui_state.header_entry(
+                self.table.horizontalHeader().saveState(), self._fields()
+            )
+        try:
+            self._store.save(s)
+        except SettingsError as exc:
+            log.warning("settings not saved: %s", exc)
+            if not self._settings_problem_shown:
+                self._settings_problem_shown = True
+                self.banner.show_message(str(exc), kind="info")
+
+    def _fields(self) -> list[str]:
+        return [c.field for c in self.model.columns]
+
+    def _set_leads(
+        self,
+        leads: list[Lead],
+        extra_fields: tuple[str, ...],
+        texts: list[str] | None,
+        presorted: SortedRows | None = None,
+    ) -> None:
+        header = self.table.horizontalHeader()
+        old_fields, old_state = self._fields(), header.saveState()
+        self.detail.clear()
+        self.model.set_leads(leads, extra_fields, texts, presorted)
+        fields = self._fields()
+        restored = False
+        if fields == old_fields and self._widths_set:
+            restored = header.restoreState(old_state)
+        if not restored:
+            saved = gui_state.header_state_for(self._settings.gui.get(gui_state.HEADER), fields)
+            restored = saved is not None and header.restoreState(saved)
+        if restored:
+            self._apply_header_sort()
+        elif leads:
+            # Keep the widths the user already has; size only columns new to the header.
+            known = set(old_fields) if self._widths_set else set()
+            self.table.size_columns_from_sample([i for i, f in enumerate(fields) if f not in known])
+            self._widths_set = True
+
+    def _apply_header_sort(self) -> None:
+        header = self.table.horizontalHeader()
+        section = header.sortIndicatorSection()
+        if 0 <= section < self.model.columnCount():
+            self.model.sort(section, header.sortIndicatorOrder())
+        self._widths_set = True

@@ -1,0 +1,153 @@
+"""Merging watch results into the model, the period filter, and the "new" marks."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, Qt
+
+from mymove_viewer.api.lead import Lead
+from mymove_viewer.leadtable import columns_for, sort_keys
+from mymove_viewer.ui.model import LeadTableModel
+from mymove_viewer.ui.new_leads import MarkedLeadModel
+
+BASE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def make(i: int, minutes: int, name: str = "", state: str = "TX") -> Lead:
+    created = (BASE + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Lead.from_mapping(
+        {
+            "offer_id": f"{i:05d}",
+            "created_at": created,
+            "first_name": name or f"n{i}",
+            "last_name": random.Random(i).choice(["Ash", "birch", "Cedar", "ash"]),
+            "new_state": state,
+        }
+    )
+
+
+@pytest.fixture
+def new_model():
+    """Models deleted on the GUI thread when the test ends: one left for interpreter
+    shutdown can crash the process (see shared measurements)."""
+    import shiboken6
+
+    made: list[LeadTableModel] = []
+
+    def make_model(cls: type[LeadTableModel] = LeadTableModel) -> LeadTableModel:
+        made.append(cls())
+        return made[-1]
+
+    yield make_model
+    for model in made:
+        if shiboken6.isValid(model):
+            shiboken6.delete(model)
+
+
+def expected_rows(model: LeadTableModel, field: str, descending: bool, term: str = "") -> list:
+    column = next(c for c in columns_for() if c.field == field)
+    leads = [x for x in model.leads if term in "\x1f".join(x[:19]).lower()]
+    keys = sort_keys(leads, column)
+    order = sorted(range(len(leads)), key=keys.__getitem__, reverse=descending)
+    return [leads[i] for i in order]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("field", ["created_at", "last_name", None])
+def test_merge_inserts_in_sort_order_without_reset(
+    new_model, qtmodeltester, field, descending
+) -> None:
+    model = new_model()
+    old = [make(i, i * 7 % 200) for i in range(30)]
+    model.set_leads(list(old))
+    order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+    if field is not None:
+        model.sort(model.column_of(field), order)
+    if field == "created_at" and descending:  # Qt's own tester; slow, so once
+        qtmodeltester.check(model, force_py=False)
+    seen: list[str] = []
+    model.modelReset.connect(lambda: seen.append("reset"))
+    model.layoutChanged.connect(lambda *_a: seen.append("layout"))
+    model.rowsInserted.connect(lambda *_a: seen.append("insert"))
+    fresh = [make(100 + i, i * 13 % 220) for i in range(12)]
+    assert model.merge_leads([*old[:10], *fresh, fresh[0]]) == 12  # repeats are dropped
+    assert set(seen) == {"insert"}
+    assert model.rowCount() == model.total_count() == 42
+    if field is None:
+        assert model.shown_leads() == old + fresh
+    else:
+        assert model.shown_leads() == expected_rows(model, field, descending)
+        model.sort(model.column_of(field), Qt.SortOrder.AscendingOrder)  # cache stays coherent
+        assert model.shown_leads() == expected_rows(model, field, False)
+    assert model.merge_leads(fresh) == 0
+
+
+def test_merge_respects_filter_and_keeps_selection_and_search(new_model) -> None:
+    model = new_model()
+    model.set_leads([make(i, i) for i in range(40)])
+    model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
+    model.set_filter("ash")
+    selection = QItemSelectionModel(model)
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    picked = model.lead_at(3)
+    selection.select(model.index(3, 0), flags)
+    current = QPersistentModelIndex(model.index(3, 2))
+    new = [make(200 + i, 100 + i) for i in range(12)]
+    model.merge_leads(new)
+    assert model.shown_leads() == expected_rows(model, "created_at", True, "ash")
+    assert [model.lead_at(i.row()) for i in selection.selectedRows()] == [picked]
+    assert model.lead_at(current.row()) == picked
+    model.set_filter("")  # the full order grew too
+    assert model.shown_leads() == expected_rows(model, "created_at", True)
+    model.set_filter("n205")  # the search index covers merged leads
+    assert model.shown_leads() == [new[5]]
+
+
+def test_period_filter_combines_with_text_and_merge(new_model) -> None:
+    model = new_model()
+    model.set_leads([make(i, i * 10, state="CA" if i % 2 else "TX") for i in range(30)])
+    start = (BASE + timedelta(minutes=50)).timestamp()
+    model.set_period((start, start + 3600))  # minutes 50 … 109
+    assert [x.offer_id for x in model.shown_leads()] == [f"{i:05d}" for i in range(5, 11)]
+    model.set_filter("ca")
+    assert {x.offer_id for x in model.shown_leads()} == {"00005", "00007", "00009"}
+    assert len(model.text_rows()) == 15
+    model.sort(model.column_of("offer_id"), Qt.SortOrder.DescendingOrder)
+    assert [x.offer_id for x in model.shown_leads()] == ["00009", "00007", "00005"]
+    model.merge_leads([make(99, 55, state="CA"), make(98, 200, state="CA")])
+    assert [x.offer_id for x in model.shown_leads()] == ["00099", "00009", "00007", "00005"]
+    model.set_filter("")
+    assert len(model.shown_leads()) == 7
+    model.set_period(None)
+    assert model.shown_count() == model.total_count() == 32
+    model.set_period((start, start + 3600))
+    model.set_leads([make(1, 1)])  # new content drops the period
+    assert model.period is None and model.shown_count() == 1
+
+
+def test_new_marks_until_seen(new_model, qtmodeltester) -> None:
+    model = new_model(MarkedLeadModel)
+    model.set_leads([make(i, i) for i in range(6)])
+    model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
+    counts: list[int] = []
+    model.newCountChanged.connect(counts.append)
+    fresh = model.merge_new([make(50, 100), make(51, 101), make(3, 3)])
+    assert {x.offer_id for x in fresh} == {"00050", "00051"} and model.new_count() == 2
+    assert counts == [2]
+    assert [model.is_new(r) for r in range(3)] == [True, True, False]
+    font = model.data(model.index(0, 4), Qt.ItemDataRole.FontRole)
+    assert font.bold() and model.data(model.index(2, 4), Qt.ItemDataRole.FontRole) is None
+    assert "New lead" in model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is not None
+    assert model.headerData(0, Qt.Orientation.Vertical).startswith("●")
+    qtmodeltester.check(model, force_py=False)
+    assert model.mark_seen_rows([0, 5]) == 1 and model.new_count() == 1
+    assert not model.is_new(0) and model.is_new(1)
+    model.mark_all_seen()
+    assert model.new_count() == 0 and not model.is_new(1)
+    model.merge_new([make(60, 200)])
+    model.set_leads([make(1, 1)])
+    assert model.new_count() == 0
