@@ -7,6 +7,7 @@ the table only ever shows the newest fetch. Nothing here touches a widget.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,8 @@ from ..api.cancel import CancelToken
 from ..api.errors import ApiError, CancelledError
 from ..api.options import Settings as ClientSettings
 from ..api.query import Query
-from ..leadtable import SortedRows, presort, search_texts
+from ..leadtable import SortedRows, in_slices, presort, search_texts
+from ..overview_data import instants, tally_in_slices
 from .worker import BackgroundRunner, Report
 
 if TYPE_CHECKING:
@@ -43,6 +45,10 @@ class FetchOutcome:
     result: FetchResult
     search_texts: list[str] | None
     presorted: SortedRows | None = None
+    # For the overview and its period filter: created_at as POSIX seconds, and the counts by
+    # state and tenure of all the leads. ~150 ms at 100k that would otherwise stall the GUI.
+    instants: list[float] | None = None
+    tally: tuple[Counter[str], Counter[str]] | None = None
 
 
 class UnexpectedFetchError(ApiError):
@@ -80,9 +86,13 @@ def run_fetch(request: FetchRequest, report: Report, token: CancelToken) -> Fetc
                 descending,
                 canonical=result.canonical_created,
             )
+        at = tallies = None
+        if request.build_index and not token.cancelled:
+            at = in_slices(instants, result.leads)
+            tallies = tally_in_slices(result.leads)
         if token.cancelled:
             raise CancelledError("The fetch was cancelled.")
-        return FetchOutcome(result, texts, order)
+        return FetchOutcome(result, texts, order, at, tallies)
     except ApiError:
         raise
     except Exception as exc:

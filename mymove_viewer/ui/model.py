@@ -83,6 +83,7 @@ class LeadTableModel(QAbstractTableModel):
         extra_fields: Sequence[str] = (),
         texts: list[str] | None = None,
         presorted: SortedRows | None = None,
+        instants: list[float] | None = None,
     ) -> None:
         """Replace the content; keeps the current filter and sort applied to the new leads.
 
@@ -96,7 +97,8 @@ class LeadTableModel(QAbstractTableModel):
         self._columns = columns_for(extra_fields)
         self._texts = texts if texts is not None and len(texts) == len(leads) else None
         self._key_cache = {}
-        self._lead_set = self._instants = self._period = None  # a period belongs to old leads
+        self._lead_set = self._period = None  # a period belongs to the old leads
+        self._instants = instants if instants is not None and len(instants) == len(leads) else None
         self._order = list(range(len(leads)))
         self._sorted_as = None
         if self._sort is not None and self._sort[0] >= len(self._columns):

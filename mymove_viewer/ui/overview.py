@@ -148,6 +148,7 @@ class OverviewPanel(QWidget):
         self._tally_state: tuple[int, str, object] | None = None  # (leads, filter, period)
         self._states: Counter[str] = Counter()
         self._tenure: Counter[str] = Counter()
+        self._next_tally: tuple[Counter[str], Counter[str]] | None = None
         self.recounts = 0  # full recounts of the buckets (tests check they are not per paint)
         self.chart = VolumeChart()
         self.states_label = QLabel()
@@ -203,6 +204,10 @@ class OverviewPanel(QWidget):
             self.chart.set_selected(i)
             self._model.set_period(data.period(i))
 
+    def use_tally(self, tally: tuple[Counter[str], Counter[str]] | None) -> None:
+        """Counts of every lead of the next reset, made on the worker thread."""
+        self._next_tally = tally
+
     @Slot()
     def _on_reset(self) -> None:
         self._reset = True
@@ -241,8 +246,12 @@ class OverviewPanel(QWidget):
                 self._tenure.update(tenure)
             else:
                 shown = m.shown_rows()
-                picked = leads if len(shown) == total else list(map(leads.__getitem__, shown))
-                self._states, self._tenure = tally(picked)
+                ready, self._next_tally = self._next_tally, None
+                if ready is not None and len(shown) == total and sum(ready[0].values()) == total:
+                    self._states, self._tenure = Counter(ready[0]), Counter(ready[1])
+                else:
+                    picked = leads if len(shown) == total else list(map(leads.__getitem__, shown))
+                    self._states, self._tenure = tally(picked)
             self._tally_state = key
             info = breakdown_of(self._states, self._tenure)
             self.states_label.setText(f"To: {info.states_text()}" if info.total else "")

@@ -292,7 +292,14 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         """Replace the table with a fetch's leads."""
         result = outcome.result
         self.overview.set_window(*query_window(result.query, self._fetch_started), count=False)
-        self._set_leads(result.leads, result.extra_fields, outcome.search_texts, outcome.presorted)
+        self.overview.use_tally(outcome.tally)
+        self._set_leads(
+            result.leads,
+            result.extra_fields,
+            outcome.search_texts,
+            outcome.presorted,
+            outcome.instants,
+        )
         self._fetch_info = FetchInfo(
             self._fetch_env or self._env, result.fetched_at, result.elapsed, result.skipped
         )

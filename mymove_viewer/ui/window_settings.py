@@ -75,11 +75,12 @@ class SettingsMixin(_Base):
         extra_fields: tuple[str, ...],
         texts: list[str] | None,
         presorted: SortedRows | None = None,
+        instants: list[float] | None = None,
     ) -> None:
         header = self.table.horizontalHeader()
         old_fields, old_state = self._fields(), header.saveState()
         self.detail.clear()
-        self.model.set_leads(leads, extra_fields, texts, presorted)
+        self.model.set_leads(leads, extra_fields, texts, presorted, instants)
         fields = self._fields()
         restored = False
         if fields == old_fields and self._widths_set:
