@@ -18,7 +18,7 @@ from ..api.errors import ApiError, CancelledError
 from ..api.options import Settings as ClientSettings
 from ..api.query import Query
 from ..leadtable import SortedRows, in_slices, presort, search_texts
-from ..overview_data import instants, tally_in_slices
+from ..overview_data import Volume, instants, tally_in_slices, volume
 from .worker import BackgroundRunner, Report
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class FetchRequest:
     client_settings: ClientSettings | None = None
     build_index: bool = True
     sort: tuple[str, bool] | None = None  # (field, descending) the table will want
+    chart_window: tuple[float, float] | None = None  # the overview's time axis (POSIX seconds)
 
     def __repr__(self) -> str:  # the dataclass default would print the key
         return f"FetchRequest({self.base_url!r}, client_id={self.client_id!r}, {self.query!r})"
@@ -49,6 +50,7 @@ class FetchOutcome:
     # state and tenure of all the leads. ~150 ms at 100k that would otherwise stall the GUI.
     instants: list[float] | None = None
     tally: tuple[Counter[str], Counter[str]] | None = None
+    volume: Volume | None = None  # bars of all the leads over ``chart_window``, local time
 
 
 class UnexpectedFetchError(ApiError):
@@ -86,13 +88,15 @@ def run_fetch(request: FetchRequest, report: Report, token: CancelToken) -> Fetc
                 descending,
                 canonical=result.canonical_created,
             )
-        at = tallies = None
+        at = tallies = chart = None
         if request.build_index and not token.cancelled:
             at = in_slices(instants, result.leads)
             tallies = tally_in_slices(result.leads)
+            if request.chart_window is not None:
+                chart = volume(at, request.chart_window)
         if token.cancelled:
             raise CancelledError("The fetch was cancelled.")
-        return FetchOutcome(result, texts, order, at, tallies)
+        return FetchOutcome(result, texts, order, at, tallies, chart)
     except ApiError:
         raise
     except Exception as exc:

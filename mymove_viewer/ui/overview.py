@@ -149,6 +149,7 @@ class OverviewPanel(QWidget):
         self._states: Counter[str] = Counter()
         self._tenure: Counter[str] = Counter()
         self._next_tally: tuple[Counter[str], Counter[str]] | None = None
+        self._next_volume: Volume | None = None
         self.recounts = 0  # full recounts of the buckets (tests check they are not per paint)
         self.chart = VolumeChart()
         self.states_label = QLabel()
@@ -204,9 +205,12 @@ class OverviewPanel(QWidget):
             self.chart.set_selected(i)
             self._model.set_period(data.period(i))
 
-    def use_tally(self, tally: tuple[Counter[str], Counter[str]] | None) -> None:
+    def use_precounted(
+        self, tally: tuple[Counter[str], Counter[str]] | None, bars: Volume | None
+    ) -> None:
         """Counts of every lead of the next reset, made on the worker thread."""
         self._next_tally = tally
+        self._next_volume = bars if self.chart.tz is None else None
 
     @Slot()
     def _on_reset(self) -> None:
@@ -228,6 +232,10 @@ class OverviewPanel(QWidget):
             if state is not None and state[1] == text and state[0] < total:
                 fresh = self._matching(leads[state[0] :], text, None)
                 grown = extended(self.chart.volume, instants(fresh), self._window, self.chart.tz)
+            ready, self._next_volume = self._next_volume, None
+            if grown is None and ready is not None and not text and sum(ready.counts) == total:
+                grown = ready
+                self.recounts += 1
             if grown is None:
                 rows = m.text_rows()
                 at = m.instants()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -248,13 +248,15 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._update_fetch_state()
         if self.fetch_block_reason() is not None:
             return None
+        started = self.clock()
         request = self._request(self.panel.query())
+        request = replace(request, chart_window=query_window(request.query, started))
         self._remember_client_id()
         self._remember_query()
         self.save_settings()
         self.banner.clear()
         self._fetch_env = self._env
-        self._fetch_started = self.clock()
+        self._fetch_started = started
         self._fetch_query = request.query
         return self.controller.start(request)
 
@@ -292,7 +294,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         """Replace the table with a fetch's leads."""
         result = outcome.result
         self.overview.set_window(*query_window(result.query, self._fetch_started), count=False)
-        self.overview.use_tally(outcome.tally)
+        self.overview.use_precounted(outcome.tally, outcome.volume)
         self._set_leads(
             result.leads,
             result.extra_fields,
