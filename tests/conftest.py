@@ -15,3 +15,19 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     """No test reads or writes the real user's settings, or takes a key from the environment."""
     monkeypatch.setenv("MYMOVE_VIEWER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("MYMOVE_API_KEY", raising=False)
+
+
+# --- hypothesis profiles (reliability suite, issue 7) -------------------------------------------
+# "ci" (the default) keeps property tests quick; "thorough" is the fuzzing run:
+#     .venv/bin/pytest tests/reliability/test_fuzz.py --hypothesis-profile=thorough
+# Tests that pin max_examples themselves keep their own count in both.
+from hypothesis import HealthCheck  # noqa: E402  (a block added at the end, on purpose)
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+_hypothesis_settings.register_profile(
+    "thorough", max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+_hypothesis_settings.load_profile("ci")  # the plugin loads --hypothesis-profile after this

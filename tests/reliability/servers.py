@@ -1,0 +1,148 @@
+"""Loopback servers the sandbox cannot imitate: TLS with a self-signed certificate, a listener
+whose accept queue is full (connect timeout), and a port nobody listens on (refused)."""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1, made with the ``openssl`` CLI."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+class TlsServer:
+    """An https server on loopback that answers ``{"leads":[]}`` to anyone who trusts its cert.
+
+    ``requests`` holds the decrypted request heads: a client that refused the certificate
+    never gets that far, so an empty list proves nothing (not even the key) was sent.
+    """
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._ctx.load_cert_chain(cert, key)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.requests: list[bytes] = []
+        self.handshake_failures = 0
+        self._wake = socket.socketpair()
+        self._thread = threading.Thread(target=self._serve, name="tls-server", daemon=True)
+
+    def __enter__(self) -> TlsServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._wake[1].send(b"x")
+        self._thread.join(timeout=10)
+        self._listener.close()
+        for end in self._wake:
+            end.close()
+
+    def _serve(self) -> None:
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._listener, selectors.EVENT_READ)
+            sel.register(self._wake[0], selectors.EVENT_READ)
+            while True:
+                for key, _ in sel.select():
+                    if key.fileobj is self._wake[0]:
+                        return
+                    conn, _addr = self._listener.accept()
+                    self._handle(conn)
+
+    def _handle(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        try:
+            with self._ctx.wrap_socket(conn, server_side=True) as tls:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = tls.recv(4096)
+                    if not chunk:
+                        break
+                    head += chunk
+                self.requests.append(head)
+                body = b'{"leads":[]}'
+                tls.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                )
+        except (ssl.SSLError, OSError):
+            self.handshake_failures += 1
+        finally:
+            conn.close()
+
+
+@contextlib.contextmanager
+def full_backlog_listener() -> Iterator[str]:
+    """A loopback port that listens but never accepts, its accept queue already full.
+
+    Linux drops further SYNs instead of refusing them, so a new connect hangs until the
+    client's connect timeout: a real connect timeout without leaving loopback.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(4):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                s.connect(("127.0.0.1", port))
+            fillers.append(s)
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.settimeout(0.3)
+        try:
+            probe.connect(("127.0.0.1", port))
+        except TimeoutError:
+            pass  # the queue is full: exactly what we need
+        else:
+            raise RuntimeError("the accept queue did not fill up; no connect timeout possible")
+        finally:
+            probe.close()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for s in fillers:
+            s.close()
+        listener.close()
+
+
+def refused_url() -> str:
+    """A loopback port that was just free: connecting to it is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

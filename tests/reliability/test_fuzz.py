@@ -1,0 +1,290 @@
+"""Fuzzing: the parser, every input a user types, and the CSV export round trip.
+
+Example counts come from the hypothesis profile (``tests/conftest.py``): ``ci`` by default,
+``--hypothesis-profile=thorough`` for the ≥10,000-example run. The window tests build one window
+per test and feed it every example (hence the suppressed function-scoped-fixture check).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from contextlib import suppress
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mymove_viewer.api import parse as parse_module
+from mymove_viewer.api.errors import InvalidResponseError, ValidationError
+from mymove_viewer.api.fields import FIELDS
+from mymove_viewer.api.lead import Lead, parse_timestamp
+from mymove_viewer.api.parse import parse_leads
+from mymove_viewer.api.query import clean_client_id
+from mymove_viewer.credentials import InvalidKeyError, normalize_key
+from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
+
+CREATED = "2026-11-27T10:00:00Z"
+GUI = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+# Text with everything that breaks naive code: controls, separators, quotes, line breaks,
+# lone surrogates, right-to-left marks, and formula starters.
+nasty_text = st.text(
+    st.characters(codec=None)
+    | st.sampled_from([*",;\t\"'\r\n\x00\u2028\u202e=+-@＝", "\ud800", "\udfff"]),
+    max_size=40,
+)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | nasty_text
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(nasty_text, inner, max_size=4),
+    max_leaves=25,
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+chunk_sizes = st.sampled_from([parse_module.CHUNK_BYTES, 1, 64])  # 1 and 64: split everywhere
+
+
+def without_surrogates(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+
+
+def dumps(value: object, ascii_only: bool) -> bytes:
+    """JSON as a server would send it: UTF-8, with a lone surrogate always escaped (raw, it
+    would not be UTF-8 at all, and the whole body is rightly refused; another test covers it)."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
+
+
+def as_received(value: str | None) -> str:
+    """What a JSON decoder makes of ``value`` (escaped surrogate pairs combine), then the
+    parser's policy for lone surrogates."""
+    return without_surrogates(json.loads(dumps(value, True).decode()) or "")
+
+
+def parse_with_chunks(body: bytes, chunk: int):
+    with mock.patch.object(parse_module, "CHUNK_BYTES", chunk):
+        return parse_leads(body)
+
+
+# -- the parser --------------------------------------------------------------------------------
+
+
+@given(
+    value=json_values | st.fixed_dictionaries({"leads": st.lists(json_values, max_size=6)}),
+    ascii_only=st.booleans(),
+    chunk=chunk_sizes,
+)
+def test_any_json_value_yields_leads_or_the_documented_error(value, ascii_only, chunk) -> None:
+    try:
+        result = parse_with_chunks(dumps(value, ascii_only), chunk)
+    except InvalidResponseError:
+        return
+    records = value["leads"] or []
+    assert len(result.leads) + result.skipped == len(records)
+
+
+valid_lead = st.fixed_dictionaries(
+    {"created_at": st.just(CREATED)},
+    optional={f: nasty_text | st.none() for f in FIELDS if f != "created_at"}
+    | {"extra_" + c: nasty_text for c in "ab"},
+)
+junk = (
+    json_scalars
+    | st.lists(json_scalars, max_size=3)
+    | st.dictionaries(nasty_text, json_scalars, max_size=3).filter(
+        lambda d: not isinstance(d.get("created_at"), str) or not parse_timestamp(d["created_at"])
+    )
+)
+
+
+@given(
+    items=st.lists(st.tuples(st.booleans(), valid_lead, junk), max_size=10),
+    ascii_only=st.booleans(),
+    chunk=chunk_sizes,
+)
+def test_every_valid_lead_in_a_mixed_body_survives(items, ascii_only, chunk) -> None:
+    records, valid = [], []
+    for is_valid, lead, other in items:
+        records.append(lead if is_valid else other)
+        if is_valid:
+            valid.append(lead)
+    result = parse_with_chunks(dumps({"leads": records}, ascii_only), chunk)
+    assert len(result.leads) == len(valid)
+    assert result.skipped == len(records) - len(valid)
+    for lead, record in zip(result.leads, valid, strict=True):
+        for name, value in record.items():
+            assert lead.get(name) == as_received(value)
+
+
+@st.composite
+def damaged_bodies(draw) -> bytes:
+    records = draw(st.lists(valid_lead, min_size=1, max_size=4))
+    body = bytearray(dumps({"leads": records}, draw(st.booleans())))
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["cut", "flip", "insert"]))
+        at = draw(st.integers(0, max(len(body) - 1, 0)))
+        if action == "cut":
+            del body[at:]
+        elif action == "flip" and body:
+            body[at] = draw(st.integers(0, 255))
+        else:
+            body[at:at] = draw(st.binary(min_size=1, max_size=8))
+    return bytes(body)
+
+
+@given(raw=st.binary(max_size=300) | damaged_bodies(), chunk=chunk_sizes)
+def test_arbitrary_and_damaged_bytes_raise_only_the_documented_error(raw, chunk) -> None:
+    with suppress(InvalidResponseError):
+        result = parse_with_chunks(raw, chunk)
+        assert all(isinstance(lead, Lead) for lead in result.leads)
+
+
+# -- what a user types -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def window(marked_window):
+    return marked_window()
+
+
+@GUI
+@given(text=nasty_text)
+def test_client_id_field(window, text: str) -> None:
+    panel = window.panel
+    panel.client_id_edit.setText(text)
+    panel.client_id_edit.editingFinished.emit()  # the window saves settings here
+    try:
+        clean_client_id(panel.client_id())
+    except ValidationError as exc:
+        assert window.fetch_block_reason() == exc.message
+        assert panel.reason_label.text() == exc.message and not panel.fetch_button.isEnabled()
+    else:
+        assert window.fetch_block_reason() is None and panel.fetch_button.isEnabled()
+
+
+@GUI
+@given(text=nasty_text, which=st.sampled_from(["hours_spin", "days_spin"]))
+def test_spin_boxes(window, text: str, which: str) -> None:
+    spin = getattr(window.panel, which)
+    before = spin.value()
+    spin.lineEdit().setText(text)
+    spin.interpretText()
+    assert spin.minimum() <= spin.value() <= spin.maximum()
+    if not any(c.isdigit() for c in text):
+        assert spin.value() == before  # nothing numeric typed: the old value stays
+    window.panel.set_mode("hours" if which == "hours_spin" else "days")
+    assert window.fetch_block_reason() is None  # a spin box can only hold a valid number
+
+
+@GUI
+@given(start=nasty_text, end=nasty_text)
+def test_date_fields(window, start: str, end: str) -> None:
+    panel = window.panel
+    panel.set_mode("range")
+    for edit, text in ((panel.start_edit, start), (panel.end_edit, end)):
+        edit.lineEdit().setText(text)
+        edit.interpretText()
+    reason = window.fetch_block_reason()
+    s, e = panel.range_bounds()
+    if s < e:
+        assert reason is None
+    else:
+        assert reason == "The start of the range must be before its end."
+        assert panel.reason_label.text() == reason and not panel.fetch_button.isEnabled()
+
+
+@pytest.fixture
+def fetched_window(window, do_fetch):
+    do_fetch(window)
+    assert window.model.total_count() > 0
+    return window
+
+
+@GUI
+@given(text=nasty_text | st.sampled_from(["ann", "GMAIL", " .com ", "-", "2026"]))
+def test_filter_box(fetched_window, text: str) -> None:
+    window = fetched_window
+    model = window.model
+    window.filter_edit.setText(text)
+    window._apply_filter()  # what the 150 ms typing timer calls
+    term = text.strip().lower()
+    shown = {tuple(lead) for lead in model.shown_leads()}
+    assert model.shown_count() == len(shown) <= model.total_count()
+    for lead in model.leads:  # every lead with the term in one of its fields is shown
+        if any(term in value.lower() for value in lead.values(FIELDS)):
+            assert tuple(lead) in shown
+    assert window.filter_count.text() == (
+        f"{model.shown_count():,} of {model.total_count():,}" if model.total_count() else ""
+    )
+
+
+@GUI
+@given(text=nasty_text | st.text(st.characters(max_codepoint=127), min_size=1, max_size=60))
+def test_key_field(window, credentials, text: str) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    dialog = window.open_key_dialog()
+    assert dialog is not None
+    assert dialog.key_edit.echoMode() == QLineEdit.EchoMode.Password
+    dialog.key_edit.setText(text)
+    try:
+        expected = normalize_key(text)
+    except InvalidKeyError as exc:
+        expected, message = None, str(exc)
+    if not text.strip():
+        assert not dialog.save_button.isEnabled()
+        dialog.reject()
+        return
+    dialog.save()
+    if expected is None:
+        assert dialog.isVisible() and dialog.result_label.text() == message
+        assert text.strip() not in message
+        dialog.reject()
+    else:
+        assert not dialog.isVisible()
+        assert credentials.get("production") == expected
+    assert window.key_dialog is None  # closed either way, and its key field cleared
+    assert dialog.key_edit.text() == ""
+
+
+# -- export round trip -------------------------------------------------------------------------
+
+extra_names = st.sampled_from(["old_housing_tenure", "note", "=cmd", "a,b", 'q"uote'])
+leads_strategy = st.lists(
+    st.tuples(
+        st.fixed_dictionaries({f: nasty_text for f in FIELDS}),
+        st.dictionaries(extra_names, nasty_text, max_size=3),
+    ).map(lambda pair: Lead.from_mapping({**pair[0], **pair[1]})),
+    max_size=6,
+)
+
+
+def read_back(path: Path, excel: bool) -> list[list[str]]:
+    text = path.read_bytes().decode("utf-8-sig" if excel else "utf-8")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(leads=leads_strategy, excel=st.booleans())
+def test_export_round_trip(tmp_path: Path, leads: list[Lead], excel: bool) -> None:
+    columns = lead_columns(leads)
+    plain, guarded = tmp_path / "plain.csv", tmp_path / "guarded.csv"
+    write_csv(plain, columns, leads, excel=excel, formula_guard=False)
+    write_csv(guarded, columns, leads, excel=excel, formula_guard=True)
+    expected = [columns] + [[without_surrogates(v) for v in lead.values(columns)] for lead in leads]
+    raw, safe = read_back(plain, excel), read_back(guarded, excel)
+    assert raw == expected
+    assert len(safe) == len(raw)
+    for safe_row, raw_row in zip(safe, raw, strict=True):
+        for g, r in zip(safe_row, raw_row, strict=True):
+            assert g == ("'" + r if r[:1] in BAD_PREFIXES else r)
