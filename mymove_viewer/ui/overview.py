@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import tzinfo
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
@@ -29,6 +29,9 @@ from .model import LeadTableModel
 
 CHART_HEIGHT = 64
 _GAP = 1
+
+
+RECOUNT_DELAY_MS = 250
 
 
 class VolumeChart(QWidget):
@@ -169,7 +172,14 @@ class OverviewPanel(QWidget):
         layout.addLayout(side, 2)
         self.chart.barClicked.connect(self.toggle_bar)
         model.modelReset.connect(self._on_reset)
-        model.countsChanged.connect(self.refresh)
+        # A filter keystroke must not wait for a recount of 100k leads: recounts after a text
+        # or period change wait until typing pauses. New content (fetch, merge) counts at once,
+        # which is cheap: a fetch comes precounted, a merge adds only its new leads.
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(RECOUNT_DELAY_MS)
+        self._later.timeout.connect(self.refresh)
+        model.countsChanged.connect(self._schedule)
         self.refresh()
 
     @property
@@ -211,6 +221,15 @@ class OverviewPanel(QWidget):
         """Counts of every lead of the next reset, made on the worker thread."""
         self._next_tally = tally
         self._next_volume = bars if self.chart.tz is None else None
+
+    @Slot()
+    def _schedule(self) -> None:
+        m = self._model
+        if self._reset or (self._volume_state or (0,))[0] != len(m.leads):
+            self._later.stop()
+            self.refresh()
+        else:
+            self._later.start()
 
     @Slot()
     def _on_reset(self) -> None:
