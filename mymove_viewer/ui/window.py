@@ -98,7 +98,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
-        self._keys: dict[Environment, tuple[str | None, str | None]] = {}
+        self._keys: dict[Environment, tuple[bool, str | None]] = {}
         self._fetch_info: FetchInfo | None = None
         self._fetch_env: Environment | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it
@@ -221,7 +221,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     # -- fetching --------------------------------------------------------------------------------
 
     def _request(self, query: Query, *, poll: bool = False) -> FetchRequest:
-        key, _ = self._key_for(self._env)
+        key, _ = self._read_key(self._env)
         return FetchRequest(
             base_url=self.base_url(self._env),
             api_key=key or "",

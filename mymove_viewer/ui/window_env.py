@@ -32,16 +32,24 @@ class EnvironmentMixin(_Base):
             return self._demo.base_url
         return self._base_url_override or BASE_URLS.get(env, BASE_URLS[Environment.PRODUCTION])
 
-    def _key_for(self, env: Environment) -> tuple[str | None, str | None]:
-        """(key, problem); cached because the keychain may be slow to ask."""
+    def _key_state(self, env: Environment) -> tuple[bool, str | None]:
+        """(a key is available, problem). Only the answer is cached, never the key: the
+        keychain is asked again for the key itself when a request needs it."""
+        if env is Environment.DEMO and self._demo is not None:
+            return True, None
+        if env not in self._keys:
+            key, problem = self._read_key(env)
+            self._keys[env] = (bool(key), problem)
+            del key
+        return self._keys[env]
+
+    def _read_key(self, env: Environment) -> tuple[str | None, str | None]:
         if env is Environment.DEMO and self._demo is not None:
             return self._demo.api_key, None
-        if env not in self._keys:
-            try:
-                self._keys[env] = (self._credentials.get(env.value), None)
-            except (KeychainError, InvalidKeyError) as exc:
-                self._keys[env] = (None, str(exc))
-        return self._keys[env]
+        try:
+            return self._credentials.get(env.value), None
+        except (KeychainError, InvalidKeyError) as exc:
+            return None, str(exc)
 
     def refresh_keys(self) -> None:
         self._keys.clear()
@@ -125,10 +133,10 @@ class EnvironmentMixin(_Base):
             check_base_url(self.base_url(self._env))
         except E.ValidationError as exc:
             return exc.message
-        key, problem = self._key_for(self._env)
+        has_key, problem = self._key_state(self._env)
         if problem:
             return problem
-        if not key:
+        if not has_key:
             return f"No API key is set for {self._env.label}. Use “Set API key…” (Ctrl+K)."
         return None
 
@@ -137,8 +145,8 @@ class EnvironmentMixin(_Base):
         reason = self.fetch_block_reason()
         self.panel.set_fetch_state(reason)
         self.fetch_action.setEnabled(reason is None)
-        key, _problem = self._key_for(self._env)
-        self.panel.set_key_missing(not key and self._env is not Environment.DEMO)
+        has_key, _problem = self._key_state(self._env)
+        self.panel.set_key_missing(not has_key and self._env is not Environment.DEMO)
 
     # -- API key ---------------------------------------------------------------------------------
 
