@@ -87,8 +87,7 @@ def sort_keys(leads: Sequence[Lead], column: Column, *, canonical: bool = False)
     to be ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key."""
     field = column.field
     if field in FIELDS:
-        i = FIELDS.index(field)
-        values = [lead[i] for lead in leads]
+        values = in_slices(lambda part: list(map(itemgetter(FIELDS.index(field)), part)), leads)
     else:
         values = [lead.get(field) for lead in leads]
     if column.kind == CREATED:
@@ -166,7 +165,12 @@ def _date_key(value: str) -> str:
 def filter_rows(candidates: Sequence[int], texts: Sequence[str], term: str) -> list[int]:
     """The candidates whose search text contains ``term`` (already lowercased), in order.
 
-    ``compress``/``map`` keep the whole scan in C: ~2× faster than a comprehension.
+    ``compress``/``map`` keep the whole scan in C. When most rows are candidates (a new term,
+    not a narrowing), the texts are scanned in memory order into a mask first: candidates come
+    in sort order, and visiting 100k strings in that scattered order is ~3x slower.
     """
-    matches = map(str.__contains__, map(texts.__getitem__, candidates), repeat(term))
-    return list(compress(candidates, matches))
+    if len(candidates) * 4 < len(texts):
+        matches = map(str.__contains__, map(texts.__getitem__, candidates), repeat(term))
+        return list(compress(candidates, matches))
+    mask = bytes(map(str.__contains__, texts, repeat(term)))
+    return list(compress(candidates, map(mask.__getitem__, candidates)))
