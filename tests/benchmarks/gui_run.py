@@ -32,6 +32,7 @@ from mymove_viewer.export import lead_columns, row_getter, write_csv
 from mymove_viewer.leadtable import search_texts
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
 from mymove_viewer.settings import SettingsStore
+from mymove_viewer.ui.app import configure_application
 from mymove_viewer.ui.window import DemoSetup, MainWindow
 
 from .common import (
@@ -323,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)  # as the real app: GUI-thread cycle collection, GIL interval
     with tempfile.TemporaryDirectory(prefix="mymove-bench-") as tmp:
         os.environ["MYMOVE_VIEWER_CONFIG_DIR"] = str(Path(tmp) / "config")
         rows = bench(args.url, args.size, args.runs, Path(tmp))
