@@ -16,6 +16,7 @@ from PySide6.QtCore import QByteArray
 HEADER_VERSION = 1
 GEOMETRY = "geometry"
 HEADER = "header"
+WATCH_MINUTES = "watch_minutes"
 
 
 def encode(data: QByteArray) -> str:

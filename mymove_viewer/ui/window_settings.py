@@ -36,6 +36,11 @@ class SettingsMixin(_Base):
                 start = datetime.fromisoformat(s.range_start)
                 p.set_range(start, datetime.fromisoformat(s.range_end))
         p.set_mode(s.query_mode)
+        minutes = s.gui.get(gui_state.WATCH_MINUTES)
+        if isinstance(minutes, int) and not isinstance(minutes, bool):
+            spin = self.watch_flow.spin
+            if spin.minimum() <= minutes <= spin.maximum():
+                spin.setValue(minutes)
         geometry = gui_state.decode(s.gui.get(gui_state.GEOMETRY))
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 760)
@@ -54,6 +59,7 @@ class SettingsMixin(_Base):
     def save_settings(self) -> None:
         s = self._settings
         s.gui[gui_state.GEOMETRY] = gui_state.encode(self.saveGeometry())
+        s.gui[gui_state.WATCH_MINUTES] = self.watch_flow.spin.value()
         if self._widths_set and self.model.total_count():  # a layout seen with data
             s.gui[gui_state.HEADER] = gui_state.header_entry(
                 self.table.horizontalHeader().saveState(), self._fields()

@@ -120,3 +120,14 @@ def test_close_while_watching_leaves_no_thread(qtbot, make_window, do_fetch, san
     window.close()
     assert not window.watch.running
     assert window.controller.thread_count() == 0
+
+
+def test_watch_interval_is_remembered(make_window) -> None:
+    first = make_window()
+    assert first.watch_flow.spin.value() == 2  # the default: every 2 minutes
+    first.watch_flow.spin.setValue(7)
+    assert first.watch.interval_s == 7 * 60
+    first.close()
+    second = make_window()
+    assert second.watch_flow.spin.value() == 7
+    assert second.watch.interval_s == 7 * 60
