@@ -64,12 +64,22 @@ _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
 _char10 = itemgetter(10)
-# Columns whose values repeat across leads (see _fast_block): everything but the near-unique
-# created_at, email and street address.
+# Columns whose few distinct values repeat across many leads (see _fast_block). Interning all
+# 15 repeating columns measured 490 B/lead but cost 45% more parse time than none (1,228 B);
+# these 9 give 756 B for 18% more: the best trade found.
 _INTERNED = tuple(
-    i
-    for i, f in enumerate(FIELDS)
-    if f not in {"created_at", "email", "new_address_1", "old_address_1"}
+    FIELDS.index(f)
+    for f in (
+        "offer_id",
+        "move_date",
+        "new_housing_tenure",
+        "new_city",
+        "new_state",
+        "new_postal_code_plus4",
+        "old_city",
+        "old_state",
+        "old_postal_code_plus4",
+    )
 )
 
 _HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
