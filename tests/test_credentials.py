@@ -40,30 +40,9 @@ from mymove_viewer.credentials import (
     KeySource,
     normalize_key,
 )
+from tests.memory_keyring import MemoryKeyring
 
 KEY = "mm_live_9f8e7d6c5b4a3210"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps entries in a dict (priority 1: acceptable)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.items[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("No such password!") from None
 
 
 class LowPriorityKeyring(MemoryKeyring):

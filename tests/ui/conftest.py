@@ -10,14 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
 from mymove_viewer.api.client import Settings as ClientSettings
 from mymove_viewer.credentials import CredentialStore
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox
 from mymove_viewer.settings import Settings, SettingsStore
+from tests.memory_keyring import MemoryKeyring
 
 FIXED_NOW = datetime(2026, 11, 27, 17, 41, tzinfo=UTC)
 # Short timeouts and back-off so error tests take milliseconds, not the real API's seconds.
@@ -25,32 +24,6 @@ FAST = ClientSettings(
     connect_timeout=2.0, read_timeout=5.0, max_tries=2, backoff_base=0.01, backoff_cap=0.02
 )
 TIMEOUT_MS = 10_000
-
-
-class MemoryKeyring(KeyringBackend):
-    """An acceptable (priority 1) keychain that keeps entries in a dict."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.items[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("No such password!") from None
-
-
-# Defining a backend registers it; keep keyring.get_keyring() elsewhere from ever choosing it.
-KeyringBackend._classes.discard(MemoryKeyring)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
