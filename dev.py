@@ -36,6 +36,17 @@ QT_PACKAGES = {  # Debian package -> a library it provides that Qt loads
     "libfontconfig1": "fontconfig",
     "libxkbcommon0": "xkbcommon",
 }
+# The X11 ("xcb") platform plugin of Qt 6 loads these; a desktop usually has most of them.
+XCB_PACKAGES = {
+    "libxcb-cursor0": "xcb-cursor",
+    "libxcb-icccm4": "xcb-icccm",
+    "libxcb-image0": "xcb-image",
+    "libxcb-keysyms1": "xcb-keysyms",
+    "libxcb-render-util0": "xcb-render-util",
+    "libxcb-shape0": "xcb-shape",
+    "libxcb-xkb1": "xcb-xkb",
+    "libxkbcommon-x11-0": "xkbcommon-x11",
+}
 KEYRING_PACKAGES = {"gnome-keyring": "gnome-keyring-daemon", "dbus": "dbus-run-session"}
 # Validators for the desktop file and AppStream metadata; strip keeps the bundle ~22 MB smaller.
 PACKAGING_PACKAGES = {
@@ -150,6 +161,10 @@ def cmd_demo(args: list[str]) -> int:
     ensure_venv()
     if not ensure_qt_libraries():
         return 1
+    if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        missing = [p for p, lib in XCB_PACKAGES.items() if ctypes.util.find_library(lib) is None]
+        if not apt_install(missing, "Qt on X11"):
+            return 1
     return subprocess.call([str(PY), "-m", "mymove_viewer", "--demo", *args], cwd=ROOT)
 
 

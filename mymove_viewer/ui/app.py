@@ -79,6 +79,10 @@ def run_gui(*, demo: bool = False, base_url: str | None = None, self_test: bool 
     if self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         demo = True
+    problem = display_problem()
+    if problem:
+        print(f"mymove-viewer: {problem}", file=sys.stderr)
+        return 1
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     configure_application(app)
@@ -116,6 +120,19 @@ def run_gui(*, demo: bool = False, base_url: str | None = None, self_test: bool 
             shiboken6.delete(window)
         if sandbox is not None:
             sandbox.stop()
+
+
+def display_problem(environ: dict[str, str] | None = None) -> str | None:
+    """Why no window can open here, said before Qt aborts the process with a cryptic message."""
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "No display was found, so the window cannot open. Run it from a desktop session, "
+        "or use the command line: mymove-viewer export --help."
+    )
 
 
 def start_demo_fetch(window: MainWindow) -> int | None:
