@@ -328,6 +328,23 @@ class LeadTableModel(QAbstractTableModel):
 
     # -- merging (watch mode) ------------------------------------------------------------------
 
+    def _add_columns_for(self, fresh: list[Lead]) -> None:
+        """Columns for extra fields that only merged leads carry: nothing the API sends may
+        be hidden from the table or left out of an export."""
+        known = {c.field for c in self._columns}
+        added: dict[str, None] = {}
+        for names in {lead[_N] for lead in fresh}:
+            for name in names:
+                if name not in known:
+                    added.setdefault(name, None)
+        if not added:
+            return
+        extras = [c.field for c in self._columns[_N:]] + list(added)
+        start = len(self._columns)
+        self.beginInsertColumns(QModelIndex(), start, start + len(added) - 1)
+        self._columns = columns_for(extras)
+        self.endInsertColumns()
+
     def merge_leads(self, leads: Iterable[Lead]) -> int:
         """Append the leads not already present (a lead is its own identity key) and insert
         them where the current sort and filters put them, with ``beginInsertRows``: selection,
@@ -342,6 +359,7 @@ class LeadTableModel(QAbstractTableModel):
                 fresh.append(lead)
         if not fresh:
             return 0
+        self._add_columns_for(fresh)
         first = len(self._leads)
         # A new list: the old one may be shared (a fetch result), and the sort signature
         # notices the change of length.

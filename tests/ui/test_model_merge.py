@@ -151,3 +151,27 @@ def test_new_marks_until_seen(new_model, qtmodeltester) -> None:
     model.merge_new([make(60, 200)])
     model.set_leads([make(1, 1)])
     assert model.new_count() == 0
+
+
+def test_merge_adds_columns_for_extra_fields_only_new_leads_carry(new_model, qtmodeltester):
+    model = new_model()
+    model.set_leads([make(1, 0), make(2, 1)], ())
+    qtmodeltester.check(model, force_py=False)
+    inserted: list[tuple[int, int]] = []
+    model.columnsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    extra = Lead.from_mapping(
+        {"created_at": "2026-11-27T10:00:00Z", "first_name": "Zed", "pets": "2 cats"}
+    )
+    assert model.merge_leads([extra, make(1, 0)]) == 1
+    assert inserted == [(19, 19)] and resets == []
+    assert model.columnCount() == 20
+    assert model.headerData(19, Qt.Orientation.Horizontal) == "Pets"
+    row = [lead.first_name for lead in model.shown_leads()].index("Zed")
+    assert model.data(model.index(row, 19)) == "2 cats"
+    other = [lead.first_name for lead in model.shown_leads()].index("n1")
+    assert model.data(model.index(other, 19)) == ""
+    assert model.merge_leads([Lead.from_mapping({"created_at": "2026-11-27T11:00:00Z",
+                                                 "pets": "1 dog"})]) == 1  # fmt: skip
+    assert inserted == [(19, 19)]  # a known extra adds no second column
