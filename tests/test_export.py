@@ -30,6 +30,7 @@ from mymove_viewer.export import (
     write_csv,
     write_csv_stream,
 )
+from tests.export_helpers import export_over_size_limit
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -453,29 +454,7 @@ def test_file_size_limit_hit_mid_export(tmp_path: Path) -> None:
     """A real write failure: the child may write at most 64 KiB per file."""
     target = tmp_path / "leads.csv"
     target.write_text("old\n")
-    code = (
-        "import resource, signal, sys\n"
-        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))\n"
-        "from mymove_viewer.export import write_csv, ExportError\n"
-        "from mymove_viewer.api.fields import FIELDS\n"
-        "from mymove_viewer.api.lead import Lead\n"
-        "leads = [Lead.build([f'{f} {i}' for f in FIELDS]) for i in range(20000)]\n"
-        "try:\n"
-        f"    write_csv({str(target)!r}, FIELDS, leads)\n"
-        "except ExportError as e:\n"
-        "    print(e)\n"
-        "    sys.exit(3)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = export_over_size_limit("export", "write_csv", target, 20000)
     assert result.returncode == 3, result.stderr
     assert "larger than this drive or system allows" in result.stdout
     assert target.read_text() == "old\n"

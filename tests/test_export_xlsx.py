@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
-import subprocess
 import sys
 import time
 import zipfile
@@ -21,6 +19,7 @@ from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.export import BAD_PREFIXES, ExportCancelled, ExportError, lead_columns
 from mymove_viewer.export_xlsx import write_xlsx
+from tests.export_helpers import export_over_size_limit
 
 REPO = Path(__file__).resolve().parents[1]
 EST = timezone(timedelta(hours=-5))
@@ -247,29 +246,7 @@ def test_file_size_limit_hit_mid_export(tmp_path: Path) -> None:
     """A real write failure inside XlsxWriter's scratch file, in a child limited to 64 KiB."""
     target = tmp_path / "leads.xlsx"
     target.write_text("old")
-    code = (
-        "import resource, signal, sys\n"
-        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "from mymove_viewer.export_xlsx import write_xlsx, ExportError\n"
-        "from mymove_viewer.api.fields import FIELDS\n"
-        "from mymove_viewer.api.lead import Lead\n"
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))\n"
-        "leads = [Lead.build([f'{f} {i}' for f in FIELDS]) for i in range(5000)]\n"
-        "try:\n"
-        f"    write_xlsx({str(target)!r}, FIELDS, leads)\n"
-        "except ExportError as e:\n"
-        "    print(e)\n"
-        "    sys.exit(3)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = export_over_size_limit("export_xlsx", "write_xlsx", target, 5000, timeout=120)
     assert result.returncode == 3, result.stderr
     assert "larger than this drive or system allows" in result.stdout
     assert target.read_text() == "old"
