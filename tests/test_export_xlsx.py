@@ -21,7 +21,6 @@ from mymove_viewer.export import BAD_PREFIXES, ExportCancelled, ExportError, lea
 from mymove_viewer.export_xlsx import write_xlsx
 from tests.export_helpers import export_over_size_limit
 
-REPO = Path(__file__).resolve().parents[1]
 EST = timezone(timedelta(hours=-5))
 
 
