@@ -26,6 +26,17 @@ from ..api.query import MAX_DAYS, MAX_HOURS, Environment, Query
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 
 
+def _count_spin(name: str, unit: str, maximum: int, value: int) -> QSpinBox:
+    """A spin box for "last N hours/days" whose suffix agrees with the number."""
+    spin = QSpinBox()
+    _named(spin, name, f"Number of {unit}s")
+    spin.setRange(1, maximum)
+    spin.valueChanged.connect(lambda n: spin.setSuffix(f" {unit}" if n == 1 else f" {unit}s"))
+    spin.setValue(value)
+    spin.setSuffix(f" {unit}" if value == 1 else f" {unit}s")
+    return spin
+
+
 def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
     widget.setObjectName(name)
     widget.setAccessibleName(accessible)
@@ -71,24 +82,10 @@ class QueryPanel(QWidget):
 
         self.hours_radio = QRadioButton("Last")
         _named(self.hours_radio, "hoursRadio", "Last N hours")
-        self.hours_spin = QSpinBox()
-        _named(self.hours_spin, "hoursSpin", "Number of hours")
-        self.hours_spin.setRange(1, MAX_HOURS)
-        self.hours_spin.setValue(24)
-        self.hours_spin.valueChanged.connect(
-            lambda n: self.hours_spin.setSuffix(" hour" if n == 1 else " hours")
-        )
-        self.hours_spin.setSuffix(" hours")
+        self.hours_spin = _count_spin("hoursSpin", "hour", MAX_HOURS, 24)
         self.days_radio = QRadioButton("Last")
         _named(self.days_radio, "daysRadio", "Last N days")
-        self.days_spin = QSpinBox()
-        _named(self.days_spin, "daysSpin", "Number of days")
-        self.days_spin.setRange(1, MAX_DAYS)
-        self.days_spin.setValue(7)
-        self.days_spin.valueChanged.connect(
-            lambda n: self.days_spin.setSuffix(" day" if n == 1 else " days")
-        )
-        self.days_spin.setSuffix(" days")
+        self.days_spin = _count_spin("daysSpin", "day", MAX_DAYS, 7)
         self.range_radio = QRadioButton("From")
         _named(self.range_radio, "rangeRadio", "Date range")
         now = datetime.now().replace(second=0, microsecond=0)
