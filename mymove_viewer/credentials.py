@@ -4,6 +4,10 @@ The vendor asks that the key be treated like a bank password, so this module nev
 file: keyring backends that store in files (``keyrings.alt``) or do nothing (``null``) are refused
 and reported as "no keychain". Every backend failure is turned into a :class:`KeychainError` with a
 message a user can act on; no message, log line or ``repr`` ever contains a key. No Qt here.
+
+``keyring`` is imported on first use, not with this module: importing it and choosing a backend
+costs ~0.35 s, which the window's first paint must not wait for (the window asks for keys on a
+worker thread once it is shown).
 """
 
 from __future__ import annotations
@@ -11,16 +15,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail, null
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+    from keyring.backends import chainer
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -136,6 +140,8 @@ def _no_keychain_message(rejected: str | None = None) -> str:
 
 def _rejection(backend: KeyringBackend) -> str | None:
     """Why this backend may not hold API keys, or None when it may."""
+    from keyring.backends import fail, null
+
     cls = type(backend)
     name = _display_name(backend)
     if isinstance(backend, fail.Keyring):
@@ -228,6 +234,8 @@ class CredentialStore:
         self._resolved = False
         self._backend: KeyringBackend | None = None
         self._rejected: str | None = None
+        # The window may ask from a worker thread while the GUI thread asks too: choose once.
+        self._resolve_lock = threading.Lock()
 
     def __repr__(self) -> str:  # the default would be harmless, but say so explicitly
         return f"<CredentialStore service={self._service!r} backend={self.backend_name()!r}>"
@@ -239,7 +247,17 @@ class CredentialStore:
         open a D-Bus connection."""
         if self._resolved:
             return self._backend
-        self._resolved = True
+        with self._resolve_lock:
+            if not self._resolved:
+                self._backend = self._choose()
+                self._resolved = True
+                log.info("keychain backend: %s", self.backend_name())
+        return self._backend
+
+    def _choose(self) -> KeyringBackend | None:
+        import keyring
+        from keyring.backends import chainer
+
         candidate = self._requested
         if candidate is None:
             try:
@@ -249,12 +267,9 @@ class CredentialStore:
                 log.warning("keyring initialisation failed: %s", type(exc).__name__)
                 return None
         if isinstance(candidate, chainer.ChainerBackend):
-            self._backend = self._pick_from_chain(candidate)
-        else:
-            self._rejected = _rejection(candidate)
-            self._backend = None if self._rejected else candidate
-        log.info("keychain backend: %s", self.backend_name())
-        return self._backend
+            return self._pick_from_chain(candidate)
+        self._rejected = _rejection(candidate)
+        return None if self._rejected else candidate
 
     def _pick_from_chain(self, chain: chainer.ChainerBackend) -> KeyringBackend | None:
         # Use the best acceptable member directly: the chainer itself would also read from
@@ -381,6 +396,8 @@ class CredentialStore:
         if _is_missing_item(failure):
             return
         # Backends raise PasswordDeleteError both for "not there" and for real failures.
+        import keyring.errors
+
         if (
             isinstance(failure, keyring.errors.PasswordDeleteError)
             and self._call("delete", None, backend.get_password, self._service, env) is None
@@ -405,6 +422,8 @@ class CredentialStore:
     def _map(self, exc: Exception, action: str, key: str | None) -> KeychainError:
         """A KeychainError for a backend exception. The key is scrubbed from the detail in case
         a backend echoes its arguments."""
+        import keyring.errors
+
         name = self.backend_name()
         detail = _scrub(f"{type(exc).__name__}: {exc}", key)
         log.warning("keychain %s failed (%s): %s", action, name, type(exc).__name__)

@@ -6,13 +6,14 @@ back into Python per comparison: at 100k leads that is the difference between ~7
 
 from __future__ import annotations
 
-import heapq
 import time
+from array import array
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from itertools import compress, repeat
-from operator import add, itemgetter
+from operator import add, contains, itemgetter
 from typing import TypeVar
 
 from .api.fields import FIELDS, header_for
@@ -22,7 +23,6 @@ TEXT, CREATED, DATE = "text", "created", "date"
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 SLICE = 8192  # items per C-level pass on a worker thread: ~1-3 ms of GIL each
-SORT_SLICE = 16384  # one sorted() of this many keys holds the GIL ~5-10 ms
 _KINDS = {"created_at": CREATED, "move_date": DATE}
 SEPARATOR = "\x1f"  # cannot be typed into the filter box, so a match never spans two fields
 
@@ -82,75 +82,28 @@ def in_slices(fn: Callable[[Sequence[_T]], list[_R]], items: Sequence[_T]) -> li
     return out
 
 
-def sort_keys(leads: Sequence[Lead], column: Column, *, canonical: bool = False) -> list:
-    """One comparable key per lead for ``column``. ``canonical``: every ``created_at`` is known
-    to be ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key."""
+def sort_keys(leads: Sequence[Lead], column: Column) -> list:
+    """One comparable key per lead for ``column`` (what a merge needs to place new leads)."""
     field = column.field
     if field in FIELDS:
         values = in_slices(lambda part: list(map(itemgetter(FIELDS.index(field)), part)), leads)
     else:
         values = [lead.get(field) for lead in leads]
-    if column.kind == CREATED:
-        return values if canonical else _instant_keys(values)
-    if column.kind == DATE:
-        return [_date_key(v) for v in values]
-    return in_slices(lambda part: list(map(str.casefold, part)), values)
+    key = key_function(column.kind, values)
+    return values if key is str else in_slices(lambda part: list(map(key, part)), values)
 
 
-@dataclass(frozen=True, slots=True)
-class SortedRows:
-    """A row order computed ahead (on the worker thread) for one sort of one set of leads."""
-
-    field: str
-    descending: bool
-    rows: list[int]
-
-    def matches(self, field: str, descending: bool, count: int) -> bool:
-        return (field, descending, count) == (self.field, self.descending, len(self.rows))
-
-
-def presort(
-    leads: Sequence[Lead],
-    extra_fields: Sequence[str],
-    field: str,
-    descending: bool,
-    *,
-    canonical: bool = False,
-) -> SortedRows | None:
-    """The order the table will want for ``field``; None if the new leads lack that column."""
-    column = next((c for c in columns_for(extra_fields) if c.field == field), None)
-    if column is None:
-        return None
-    keys = sort_keys(leads, column, canonical=canonical)
-    return SortedRows(field, descending, sorted_order(keys, descending))
-
-
-def sorted_order(
-    keys: Sequence[object], descending: bool = False, *, share_gil: bool = True
-) -> list[int]:
-    """Row order for ``keys``, stable in both directions (equal keys keep their fetched order).
-
-    With ``share_gil`` (on a worker thread) large inputs are sorted in slices and merged by
-    ``heapq.merge`` (Python code, so other threads get the GIL); one ``sorted`` over a million
-    keys would hold it for most of a second. On the GUI thread a plain ``sorted`` is faster.
-    """
-    n = len(keys)
-    key = keys.__getitem__
-    if n <= SORT_SLICE or not share_gil:
-        return sorted(range(n), key=key, reverse=descending)
-    blocks = []
-    for start in range(0, n, SORT_SLICE):
-        blocks.append(sorted(range(start, min(n, start + SORT_SLICE)), key=key, reverse=descending))
-        time.sleep(0)
-    return list(heapq.merge(*blocks, key=key, reverse=descending))
-
-
-def _instant_keys(values: list[str]) -> list:
-    # RFC 3339 strings in UTC with the same precision sort as text; anything else is parsed.
-    if all(in_slices(_all_canonical, values)):
-        return values
-    epoch = datetime.fromtimestamp(0).astimezone()
-    return [(parse_timestamp(v) or epoch).timestamp() for v in values]
+def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
+    """The sort key of one value of a column of ``kind`` holding ``values``."""
+    if kind == CREATED:
+        # RFC 3339 strings in UTC with the same precision sort as text; anything else is parsed.
+        if all(in_slices(_all_canonical, values)):
+            return str  # the value itself
+        epoch = datetime.fromtimestamp(0).astimezone()
+        return lambda v: (parse_timestamp(v) or epoch).timestamp()
+    if kind == DATE:
+        return _date_key
+    return str.casefold
 
 
 def _all_canonical(values: Sequence[str]) -> list[bool]:
@@ -162,15 +115,37 @@ def _date_key(value: str) -> str:
     return day.isoformat() if day else ""
 
 
-def filter_rows(candidates: Sequence[int], texts: Sequence[str], term: str) -> list[int]:
+def filter_rows(
+    candidates: Sequence[int],
+    texts: Sequence[str],
+    term: str,
+    *,
+    positions: Sequence[int] | None = None,
+    in_memory_order: bool = False,
+) -> list[int]:
     """The candidates whose search text contains ``term`` (already lowercased), in order.
 
-    ``compress``/``map`` keep the whole scan in C. When most rows are candidates (a new term,
-    not a narrowing), the texts are scanned in memory order into a mask first: candidates come
-    in sort order, and visiting 100k strings in that scattered order is ~3x slower.
+    ``compress``/``map`` keep the whole scan in C. When most rows are candidates, the texts are
+    scanned in memory order into a mask first: candidates come in sort order, and visiting 100k
+    strings in that scattered order is ~3x slower. Then the matches are picked in candidate
+    order, which is itself a scattered walk over 100k row numbers unless there is a shortcut:
+    ``in_memory_order`` (the candidates are ``0..n-1``), or ``positions`` (candidates are every
+    row, and ``positions[row]`` is where the row sits among them): a rare term's few matches
+    are then sorted by position instead.
     """
     if len(candidates) * 4 < len(texts):
-        matches = map(str.__contains__, map(texts.__getitem__, candidates), repeat(term))
+        matches = map(contains, map(texts.__getitem__, candidates), repeat(term))
         return list(compress(candidates, matches))
-    mask = bytes(map(str.__contains__, texts, repeat(term)))
+    mask = bytes(map(contains, texts, repeat(term)))
+    if in_memory_order:
+        return list(compress(candidates, mask))
+    if positions is not None and mask.count(1) * 16 < len(texts):
+        return sorted(compress(range(len(texts)), mask), key=positions.__getitem__)
     return list(compress(candidates, map(mask.__getitem__, candidates)))
+
+
+def positions_of(order: Sequence[int]) -> array:
+    """``positions[row]`` = where ``row`` sits in ``order`` (a permutation of ``0..n-1``)."""
+    positions = array("I", bytes(4 * len(order)))
+    deque(map(positions.__setitem__, order, range(len(order))), maxlen=0)
+    return positions

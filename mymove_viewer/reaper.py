@@ -14,18 +14,22 @@ import threading
 import time
 
 SLICE = 8192
-_queue: queue.SimpleQueue[list[object]] = queue.SimpleQueue()
+_queue: queue.SimpleQueue[tuple[float, list[object]]] = queue.SimpleQueue()
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
-def release(*lists: list[object] | None) -> None:
-    """Hand over lists the caller will no longer use (it must drop its own references)."""
+def release(*lists: list[object] | None, delay: float = 0.0) -> None:
+    """Hand over lists the caller will no longer use (it must drop its own references).
+
+    ``delay``: seconds to wait before freeing. Even in slices, freeing competes for the GIL with
+    the GUI thread, whose next paint (of what replaced these lists) should come first.
+    """
     batch = [item for item in lists if isinstance(item, list) and len(item) > SLICE]
     if not batch:
         return
     _ensure_thread()
-    _queue.put(batch)
+    _queue.put((time.monotonic() + delay, batch))
 
 
 def _ensure_thread() -> None:
@@ -38,7 +42,10 @@ def _ensure_thread() -> None:
 
 def _run() -> None:
     while True:
-        batch = _queue.get()
+        due, batch = _queue.get()
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         while batch:
             item = batch.pop()
             if _sole_owner(item):

@@ -20,8 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from . import APP_NAME
 
 APP_DIR_NAME = "mymove-viewer"
@@ -77,6 +75,8 @@ def config_dir() -> Path:
     override = os.environ.get(CONFIG_DIR_ENV, "").strip()
     if override:
         return Path(override).expanduser().absolute()
+    import platformdirs  # only here: ~25 ms of the window's cold start when the override is set
+
     return platformdirs.user_config_path(APP_DIR_NAME)
 
 

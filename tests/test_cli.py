@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mymove_viewer.api.fields import FIELDS
-from mymove_viewer.cli import main
+from mymove_viewer.cli import build_parser, main, parse_args
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Fault, Sandbox
 from mymove_viewer.settings import Settings, SettingsStore
 
@@ -217,3 +217,9 @@ def test_key_set_status_export_delete_with_the_real_keychain(sandbox, tmp_path) 
     for path in home.rglob("*"):
         if path.is_file() and path.stat().st_size < 50_000_000:
             assert marker.encode() not in path.read_bytes(), path
+
+
+def test_no_arguments_skip_the_parser_but_mean_what_it_would() -> None:
+    # The window's cold start does not build the parser: its answer must not drift from it.
+    assert vars(parse_args([])) == vars(build_parser().parse_args([]))
+    assert parse_args(["--demo"]).demo is True

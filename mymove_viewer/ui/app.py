@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from importlib import resources
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEventLoop, QRectF, Qt, QTimer
@@ -28,7 +28,9 @@ SELF_TEST_TIMEOUT_MS = 30_000
 
 def app_icon() -> QIcon:
     """The packaged icon if there is one, else a drawn one, so the window is never iconless."""
-    base = resources.files("mymove_viewer")
+    # The package folder itself (also in a PyInstaller bundle): importlib.resources would
+    # cost ~10 ms of cold start for the same answer.
+    base = Path(__file__).resolve().parent.parent
     for name in ("data/icon.svg", "data/icon.png", "data/mymove-viewer.png"):
         candidate = base.joinpath(name)
         if candidate.is_file():
@@ -103,6 +105,7 @@ def run_gui(*, demo: bool = False, base_url: str | None = None, self_test: bool 
             base_url=base_url,
             demo=setup,
             client_settings=client_settings,
+            defer_key_check=True,
         )
         window.setWindowIcon(app.windowIcon())
         window.show()

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ..export import ExportError, write_csv
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -71,7 +69,11 @@ class ExportFlow(QObject):
 
     # -- questions (the window delegates here) ---------------------------------------------------
 
+    # Dialogs and writers are imported where used: the window's first paint needs none of them.
+
     def ask_path(self, suggested: Path) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
         fmt = FORMATS[XLSX if suggested.suffix.lower() == ".xlsx" else CSV]
         name, _filter = QFileDialog.getSaveFileName(self._w, fmt.title, str(suggested), fmt.filter)
         if not name:
@@ -80,6 +82,8 @@ class ExportFlow(QObject):
         return path if path.suffix else path.with_suffix(fmt.suffix)
 
     def confirm_all(self, count: int) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.question(
             self._w,
             "Export all shown leads?",
@@ -122,6 +126,8 @@ class ExportFlow(QObject):
             write = write_xlsx
             options: dict[str, object] = {}
         else:
+            from ..export import write_csv
+
             write = write_csv
             options = {"excel": settings.export_excel}
 
@@ -158,6 +164,8 @@ class ExportFlow(QObject):
 
     @Slot(int, object)
     def _on_failed(self, _gen: int, error: object) -> None:
+        from ..export import ExportError
+
         message = str(error) if isinstance(error, ExportError) else f"The export failed: {error}"
         fmt = self._format
         self._w.banner.show_message(message, "Export again…", lambda: self.start(fmt), kind="error")

@@ -1,4 +1,4 @@
-"""Fetch leads off the GUI thread: ``LeadsClient.fetch`` plus the table's search index.
+"""Fetch leads off the GUI thread: ``LeadsClient.fetch`` plus the table's sort order.
 
 ``FetchController`` is owned by a window (or the key dialog). ``start`` cancels any fetch still
 running and returns a generation number; signals for older generations are never delivered, so
@@ -7,7 +7,6 @@ the table only ever shows the newest fetch. Nothing here touches a widget.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,8 +16,7 @@ from ..api.cancel import CancelToken
 from ..api.errors import ApiError, CancelledError
 from ..api.options import Settings as ClientSettings
 from ..api.query import Query
-from ..leadtable import SortedRows, in_slices, presort, search_texts
-from ..overview_data import Volume, instants, tally_in_slices, volume
+from ..leadsort import SortedRows, presort
 from .worker import BackgroundRunner, Report
 
 if TYPE_CHECKING:
@@ -33,9 +31,7 @@ class FetchRequest:
     query: Query
     environment: str = "Production"  # the label used in the client's messages
     client_settings: ClientSettings | None = None
-    build_index: bool = True
     sort: tuple[str, bool] | None = None  # (field, descending) the table will want
-    chart_window: tuple[float, float] | None = None  # the overview's time axis (POSIX seconds)
 
     def __repr__(self) -> str:  # the dataclass default would print the key
         return f"FetchRequest({self.base_url!r}, client_id={self.client_id!r}, {self.query!r})"
@@ -44,13 +40,9 @@ class FetchRequest:
 @dataclass(frozen=True)
 class FetchOutcome:
     result: FetchResult
-    search_texts: list[str] | None
+    # The table's order for ``FetchRequest.sort``: sorting 100k leads here, not on the GUI thread.
+    # The search index and the overview's counts come after the table is shown (``Indexer``).
     presorted: SortedRows | None = None
-    # For the overview and its period filter: created_at as POSIX seconds, and the counts by
-    # state and tenure of all the leads. ~150 ms at 100k that would otherwise stall the GUI.
-    instants: list[float] | None = None
-    tally: tuple[Counter[str], Counter[str]] | None = None
-    volume: Volume | None = None  # bars of all the leads over ``chart_window``, local time
 
 
 class UnexpectedFetchError(ApiError):
@@ -73,13 +65,8 @@ def run_fetch(request: FetchRequest, report: Report, token: CancelToken) -> Fetc
             result = client.fetch(request.client_id, request.query, progress=report, cancel=token)
         finally:
             client.close()
-        texts = None
-        if request.build_index and not token.cancelled:
-            # Building the filter index here keeps ~30 ms per 100k leads off the GUI thread.
-            texts = search_texts(result.leads)
         order = None
         if request.sort is not None and not token.cancelled:
-            # Sorting 100k leads costs ~50 ms: here, not in the GUI thread's set_leads.
             field, descending = request.sort
             order = presort(
                 result.leads,
@@ -88,15 +75,9 @@ def run_fetch(request: FetchRequest, report: Report, token: CancelToken) -> Fetc
                 descending,
                 canonical=result.canonical_created,
             )
-        at = tallies = chart = None
-        if request.build_index and not token.cancelled:
-            at = in_slices(instants, result.leads)
-            tallies = tally_in_slices(result.leads)
-            if request.chart_window is not None:
-                chart = volume(at, request.chart_window)
         if token.cancelled:
             raise CancelledError("The fetch was cancelled.")
-        return FetchOutcome(result, texts, order, at, tallies, chart)
+        return FetchOutcome(result, order)
     except ApiError:
         raise
     except Exception as exc:

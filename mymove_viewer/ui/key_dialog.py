@@ -161,7 +161,6 @@ class KeyDialog(QDialog):
             query=Query.last_hours(1),
             environment=self.env.label,
             client_settings=self._client_settings,
-            build_index=False,
         )
         self._say("Testing…")
         self._test_generation = self._controller.start(request)

@@ -7,6 +7,7 @@ remapping persistent indexes so a selection and the current row follow their lea
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -26,17 +27,17 @@ from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
 from ..leadmerge import in_row_order, insertion_runs, merged
+from ..leadsort import Ranking, SortedRows, rank_column, rows_for
 from ..leadtable import (
     CREATED,
     TEXT,
     Column,
-    SortedRows,
     columns_for,
     display,
     filter_rows,
+    positions_of,
     search_texts,
     sort_keys,
-    sorted_order,
 )
 from ..overview_data import instants as created_instants
 
@@ -51,6 +52,7 @@ _ROLES = frozenset({_DISPLAY, _TOOLTIP, RawRole, LeadRole})
 # Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
 # repaint (and 3 s more to size the columns). Shown text stops here; RawRole keeps every character.
 DISPLAY_LIMIT = 10_000
+FREE_AFTER_S = 0.3  # old leads are freed once the new ones are painted (see reaper.release)
 
 
 class LeadTableModel(QAbstractTableModel):
@@ -68,7 +70,9 @@ class LeadTableModel(QAbstractTableModel):
         self._texts: list[str] | None = None
         self._filter = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._key_cache: dict[str, list] = {}
+        self._key_cache: dict[str, list] = {}  # the sort column's keys, for merges
+        self._ranks: dict[str, Ranking] = {}  # per sorted column: 4 bytes a lead
+        self._positions: array | None = None  # where each lead sits in _order (filter_rows)
         self._sorted_as: tuple[object, ...] | None = None
         # Watch merges and the overview's period filter (built lazily, dropped with the leads):
         self._lead_set: set[Lead] | None = None
@@ -81,24 +85,25 @@ class LeadTableModel(QAbstractTableModel):
         self,
         leads: list[Lead],
         extra_fields: Sequence[str] = (),
-        texts: list[str] | None = None,
         presorted: SortedRows | None = None,
-        instants: list[float] | None = None,
     ) -> None:
         """Replace the content; keeps the current filter and sort applied to the new leads.
 
         ``presorted``: the order for the current sort, computed on the worker thread, so a
-        large fetch is not sorted again here on the GUI thread.
+        large fetch is not sorted again here on the GUI thread. The search texts and instants
+        come later through ``set_index`` (or are built here when first needed).
         """
         self.beginResetModel()
         # Freeing 100k old leads here would freeze the window for ~60 ms: the reaper frees them.
         old = [self._leads, self._texts, self._order, self._rows, *self._key_cache.values()]
         self._leads = leads
         self._columns = columns_for(extra_fields)
-        self._texts = texts if texts is not None and len(texts) == len(leads) else None
+        self._texts = None
         self._key_cache = {}
+        self._ranks = {}
+        self._positions = None
         self._lead_set = self._period = None  # a period belongs to the old leads
-        self._instants = instants if instants is not None and len(instants) == len(leads) else None
+        self._instants = None
         self._order = list(range(len(leads)))
         self._sorted_as = None
         if self._sort is not None and self._sort[0] >= len(self._columns):
@@ -108,22 +113,31 @@ class LeadTableModel(QAbstractTableModel):
             wanted = (self._columns[column].field, order == Qt.SortOrder.DescendingOrder)
             if presorted is not None and presorted.matches(*wanted, len(leads)):
                 self._order = presorted.rows
+                if presorted.ranking is not None:
+                    self._ranks[presorted.field] = presorted.ranking
             else:
                 self._order = self._sorted_order(column, order)
             self._sorted_as = self._sort_signature(column, order)
         self._rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self.endResetModel()
-        reaper.release(*old)
+        reaper.release(*old, delay=FREE_AFTER_S)
         del old
         self._emit_counts()
 
     def clear(self) -> None:
         self.set_leads([], ())
 
-    def set_search_texts(self, leads: list[Lead], texts: list[str]) -> None:
-        """Accept a search index built elsewhere (the worker thread) for the same leads."""
-        if leads is self._leads and len(texts) == len(leads):
+    def set_index(self, leads: list[Lead], texts: list[str], instants: list[float]) -> bool:
+        """Accept search texts and instants built elsewhere (a worker thread) for these very
+        leads; False (and nothing kept) if the model has moved on to other leads."""
+        if leads is not self._leads:
+            return False
+        n = len(leads)
+        if self._texts is None and len(texts) == n:
             self._texts = texts
+        if self._instants is None and len(instants) == n:
+            self._instants = instants
+        return True
 
     @property
     def columns(self) -> list[Column]:
@@ -251,11 +265,12 @@ class LeadTableModel(QAbstractTableModel):
 
     def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
         field = self._columns[column].field
-        keys = self._key_cache.get(field)
-        if keys is None:
-            keys = sort_keys(self._leads, self._columns[column])
-            self._key_cache = {field: keys}  # one column's keys: memory stays flat
-        return sorted_order(keys, order == Qt.SortOrder.DescendingOrder, share_gil=False)
+        ranking = self._ranks.get(field)
+        if ranking is None or len(ranking.ranks) != len(self._leads):
+            ranking = rank_column(self._leads, self._columns[column])
+            # Keep the ranks, not the ascending list (36 bytes a lead against 4).
+            self._ranks[field] = Ranking(ranking.ranks)
+        return rows_for(ranking, order == Qt.SortOrder.DescendingOrder)
 
     # -- filtering -----------------------------------------------------------------------------
 
@@ -267,8 +282,9 @@ class LeadTableModel(QAbstractTableModel):
             self._texts = search_texts(self._leads)
         if not term:
             new_rows = self._filtered(self._order, "") if self._period else self._order
-        elif self._filter and self._filter in term:
-            # Narrowing: only rows that matched the shorter term can match the longer one.
+        elif self._filter and self._filter in term and len(self._rows) * 4 < len(self._leads):
+            # Narrowing: only rows that matched the shorter term can match the longer one. (When
+            # most rows did, a fresh scan in memory order is faster and gives the same rows.)
             new_rows = self._filtered(self._rows, term)
         else:
             new_rows = self._filtered(self._order, term)
@@ -279,7 +295,7 @@ class LeadTableModel(QAbstractTableModel):
         if term:
             if self._texts is None:
                 self._texts = search_texts(self._leads)
-            candidates = filter_rows(candidates, self._texts, term)
+            candidates = self._text_filtered(candidates, term)
         if self._period is not None:
             candidates = self._in_period(candidates)
         return candidates
@@ -317,7 +333,17 @@ class LeadTableModel(QAbstractTableModel):
             return self._order
         if self._texts is None:
             self._texts = search_texts(self._leads)
-        return filter_rows(self._order, self._texts, self._filter)
+        return self._text_filtered(self._order, self._filter)
+
+    def _text_filtered(self, candidates: list[int], term: str) -> list[int]:
+        assert self._texts is not None
+        if candidates is not self._order:
+            return filter_rows(candidates, self._texts, term)
+        if self._sort is None:  # unsorted: the order is 0..n-1, or grown by merges in place
+            return filter_rows(candidates, self._texts, term, in_memory_order=True)
+        if self._positions is None or len(self._positions) != len(candidates):
+            self._positions = positions_of(candidates)
+        return filter_rows(candidates, self._texts, term, positions=self._positions)
 
     def _in_period(self, candidates: list[int]) -> list[int]:
         assert self._period is not None
@@ -364,6 +390,8 @@ class LeadTableModel(QAbstractTableModel):
         # A new list: the old one may be shared (a fetch result), and the sort signature
         # notices the change of length.
         self._leads = [*self._leads, *fresh]
+        self._ranks = {}
+        self._positions = None  # the order grows below
         if self._texts is not None:
             self._texts = [*self._texts, *search_texts(fresh)]
         if self._instants is not None and len(self._instants) == first:
@@ -420,6 +448,8 @@ class LeadTableModel(QAbstractTableModel):
                 moved.append(
                     QModelIndex() if new_row is None else self.createIndex(new_row, idx.column())
                 )
+        if new_order is not self._order:
+            self._positions = None
         self._order, self._rows = new_order, new_rows
         if persistent:
             self.changePersistentIndexList(persistent, moved)

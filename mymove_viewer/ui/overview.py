@@ -153,6 +153,7 @@ class OverviewPanel(QWidget):
         self._tenure: Counter[str] = Counter()
         self._next_tally: tuple[Counter[str], Counter[str]] | None = None
         self._next_volume: Volume | None = None
+        self._waiting = False  # counts for the current leads are being made on a worker
         self.recounts = 0  # full recounts of the buckets (tests check they are not per paint)
         self.chart = VolumeChart()
         self.states_label = QLabel()
@@ -215,12 +216,25 @@ class OverviewPanel(QWidget):
             self.chart.set_selected(i)
             self._model.set_period(data.period(i))
 
+    def expect_counts(self, waiting: bool = True) -> None:
+        """Counts for the next leads will come through ``use_precounted``: until then show none
+        rather than count 100k leads on the GUI thread. ``False`` counts as usual again."""
+        self._next_tally = self._next_volume = None
+        was, self._waiting = self._waiting, waiting
+        if was and not waiting:
+            self._volume_state = self._tally_state = None
+            self.refresh()
+
     def use_precounted(
         self, tally: tuple[Counter[str], Counter[str]] | None, bars: Volume | None
     ) -> None:
-        """Counts of every lead of the next reset, made on the worker thread."""
+        """Counts of every current lead, made on a worker thread; ends ``expect_counts``."""
         self._next_tally = tally
         self._next_volume = bars if self.chart.tz is None else None
+        if self._waiting:
+            self._waiting = False
+            self._volume_state = self._tally_state = None
+            self.refresh()
 
     @Slot()
     def _schedule(self) -> None:
@@ -245,6 +259,11 @@ class OverviewPanel(QWidget):
             self._reset = False
         if m.period is None and self.chart.selected is not None:
             self.chart.set_selected(None)  # new leads (a fetch) dropped the period
+        if self._waiting:
+            self.chart.set_volume(EMPTY_VOLUME)
+            self.states_label.setText("Counting…" if total else "")
+            self.tenure_label.setText("")
+            return
         state = self._volume_state
         if state != (total, text):
             grown = None

@@ -277,10 +277,11 @@ class QueryPanel(QWidget):
 
     # -- state shown -----------------------------------------------------------------------------
 
-    def set_fetch_state(self, reason: str | None) -> None:
-        """Enable Fetch, or disable it and say why right next to it."""
+    def set_fetch_state(self, reason: str | None, *, quiet: bool = False) -> None:
+        """Enable Fetch, or disable it and say why right next to it (``quiet``: in its tooltip
+        only, for a state that normally lasts a blink)."""
         self.fetch_button.setEnabled(reason is None)
-        self.reason_label.setText(reason or "")
+        self.reason_label.setText("" if quiet else reason or "")
         self.fetch_button.setToolTip(reason or "Fetch leads (F5)")
 
     def set_busy(self, busy: bool) -> None:

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView
 from ..api import errors as E
 from ..api.query import Query
 from .fetch import FetchOutcome, FetchRequest
-from .tray import NewLeadsTray
 from .watch import WatchController, make_interval_spin
 
 if TYPE_CHECKING:
+    from .tray import NewLeadsTray
     from .window import MainWindow
 
 
@@ -57,8 +57,7 @@ class WatchFlow(QObject):
         self.mark_seen_action.setToolTip("Clear the “new” marks (Ctrl+Shift+M)")
         self.mark_seen_action.setEnabled(False)
         window.addAction(self.mark_seen_action)
-        self.tray = NewLeadsTray(window.windowIcon(), self)
-        self.tray.activated.connect(self._show_window)
+        self._tray: NewLeadsTray | None = None
 
         self.action.toggled.connect(self._on_toggled)
         self.spin.valueChanged.connect(self._on_interval)
@@ -72,6 +71,16 @@ class WatchFlow(QObject):
     @property
     def _w(self) -> MainWindow:
         return self.parent()  # type: ignore[return-value]
+
+    @property
+    def tray(self) -> NewLeadsTray:
+        """Made when first needed: asking for a system tray is not needed to paint the window."""
+        if self._tray is None:
+            from .tray import NewLeadsTray
+
+            self._tray = NewLeadsTray(self._w.windowIcon(), self)
+            self._tray.activated.connect(self._show_window)
+        return self._tray
 
     def _poll_request(self, query: Query) -> FetchRequest | None:
         return self._w.poll_request(query)
@@ -94,7 +103,8 @@ class WatchFlow(QObject):
 
     def shutdown(self) -> None:
         self.stop()
-        self.tray.hide()
+        if self._tray is not None:
+            self._tray.hide()
 
     @Slot(bool)
     def _on_toggled(self, on: bool) -> None:
@@ -149,7 +159,8 @@ class WatchFlow(QObject):
     @Slot(int)
     def _on_new_count(self, n: int) -> None:
         self.mark_seen_action.setEnabled(n > 0)
-        self.tray.set_count(n)
+        if n or self._tray is not None:  # no tray is as good as a hidden one
+            self.tray.set_count(n)
         self._w.update_title()
 
     @Slot()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
@@ -33,7 +34,7 @@ from .error_banner import Banner
 from .export_flow import CSV, XLSX, ExportFlow, suggested_name
 from .fetch import FetchController, FetchOutcome, FetchRequest, UnexpectedFetchError
 from .filter_edit import FilterEdit
-from .key_dialog import KeyDialog
+from .indexer import Indexer
 from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
 from .query_panel import QueryPanel
@@ -43,6 +44,9 @@ from .watch_flow import WatchFlow
 from .window_actions import build_actions
 from .window_env import EnvironmentMixin
 from .window_settings import SettingsMixin
+
+if TYPE_CHECKING:
+    from .key_dialog import KeyDialog
 
 __all__ = ["DemoSetup", "FilterEdit", "MainWindow", "format_bytes"]
 
@@ -89,8 +93,11 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         demo: DemoSetup | None = None,
         client_settings: ClientSettings | None = None,
         watch_interval_s: float | None = None,
+        defer_key_check: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """``defer_key_check``: do not ask the keychain before the first paint (see
+        ``window_env``); the app's cold start uses it, tests mostly want the answer at once."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self._credentials = credentials
@@ -98,7 +105,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
-        self._keys: dict[Environment, tuple[bool, str | None]] = {}
+        self._closed = False
+        self._init_key_check(defer_key_check)
         self._fetch_info: FetchInfo | None = None
         self._fetch_env: Environment | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it
@@ -106,7 +114,6 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._fetch_query: Query | None = None
         self._base_title = APP_NAME
         self._widths_set = False
-        self._closed = False
         self._settings_problem_shown = False
         self.key_dialog: KeyDialog | None = None
 
@@ -114,6 +121,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._settings: Settings = loaded.settings
 
         self.controller = FetchController(self)
+        self.indexer = Indexer(self)
         self.model = MarkedLeadModel(self)
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
@@ -209,6 +217,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         c.started.connect(self._on_fetch_started)
         c.progress.connect(self._on_fetch_progress)
         c.finished.connect(self._on_fetch_finished)
+        self.indexer.ready.connect(self._on_index_ready)
+        self.indexer.failed.connect(lambda: self.overview.expect_counts(False))
         c.failed.connect(self._on_fetch_failed)
         c.cancelled.connect(self._on_fetch_cancelled)
         c.idle.connect(self.sync_busy)
@@ -229,7 +239,6 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
             query=query,
             environment=self._env.label,
             client_settings=self._client_settings,
-            build_index=not poll,  # a merge indexes only the new leads
             sort=None if poll else self.model.sort_request,
         )
 
@@ -250,7 +259,6 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
             return None
         started = self.clock()
         request = self._request(self.panel.query())
-        request = replace(request, chart_window=query_window(request.query, started))
         self._remember_client_id()
         self._remember_query()
         self.save_settings()
@@ -294,14 +302,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         """Replace the table with a fetch's leads."""
         result = outcome.result
         self.overview.set_window(*query_window(result.query, self._fetch_started), count=False)
-        self.overview.use_precounted(outcome.tally, outcome.volume)
-        self._set_leads(
-            result.leads,
-            result.extra_fields,
-            outcome.search_texts,
-            outcome.presorted,
-            outcome.instants,
-        )
+        self._set_leads(result.leads, result.extra_fields, outcome.presorted)
         self._fetch_info = FetchInfo(
             self._fetch_env or self._env, result.fetched_at, result.elapsed, result.skipped
         )
@@ -448,7 +449,9 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         if self.key_dialog is not None:
             self.key_dialog.reject()
         self.watch_flow.shutdown()
+        self._stop_key_check()
         self.controller.shutdown(2000)
+        self.indexer.shutdown(2000)
         self.export_flow.shutdown(2000)
 
     def closeEvent(self, event: QCloseEvent) -> None:

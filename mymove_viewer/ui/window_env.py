@@ -1,23 +1,87 @@
-"""The main window's environments, API keys (and key dialog) and client IDs, as a mixin."""
+"""The main window's environments, API keys (and key dialog) and client IDs, as a mixin.
+
+Whether an environment has a key is asked once and the answer (never the key) cached. A window
+made with ``defer_key_check`` does not ask while it is being built: the first keychain call loads
+``keyring`` and may open a D-Bus connection (~0.35 s), so it runs on a worker thread just after
+the first paint (:meth:`EnvironmentMixin.check_keys_in_background`). Until the answer arrives the
+key state is unknown: Fetch is off without a red reason, and "Set API key…" stays hidden.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 
 from .. import APP_NAME
 from ..api import errors as E
 from ..api.query import BASE_URLS, Environment, check_base_url, clean_client_id
-from ..credentials import InvalidKeyError, KeychainError
-from .key_dialog import KeyDialog
+from ..credentials import CredentialStore, InvalidKeyError, KeychainError
+from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
+    from ..api.cancel import CancelToken
+    from .key_dialog import KeyDialog
     from .window import MainWindow
+    from .worker import Report
 
     _Base = MainWindow
 else:
     _Base = object
+
+log = logging.getLogger(__name__)
+
+KeyState = tuple[bool, str | None]  # (a key is available, the problem met while asking)
+CHECKING_KEY = "Checking the keychain for the API key…"
+# The reason stays quiet (no red text) this long, so a normal check shows no flash of it.
+QUIET_CHECK_MS = 1000
+# Asked even if the window is never painted (e.g. started on a hidden workspace).
+CHECK_FALLBACK_MS = 1500
+KEYCHAIN_ENVIRONMENTS = (Environment.PRODUCTION, Environment.STAGING)
+
+
+def has_key_job(
+    credentials: CredentialStore, envs: list[Environment]
+) -> Callable[[Report, CancelToken], None]:
+    """A worker job reporting ``(env, KeyState)`` per environment; the key never leaves it."""
+
+    def job(report: Report, token: CancelToken) -> None:
+        for env in envs:
+            if token.cancelled:
+                return
+            try:
+                state: KeyState = (bool(credentials.get(env.value)), None)
+            except (KeychainError, InvalidKeyError) as exc:
+                state = (False, str(exc))
+            report(env, state)
+
+    return job
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``callback`` once, right after the widget's first paint (or a while after it was
+    shown, should no paint come)."""
+
+    def __init__(self, widget: QObject, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._callback: Callable[[], None] | None = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Show:
+            QTimer.singleShot(CHECK_FALLBACK_MS, self, self._run)
+        elif kind == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen
+        return False
+
+    def _run(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            callback()
 
 
 class EnvironmentMixin(_Base):
@@ -32,16 +96,77 @@ class EnvironmentMixin(_Base):
             return self._demo.base_url
         return self._base_url_override or BASE_URLS.get(env, BASE_URLS[Environment.PRODUCTION])
 
-    def _key_state(self, env: Environment) -> tuple[bool, str | None]:
-        """(a key is available, problem). Only the answer is cached, never the key: the
-        keychain is asked again for the key itself when a request needs it."""
+    def _key_state(self, env: Environment) -> KeyState | None:
+        """(a key is available, problem), or None while the background check has not answered
+        yet. Only the answer is cached, never the key: the keychain is asked again for the key
+        itself when a request needs it."""
         if env is Environment.DEMO and self._demo is not None:
             return True, None
         if env not in self._keys:
+            if self._key_check_pending:
+                return None
             key, problem = self._read_key(env)
             self._keys[env] = (bool(key), problem)
             del key
         return self._keys[env]
+
+    def _init_key_check(self, deferred: bool) -> None:
+        self._keys: dict[Environment, KeyState] = {}
+        self._key_check_pending = deferred
+        self._key_check_quiet = True
+        self._key_runner: BackgroundRunner | None = None
+        if deferred:
+            _AfterFirstPaint(self, self.check_keys_in_background)
+
+    @property
+    def key_check_pending(self) -> bool:
+        """True until the deferred keychain check has answered (or was superseded)."""
+        return self._key_check_pending
+
+    def check_keys_in_background(self) -> None:
+        """Ask the keychain on a worker thread whether each environment has a key; the window
+        updates as each answer arrives. Does nothing once the answers are known."""
+        if not self._key_check_pending or self._key_runner is not None or self._closed:
+            return
+        envs = [self._env] if self._env in KEYCHAIN_ENVIRONMENTS else []
+        envs += [e for e in KEYCHAIN_ENVIRONMENTS if e not in envs]
+        runner = BackgroundRunner(self, name="key-check")
+        runner.progress.connect(self._on_key_checked)
+        runner.finished.connect(self._end_key_check)
+        runner.failed.connect(self._on_key_check_failed)
+        runner.cancelled.connect(self._end_key_check)
+        self._key_runner = runner
+        runner.start(has_key_job(self._credentials, envs))
+        QTimer.singleShot(QUIET_CHECK_MS, self, self._key_check_is_slow)
+
+    @Slot(int, object, object)
+    def _on_key_checked(self, _gen: int, env: object, state: object) -> None:
+        if self._key_check_pending and isinstance(env, Environment):
+            self._keys[env] = state  # type: ignore[assignment]
+            if env is self._env:
+                self._update_fetch_state()
+
+    @Slot(int, object)
+    def _on_key_check_failed(self, _gen: int, error: object) -> None:
+        log.warning("keychain check failed: %s", type(error).__name__)
+        self._end_key_check()
+
+    @Slot()
+    def _end_key_check(self) -> None:
+        """From now on the keychain is asked directly, as before the check."""
+        if self._key_check_pending:
+            self._key_check_pending = False
+            self._update_fetch_state()
+
+    @Slot()
+    def _key_check_is_slow(self) -> None:
+        self._key_check_quiet = False
+        if self._key_check_pending:
+            self._update_fetch_state()
+
+    def _stop_key_check(self) -> None:
+        if self._key_runner is not None:
+            self._key_runner.shutdown(2000)
 
     def _read_key(self, env: Environment) -> tuple[str | None, str | None]:
         if env is Environment.DEMO and self._demo is not None:
@@ -52,6 +177,9 @@ class EnvironmentMixin(_Base):
             return None, str(exc)
 
     def refresh_keys(self) -> None:
+        if self._key_runner is not None:
+            self._key_runner.invalidate()  # its answers may predate the change being refreshed
+        self._key_check_pending = False
         self._keys.clear()
         self._update_fetch_state()
 
@@ -86,7 +214,7 @@ class EnvironmentMixin(_Base):
         self.save_settings()  # the column layout, while it still has leads to describe
         self.watch_flow.stop(forget=True)  # polls belong to the environment they started in
         self.controller.invalidate()  # an old environment's leads must never land here
-        self._set_leads([], (), None)
+        self._set_leads([], ())
         self.detail.clear()
         self.banner.clear()
         self._fetch_info = None
@@ -133,7 +261,10 @@ class EnvironmentMixin(_Base):
             check_base_url(self.base_url(self._env))
         except E.ValidationError as exc:
             return exc.message
-        has_key, problem = self._key_state(self._env)
+        state = self._key_state(self._env)
+        if state is None:
+            return CHECKING_KEY
+        has_key, problem = state
         if problem:
             return problem
         if not has_key:
@@ -143,10 +274,12 @@ class EnvironmentMixin(_Base):
     @Slot()
     def _update_fetch_state(self) -> None:
         reason = self.fetch_block_reason()
-        self.panel.set_fetch_state(reason)
+        quiet = reason == CHECKING_KEY and self._key_check_quiet
+        self.panel.set_fetch_state(reason, quiet=quiet)
         self.fetch_action.setEnabled(reason is None)
-        has_key, _problem = self._key_state(self._env)
-        self.panel.set_key_missing(not has_key and self._env is not Environment.DEMO)
+        state = self._key_state(self._env)
+        missing = state is not None and not state[0] and self._env is not Environment.DEMO
+        self.panel.set_key_missing(missing)
 
     # -- API key ---------------------------------------------------------------------------------
 
@@ -157,6 +290,8 @@ class EnvironmentMixin(_Base):
         if self.key_dialog is not None:
             self.key_dialog.raise_()
             return self.key_dialog
+        from .key_dialog import KeyDialog  # loaded on first use, not for the first paint
+
         dialog = KeyDialog(
             self._env,
             self._credentials,

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..api.lead import Lead
-from ..leadtable import SortedRows
+from ..leadindex import LeadIndex
+from ..leadsort import SortedRows
 from ..settings import SettingsError
 from . import gui_state
 
@@ -79,14 +80,15 @@ class SettingsMixin(_Base):
         self,
         leads: list[Lead],
         extra_fields: tuple[str, ...],
-        texts: list[str] | None,
         presorted: SortedRows | None = None,
-        instants: list[float] | None = None,
     ) -> None:
         header = self.table.horizontalHeader()
         old_fields, old_state = self._fields(), header.saveState()
         self.detail.clear()
-        self.model.set_leads(leads, extra_fields, texts, presorted, instants)
+        self.indexer.cancel()
+        # The overview counts on the indexer's thread; counting here would stall the first paint.
+        self.overview.expect_counts(bool(leads))
+        self.model.set_leads(leads, extra_fields, presorted)
         fields = self._fields()
         restored = False
         if fields == old_fields and self._widths_set:
@@ -101,6 +103,14 @@ class SettingsMixin(_Base):
             known = set(old_fields) if self._widths_set else set()
             self.table.size_columns_from_sample([i for i, f in enumerate(fields) if f not in known])
             self._widths_set = True
+        if leads:
+            self.indexer.start(leads, self.overview.window, self.table.viewport())
+
+    def _on_index_ready(self, index: LeadIndex) -> None:
+        if self.model.set_index(index.leads, index.texts, index.instants):
+            self.overview.use_precounted(index.tally, index.volume)
+        else:  # a watch merge changed the leads meanwhile: count them as they are now
+            self.overview.expect_counts(False)
 
     def _apply_header_sort(self) -> None:
         header = self.table.horizontalHeader()

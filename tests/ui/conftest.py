@@ -145,7 +145,8 @@ def do_fetch(qtbot):
     """Press F5 like a user and wait for the table to fill; returns the outcome."""
     from PySide6.QtCore import Qt
 
-    def run(window, *, key: Qt.Key = Qt.Key.Key_F5):
+    def run(window, *, key: Qt.Key = Qt.Key.Key_F5, indexed: bool = True):
+        """``indexed``: also wait for the search index and overview counts that follow."""
         assert window.fetch_block_reason() is None, window.fetch_block_reason()
         got: list[tuple[str, object]] = []
 
@@ -165,6 +166,8 @@ def do_fetch(qtbot):
             window.controller.failed.disconnect(failed)
         kind, value = got[0]
         assert kind == "ok", f"fetch failed: {value} ({getattr(value, 'detail', '')})"
+        if indexed:
+            qtbot.waitUntil(lambda: not window.indexer.busy, timeout=TIMEOUT_MS)
         return value
 
     return run

@@ -1,0 +1,159 @@
+"""Row orders for the lead table, computed over dense integer ranks. No Qt.
+
+A column's values become ranks (equal sort keys share one) once; sorting is then an argsort of
+small integers, ~3x faster than comparing strings, and a second sort of the same column (the
+other direction, or back after sorting another) reuses the ranks. Most columns repeat a few
+values (states, cities, ZIP codes, names, dates), so ranks come from sorting the distinct values
+only. Every order is stable in both directions: equal keys keep their fetched order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from array import array
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate, islice
+from operator import itemgetter, ne
+
+from .api.fields import FIELDS
+from .api.lead import Lead
+from .leadtable import CREATED, SLICE, Column, columns_for, in_slices, key_function
+
+SORT_SLICE = 16384  # one sorted() of this many keys holds the GIL ~5-10 ms
+# Above this share of distinct values, ranking the distinct values first costs more than it saves.
+DISTINCT_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """Dense ranks of one column's sort keys, one per lead, and the ascending order if it was
+    computed on the way (the high-cardinality path gets it for free)."""
+
+    ranks: array  # typecode "I"
+    ascending: list[int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SortedRows:
+    """A row order computed ahead (on the worker thread) for one sort of one set of leads."""
+
+    field: str
+    descending: bool
+    rows: list[int]
+    ranking: Ranking | None = None  # for the model's cache: sorting back costs less
+
+    def matches(self, field: str, descending: bool, count: int) -> bool:
+        return (field, descending, count) == (self.field, self.descending, len(self.rows))
+
+
+def column_values(leads: Sequence[Lead], field: str) -> list[str]:
+    if field in FIELDS:
+        get = itemgetter(FIELDS.index(field))
+        return in_slices(lambda part: list(map(get, part)), leads)
+    return [lead.get(field) for lead in leads]
+
+
+def rank_column(
+    leads: Sequence[Lead], column: Column, *, canonical: bool = False, share_gil: bool = False
+) -> Ranking:
+    """Ranks of ``column``'s sort keys. ``canonical``: every ``created_at`` is known to be
+    ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key.
+    ``share_gil``: on a worker thread, long C calls are cut into slices (see ``in_slices``)."""
+    values = column_values(leads, column.field)
+    n = len(values)
+    distinct: dict[str, None] = {}
+    for start in range(0, n, SLICE):
+        distinct.update(dict.fromkeys(values[start : start + SLICE]))
+        if share_gil:
+            time.sleep(0)
+    if len(distinct) <= n * DISTINCT_SHARE:
+        return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, share_gil))
+    keys = _keys(values, column, canonical)
+    ascending = sorted_order(keys, share_gil=share_gil)
+    return Ranking(_ranks_from_order(keys, ascending), ascending)
+
+
+def _keys(values: list[str], column: Column, canonical: bool) -> list:
+    if column.kind == CREATED and canonical:
+        return values
+    key = key_function(column.kind, values)
+    if key is str:
+        return values
+    return in_slices(lambda part: list(map(key, part)), values)
+
+
+def _ranks_by_distinct(
+    values: list[str], distinct: list[str], column: Column, canonical: bool, share_gil: bool
+) -> array:
+    keys = _keys(distinct, column, canonical)
+    order = sorted(range(len(distinct)), key=keys.__getitem__)
+    dense = _dense(list(map(keys.__getitem__, order)))
+    rank_of = dict(zip(map(distinct.__getitem__, order), dense, strict=True))
+    if not share_gil:
+        return array("I", map(rank_of.__getitem__, values))
+    ranks = array("I")
+    for start in range(0, len(values), SLICE):
+        ranks.extend(map(rank_of.__getitem__, values[start : start + SLICE]))
+        time.sleep(0)
+    return ranks
+
+
+def _ranks_from_order(keys: list, ascending: list[int]) -> array:
+    ranks = array("I", bytes(4 * len(keys)))
+    dense = _dense(list(map(keys.__getitem__, ascending)))
+    deque(map(ranks.__setitem__, ascending, dense), maxlen=0)  # ranks[ascending[i]] = dense[i]
+    return ranks
+
+
+def _dense(sorted_keys: list) -> list[int]:
+    """0 for the first key, +1 each time the key changes."""
+    if not sorted_keys:
+        return []
+    return list(accumulate(map(ne, islice(sorted_keys, 1, None), sorted_keys), initial=0))
+
+
+def rows_for(ranking: Ranking, descending: bool, *, share_gil: bool = False) -> list[int]:
+    if not descending and ranking.ascending is not None:
+        return ranking.ascending
+    return sorted_order(ranking.ranks, descending, share_gil=share_gil)
+
+
+def presort(
+    leads: Sequence[Lead],
+    extra_fields: Sequence[str],
+    field: str,
+    descending: bool,
+    *,
+    canonical: bool = False,
+) -> SortedRows | None:
+    """The order the table will want for ``field``, on a worker thread; None if the new leads
+    lack that column."""
+    column = next((c for c in columns_for(extra_fields) if c.field == field), None)
+    if column is None:
+        return None
+    ranking = rank_column(leads, column, canonical=canonical, share_gil=True)
+    rows = rows_for(ranking, descending, share_gil=True)
+    return SortedRows(field, descending, rows, Ranking(ranking.ranks))
+
+
+def sorted_order(
+    keys: Sequence[object], descending: bool = False, *, share_gil: bool = False
+) -> list[int]:
+    """Row order for ``keys``, stable in both directions (equal keys keep their fetched order).
+
+    With ``share_gil`` (on a worker thread) large inputs are sorted in slices and merged by
+    ``heapq.merge`` (Python code, so other threads get the GIL); one ``sorted`` over a million
+    keys would hold it for most of a second. On the GUI thread a plain ``sorted`` is faster.
+    """
+    n = len(keys)
+    key = keys.__getitem__
+    if n <= SORT_SLICE or not share_gil:
+        return sorted(range(n), key=key, reverse=descending)
+    blocks = []
+    for start in range(0, n, SORT_SLICE):
+        blocks.append(sorted(range(start, min(n, start + SORT_SLICE)), key=key, reverse=descending))
+        time.sleep(0)
+    return list(heapq.merge(*blocks, key=key, reverse=descending))

@@ -1,0 +1,129 @@
+"""Sort orders over ranks, and the filter's shortcuts, against plain reference versions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mymove_viewer import leadsort, leadtable
+from mymove_viewer.api.lead import Lead
+from mymove_viewer.leadsort import presort, rank_column, rows_for, sorted_order
+from mymove_viewer.leadtable import columns_for, filter_rows, positions_of, sort_keys
+
+# Few values with case variants (the distinct-values path, ties across case), or many.
+FEW = st.sampled_from(["smith", "Smith", "SMITH", "adams", "", "Zed", "äb", "Ab"])
+MANY = st.text(alphabet="abAB0-", max_size=6)
+CREATED = st.sampled_from(
+    [
+        "2026-11-27T09:41:05Z",
+        "2026-11-27T09:41:06Z",
+        "2026-11-27T10:41:05.5+01:00",  # the same instant as 09:41:05.5Z
+        "2026-11-27T09:41:05.500Z",
+        "yesterday",
+        "",
+    ]
+)
+MOVE = st.sampled_from(["2026-12-01T00:00:00Z", "2026-12-01", "2026-11-30T00:00:00Z", "soon", ""])
+
+
+def make(names: list[str], created: list[str], moves: list[str], extra: bool) -> list[Lead]:
+    out = []
+    for i, (name, at, move) in enumerate(zip(names, created, moves, strict=False)):
+        data = {"last_name": name, "created_at": at, "move_date": move, "email": f"{name}{i}"}
+        if extra:
+            data["old_housing_tenure"] = name.upper()
+        out.append(Lead.from_mapping(data))
+    return out
+
+
+def reference(leads: list[Lead], field: str, descending: bool) -> list[int]:
+    column = next(c for c in columns_for(("old_housing_tenure",)) if c.field == field)
+    keys = sort_keys(leads, column)
+    # Stable in both directions: equal keys keep their fetched order.
+    return sorted(range(len(leads)), key=keys.__getitem__, reverse=descending)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(FEW, min_size=0, max_size=40) | st.lists(MANY, min_size=0, max_size=40),
+    st.lists(CREATED, min_size=40, max_size=40),
+    st.lists(MOVE, min_size=40, max_size=40),
+    st.booleans(),
+)
+def test_rank_orders_match_a_plain_stable_sort(names, created, moves, descending) -> None:
+    leads = make(names, created, moves, extra=True)
+    for column in columns_for(("old_housing_tenure",)):
+        if column.field not in ("last_name", "created_at", "move_date", "email",
+                                "old_housing_tenure", "new_state"):  # fmt: skip
+            continue
+        got = rows_for(rank_column(leads, column), descending)
+        assert got == reference(leads, column.field, descending), column.field
+
+
+def test_both_paths_are_taken_and_agree() -> None:
+    rng = random.Random(5)
+    few = make(
+        [rng.choice(["b", "B", "a", "c"]) for _ in range(500)], ["x"] * 500, [""] * 500, False
+    )
+    many = make([f"n{rng.random()}" for _ in range(500)], ["x"] * 500, [""] * 500, False)
+    column = next(c for c in columns_for() if c.field == "last_name")
+    assert rank_column(few, column).ascending is None  # ranked by distinct values
+    assert rank_column(many, column).ascending is not None  # ranked from a full sort
+    for leads in (few, many):
+        for descending in (False, True):
+            want = reference(leads, "last_name", descending)
+            assert rows_for(rank_column(leads, column), descending) == want
+
+
+def test_worker_slices_give_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(leadsort, "SORT_SLICE", 7)
+    monkeypatch.setattr(leadsort, "SLICE", 5)
+    monkeypatch.setattr(leadtable, "SLICE", 5)
+    rng = random.Random(9)
+    names = [rng.choice(["b", "B", "a", "c", "d"]) for _ in range(200)]
+    leads = make(names, ["2026-11-27T09:41:05Z"] * 200, [""] * 200, False)
+    for descending in (False, True):
+        ahead = presort(leads, (), "last_name", descending)
+        assert ahead is not None and ahead.rows == reference(leads, "last_name", descending)
+        assert ahead.ranking is not None and len(ahead.ranking.ranks) == 200
+        keys = [rng.random() for _ in range(200)]
+        plain = sorted_order(keys, descending)
+        assert sorted_order(keys, descending, share_gil=True) == plain
+
+
+def test_presort_of_a_missing_column_is_none() -> None:
+    leads = make(["a"], ["x"], [""], False)
+    assert presort(leads, (), "old_housing_tenure", False) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet="smith\x1f", max_size=8), min_size=0, max_size=120),
+    st.text(alphabet="smith", min_size=1, max_size=3),
+    st.randoms(use_true_random=False),
+    st.integers(min_value=0, max_value=3),
+)
+def test_filter_shortcuts_match_a_plain_scan(texts, term, rnd, mode) -> None:
+    n = len(texts)
+    order = list(range(n))
+    if mode != 1:
+        rnd.shuffle(order)
+    candidates = order if mode < 3 else order[: n // 5]  # mode 3: a narrowing's few rows
+    want = [c for c in candidates if term in texts[c]]
+    if mode == 0:
+        got = filter_rows(candidates, texts, term, positions=positions_of(order))
+    elif mode == 1:
+        got = filter_rows(candidates, texts, term, in_memory_order=True)
+    else:
+        got = filter_rows(candidates, texts, term)
+    assert got == want
+
+
+def test_positions_invert_the_order() -> None:
+    order = [3, 0, 2, 1]
+    positions = positions_of(order)
+    assert [order[p] for p in positions] == [0, 1, 2, 3]
+    assert list(positions) == [1, 3, 2, 0]

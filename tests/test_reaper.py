@@ -1,0 +1,51 @@
+"""Large lists freed on the reaper thread, after an optional delay."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from mymove_viewer import reaper
+
+
+class Item:
+    pass
+
+
+def watched_list() -> tuple[list[Item], threading.Event]:
+    items = [Item() for _ in range(reaper.SLICE + 10)]
+    freed = threading.Event()
+    weakref.finalize(items[0], freed.set)
+    return items, freed
+
+
+def test_a_released_list_is_freed_on_the_reaper_thread() -> None:
+    items, freed = watched_list()
+    reaper.release(items)
+    del items
+    assert freed.wait(10)
+
+
+def test_a_delayed_release_waits_before_freeing() -> None:
+    items, freed = watched_list()
+    reaper.release(items, delay=0.5)
+    del items
+    assert not freed.wait(0.1)  # a slower machine only makes this more true
+    assert freed.wait(10)
+
+
+def test_a_list_still_held_elsewhere_is_left_alone() -> None:
+    items, freed = watched_list()
+    keep = items
+    reaper.release(items)
+    del items
+    assert not freed.wait(0.3)
+    assert len(keep) == reaper.SLICE + 10  # not emptied under its other owner
+
+
+def test_small_lists_are_not_handed_over() -> None:
+    items = [Item() for _ in range(10)]
+    ref = weakref.ref(items[0])
+    reaper.release(items)
+    del items
+    assert ref() is None  # freed at once, by reference counting, on this thread
