@@ -15,6 +15,13 @@ Files are written to a temporary file beside the target (created 0600, user-only
 personal data) and renamed over the target only when complete, so a failed or cancelled export
 leaves the previous file untouched. ``atomic_output`` and the row helpers are shared with the
 XLSX exporter.
+
+Speed: ``csv.writer`` inspects every character and dominated the export. A row with no cell that
+needs quoting (no comma, quote, CR or LF) is written by it exactly as ``",".join(row)``, so each
+chunk of rows is joined with ``str.join`` and checked in one pass for anything that would make
+the two differ or that needs the guard; only the rows that do go through ``csv.writer``, and
+only the columns with a dangerous cell through ``guard_cell``. As before, work is done in chunks
+of ``POLL_ROWS`` rows, so no single C call holds the GIL for more than a few milliseconds.
 """
 
 from __future__ import annotations
@@ -27,10 +34,10 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from itertools import islice
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import add, call, itemgetter
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from .api.fields import FIELD_INDEX, FIELDS
 from .api.lead import Lead
@@ -59,6 +66,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _FFFD_UTF8 = "\ufffd".encode()
 _FIELD_COUNT = len(FIELDS)
 _first_char = itemgetter(slice(None, 1))
+_names_of = itemgetter(_FIELD_COUNT)
+_PAD = ("",)  # appended to a lead so that one index holds "" for the columns it lacks
 
 
 def _replace_surrogates(exc: UnicodeError) -> tuple[bytes, int]:
@@ -133,15 +142,48 @@ def row_getter(columns: Sequence[str]) -> Callable[[Lead], Sequence[str]]:
     return get
 
 
-def _getter_for(columns: Sequence[str], names: tuple[str, ...]) -> Callable[[Lead], Sequence[str]]:
-    missing = _FIELD_COUNT + 1 + len(names)  # index of the "" appended for absent columns
+def rows_getter(columns: Sequence[str]) -> Callable[[list[Lead]], list[Sequence[str]]]:
+    """A function giving ``[lead.values(columns) for lead in chunk]`` as tuples, built by C loops
+    (``map`` over ``itemgetter``) with no Python code run per lead."""
+    if not columns:
+        raise ValueError("no columns to export")
+    if all(c in FIELD_INDEX for c in columns):
+        get = _getter([FIELD_INDEX[c] for c in columns], pad=False)
+        return lambda chunk: list(map(get, chunk))
+
+    # Getters for leads with ``_PAD`` appended: its "" sits at the "missing" index of _positions.
+    by_names: dict[tuple[str, ...], Callable[[Lead], Sequence[str]]] = {}
+
+    def rows(chunk: list[Lead]) -> list[Sequence[str]]:
+        if not chunk:
+            return []
+        names = list(map(_names_of, chunk))
+        for new in set(names).difference(by_names):
+            by_names[new] = _getter(_positions(columns, new), pad=False)
+        padded = map(add, chunk, repeat(_PAD))
+        if names.count(names[0]) == len(names):
+            return list(map(by_names[names[0]], padded))
+        return list(map(call, map(by_names.__getitem__, names), padded))
+
+    return rows
+
+
+def _positions(columns: Sequence[str], names: tuple[str, ...]) -> list[int]:
+    """Index of each column's value in a lead with extra-field ``names``; an absent column gets
+    the index just past the lead's end."""
+    missing = _FIELD_COUNT + 1 + len(names)
     positions: list[int] = []
     for c in columns:
         i = FIELD_INDEX.get(c)
         if i is None:
             i = _FIELD_COUNT + 1 + names.index(c) if c in names else missing
         positions.append(i)
-    return _getter(positions, pad=missing in positions)
+    return positions
+
+
+def _getter_for(columns: Sequence[str], names: tuple[str, ...]) -> Callable[[Lead], Sequence[str]]:
+    positions = _positions(columns, names)
+    return _getter(positions, pad=_FIELD_COUNT + 1 + len(names) in positions)
 
 
 def _getter(positions: list[int], *, pad: bool) -> Callable[[Lead], Sequence[str]]:
@@ -167,18 +209,28 @@ def iter_chunks(
 ) -> Iterator[list[Sequence[str]]]:
     """Rows of cell text in chunks of ``every`` (default ``POLL_ROWS``), polling ``cancel`` before
     each chunk and reporting the running row count to ``progress`` after the consumer took it."""
-    get = row_getter(columns)
+    for chunk in _lead_chunks(leads, columns, cancel, progress, every):
+        yield list(map(guard_row, chunk)) if formula_guard else chunk
+
+
+def _lead_chunks(
+    leads: Iterable[Lead],
+    columns: Sequence[str],
+    cancel: Callable[[], bool] | None,
+    progress: Callable[[int], None] | None,
+    every: int | None = None,
+) -> Iterator[list[Sequence[str]]]:
+    """Unguarded rows in chunks, with the polling and reporting ``iter_chunks`` describes."""
+    rows_of = rows_getter(columns)
     it = iter(leads)
     size = every or POLL_ROWS
     done = 0
     while True:
         if cancel is not None and cancel():
             raise ExportCancelled("Export cancelled.")
-        chunk = [get(lead) for lead in islice(it, size)]
+        chunk = rows_of(list(islice(it, size)))
         if not chunk:
             return
-        if formula_guard:
-            chunk = [guard_row(row) for row in chunk]
         yield chunk
         done += len(chunk)
         if progress is not None:
@@ -206,15 +258,7 @@ def write_csv(
     with atomic_output(path) as raw:
         if excel:
             raw.write(UTF8_BOM)
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors=ENCODING_ERRORS, newline="")
-        try:
-            rows = _write_rows(text, columns, leads, formula_guard, cancel, progress)
-            text.flush()
-        finally:
-            # Detach so the wrapper never closes the file that atomic_output owns.
-            with suppress(ValueError, OSError):
-                text.detach()
-    return rows
+        return _write_rows(raw.write, columns, leads, formula_guard, cancel, progress)
 
 
 def write_csv_stream(
@@ -233,17 +277,21 @@ def write_csv_stream(
     """
     columns = list(columns)
     binary = _binary_of(stream)
-    sink: _Sink
+    write: Callable[[bytes], object]
     if binary is not None:
         if binary is not stream:
             stream.flush()  # keep anything already written to the text layer in order
-        sink = _BytesSink(binary)
+        write = binary.write
     else:
-        sink = _TextSink(stream)  # type: ignore[arg-type]
+        text_write = stream.write  # type: ignore[union-attr]
+
+        def write(data: bytes) -> object:
+            return text_write(data.decode("utf-8"))  # type: ignore[arg-type]
+
     try:
         if excel:
-            sink.write("\ufeff")
-        rows = _write_rows(sink, columns, leads, formula_guard, None, None)
+            write(UTF8_BOM)
+        rows = _write_rows(write, columns, leads, formula_guard, None, None)
         (binary or stream).flush()
     except OSError as exc:
         name = getattr(stream, "name", None)
@@ -258,51 +306,156 @@ def _binary_of(stream: TextIO | BinaryIO) -> BinaryIO | None:
     return stream  # type: ignore[return-value]
 
 
-class _Sink:
-    def write(self, text: str) -> object:  # pragma: no cover - interface only
-        raise NotImplementedError
-
-
-class _BytesSink(_Sink):
-    __slots__ = ("_write",)
-
-    def __init__(self, binary: BinaryIO) -> None:
-        self._write = binary.write
-
-    def write(self, text: str) -> object:
-        return self._write(text.encode("utf-8", ENCODING_ERRORS))
-
-
-class _TextSink(_Sink):
-    __slots__ = ("_write",)
-
-    def __init__(self, stream: TextIO) -> None:
-        self._write = stream.write
-
-    def write(self, text: str) -> object:
-        if not text.isascii():
-            text = text.encode("utf-8", ENCODING_ERRORS).decode("utf-8")
-        return self._write(text)
-
-
 def _write_rows(
-    out: object,
+    write: Callable[[bytes], object],
     columns: list[str],
     leads: Iterable[Lead],
     formula_guard: bool,
     cancel: Callable[[], bool] | None,
     progress: Callable[[int], None] | None,
 ) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")  # type: ignore[arg-type]
+    """Write the header and the rows as UTF-8 bytes, one ``write`` per chunk of rows."""
+    parts: list[str] = []
+    # The writer "writes" each record to ``parts``; only rows that need quoting go through it.
+    writer = csv.writer(_ListSink(parts), lineterminator="\r\n")
     # Header cells are field names from the API; guard them too, a hostile extra name is possible.
     writer.writerow(guard_row(columns) if formula_guard else columns)
+    write(parts.pop().encode("utf-8", ENCODING_ERRORS))
+    width = len(columns)
     rows = 0
-    for chunk in iter_chunks(
-        leads, columns, formula_guard=formula_guard, cancel=cancel, progress=progress
-    ):
-        writer.writerows(chunk)
+    for chunk in _lead_chunks(leads, columns, cancel, progress):
+        write(_encode_chunk(chunk, width, formula_guard, writer, parts))
         rows += len(chunk)
     return rows
+
+
+class _ListSink:
+    """A "file" for ``csv.writer`` whose ``write`` is ``list.append`` (no Python call per row)."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, parts: list[str]) -> None:
+        self.write = parts.append
+
+
+# Byte classes for spotting a cell that starts with a BAD_PREFIXES character in a chunk joined
+# without quoting: a separator byte ("," or "\n") followed by the first UTF-8 byte of one of those
+# characters. A full-width one starts with 0xEF like every character from U+F000 up, so 0xEF is a
+# false alarm at worst, and a false alarm only sends the chunk through the exact, slower path.
+# "\r" is left out: in such a chunk it only ever ends a record, and a cell starting with it (or
+# with "," or "\n") is quoted, so it takes the exact path anyway.
+_SEP, _BAD = 2, 1
+_classes = bytearray(256)
+for _char in BAD_PREFIXES - set('\r\n,"'):
+    _classes[_char.encode()[0]] = _BAD
+for _byte in b",\n":
+    _classes[_byte] = _SEP
+_BYTE_CLASSES = bytes(_classes)
+_SEP_THEN_BAD = bytes([_SEP, _BAD])
+del _classes
+
+
+def _encode_chunk(
+    rows: list[Sequence[str]],
+    width: int,
+    formula_guard: bool,
+    writer: Any,  # a csv.writer writing to ``parts``
+    parts: list[str],
+) -> bytes:
+    """The UTF-8 CSV records of ``rows``, byte for byte what ``csv.writer`` writes for them
+    (after ``guard_row`` when ``formula_guard``)."""
+    try:
+        lines = list(map(",".join, rows))
+    except TypeError:  # a cell that is not text (only from hand-built leads): the writer's way
+        writer.writerows(map(guard_row, rows) if formula_guard else rows)
+        return _take(parts)
+    data = _plain(lines, width)
+    if data is None:
+        return _with_quoting(rows, lines, width, formula_guard, writer, parts)
+    if not formula_guard or not _may_need_guard(data):
+        return data
+    guarded = _guard_columns(rows)
+    if guarded is rows:  # a false alarm
+        return data
+    lines = list(map(",".join, guarded))
+    data = _plain(lines, width)  # the guard's leading "'" never makes a cell need quoting, but:
+    return data if data is not None else _with_quoting(guarded, lines, width, False, writer, parts)
+
+
+def _plain(lines: list[str], width: int) -> bytes | None:
+    """The records of the joined rows ``lines`` encoded, or None when csv.writer would quote a
+    cell in them (any cell holding a comma, quote, CR or LF; or one empty cell alone)."""
+    if width == 1 and "" in lines:
+        return None
+    text = "\r\n".join(lines)
+    # Joined, the commas, CRs and LFs are exactly the separators when no cell holds one.
+    n = len(lines)
+    if (
+        '"' in text
+        or text.count(",") != n * (width - 1)
+        or text.count("\n") != n - 1
+        or text.count("\r") != n - 1
+    ):
+        return None
+    return text.encode("utf-8", ENCODING_ERRORS) + b"\r\n"
+
+
+def _may_need_guard(data: bytes) -> bool:
+    """False when no cell of ``data`` (records with no quoted cell) needs the guard; True may
+    be a false alarm."""
+    classes = data.translate(_BYTE_CLASSES)
+    return classes.startswith(_SEP_THEN_BAD[1:]) or _SEP_THEN_BAD in classes
+
+
+def _guard_columns(rows: list[Sequence[str]]) -> list[Sequence[str]]:
+    """``rows`` after ``guard_row``, working column by column so that only the columns with a
+    dangerous cell run Python code per cell; ``rows`` itself when no cell needs the guard."""
+    columns: list[Sequence[str]] = list(zip(*rows, strict=True))
+    changed = False
+    for j, column in enumerate(columns):
+        if not BAD_PREFIXES.isdisjoint(map(_first_char, column)):
+            columns[j] = list(map(guard_cell, column))
+            changed = True
+    return list(zip(*columns, strict=True)) if changed else rows
+
+
+def _with_quoting(
+    rows: list[Sequence[str]],
+    lines: list[str],
+    width: int,
+    formula_guard: bool,
+    writer: Any,
+    parts: list[str],
+) -> bytes:
+    """The records of ``rows`` (joined as ``lines``) when some need quoting: those rows go through
+    ``csv.writer``, the others stay joined."""
+    commas = width - 1
+    quoted = [
+        i
+        for i, line in enumerate(lines)
+        if not line or line.count(",") != commas or '"' in line or "\r" in line or "\n" in line
+    ]
+    if 2 * len(quoted) > len(lines):  # mostly quoted: one writer call for the chunk is faster
+        writer.writerows(map(guard_row, rows) if formula_guard else rows)
+        return _take(parts)
+    if formula_guard:
+        # The other rows are plain, so the quick check holds for them once the quoted are blank.
+        for i in quoted:
+            lines[i] = ""
+        if _may_need_guard("\r\n".join(lines).encode("utf-8", ENCODING_ERRORS)):
+            lines = list(map(",".join, _guard_columns(rows)))
+    for i in quoted:
+        row = rows[i]
+        writer.writerow(guard_row(row) if formula_guard else row)
+        lines[i] = parts.pop()[:-2]  # the record without its "\r\n"
+    lines.append("")
+    return "\r\n".join(lines).encode("utf-8", ENCODING_ERRORS)
+
+
+def _take(parts: list[str]) -> bytes:
+    data = "".join(parts).encode("utf-8", ENCODING_ERRORS)
+    parts.clear()
+    return data
 
 
 # --- atomic file output, shared with export_xlsx -------------------------------------------------

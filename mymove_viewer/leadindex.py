@@ -18,12 +18,14 @@ from .api.errors import CancelledError
 from .api.lead import Lead
 from .leadtable import in_slices, search_texts
 from .overview_data import Volume, instants, tally_in_slices, volume
+from .textsearch import TextBlock, text_blocks
 
 
 @dataclass(frozen=True, slots=True)
 class LeadIndex:
     leads: list[Lead]  # the very list indexed: a result for other leads is ignored
     texts: list[str]
+    blocks: list[TextBlock]  # the same texts joined, for rare terms (see textsearch)
     instants: list[float]
     tally: tuple[Counter[str], Counter[str]]
     volume: Volume | None  # bars of all the leads over the chart window, local time
@@ -43,9 +45,11 @@ def build_index(
 
     texts = search_texts(leads)
     check()
+    blocks = text_blocks(texts)
+    check()
     at = in_slices(instants, leads)
     check()
     counts = tally_in_slices(leads)
     check()
     bars = volume(at, chart_window) if chart_window is not None else None
-    return LeadIndex(leads, texts, at, counts, bars)
+    return LeadIndex(leads, texts, blocks, at, counts, bars)

@@ -227,11 +227,17 @@ def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list
     for i in _INTERNED:
         cache = interned[i]
         cols[i] = map(cache.setdefault, cols[i], cols[i])
-    core = zip(*cols[:_N], strict=True)
     extra = cols[_N:]
     if not extra or all(col.count(UNSET) == len(col) for col in extra):
-        tails: Iterable[tuple[Any, ...]] = repeat(((),))
-    elif len(extra) == 1:
+        # The usual shapes: zip builds each lead's whole tuple, with no extra field…
+        return list(map(_new_lead, zip(*cols[:_N], repeat(()))))
+    if len(extra) == 1 and UNSET not in extra[0]:
+        # … or with the known one on every record (KNOWN_EXTRA_FIELDS is that one name).
+        cache = interned.setdefault(_N, {})  # few values (a tenure): one string object each
+        tenure = map(cache.setdefault, extra[0], extra[0])
+        return list(map(_new_lead, zip(*cols[:_N], repeat(KNOWN_EXTRA_FIELDS), tenure)))
+    core = zip(*cols[:_N], strict=True)
+    if len(extra) == 1:
         # One tail tuple per distinct value (few: it is a tenure), shared by every lead with it.
         shared = {v: (KNOWN_EXTRA_FIELDS, v) for v in set(extra[0])}
         shared[UNSET] = ((),)

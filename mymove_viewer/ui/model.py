@@ -34,12 +34,11 @@ from ..leadtable import (
     Column,
     columns_for,
     display,
-    filter_rows,
-    positions_of,
     search_texts,
     sort_keys,
 )
 from ..overview_data import instants as created_instants
+from ..textsearch import TextBlock, filter_rows, positions_of, text_blocks
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -68,6 +67,7 @@ class LeadTableModel(QAbstractTableModel):
         self._order: list[int] = []  # every lead, in the current sort order
         self._rows: list[int] = []  # what is shown: _order narrowed by the filter
         self._texts: list[str] | None = None
+        self._blocks: list[TextBlock] | None = None  # the texts joined (textsearch), if given
         self._filter = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._key_cache: dict[str, list] = {}  # the sort column's keys, for merges
@@ -98,7 +98,7 @@ class LeadTableModel(QAbstractTableModel):
         old = [self._leads, self._texts, self._order, self._rows, *self._key_cache.values()]
         self._leads = leads
         self._columns = columns_for(extra_fields)
-        self._texts = None
+        self._texts = self._blocks = None
         self._key_cache = {}
         self._ranks = {}
         self._positions = None
@@ -127,14 +127,20 @@ class LeadTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_leads([], ())
 
-    def set_index(self, leads: list[Lead], texts: list[str], instants: list[float]) -> bool:
-        """Accept search texts and instants built elsewhere (a worker thread) for these very
-        leads; False (and nothing kept) if the model has moved on to other leads."""
+    def set_index(
+        self,
+        leads: list[Lead],
+        texts: list[str],
+        instants: list[float],
+        blocks: list[TextBlock] | None = None,
+    ) -> bool:
+        """Accept search texts (and their ``blocks``) and instants built elsewhere (a worker
+        thread) for these very leads; False (and nothing kept) if the model has moved on."""
         if leads is not self._leads:
             return False
         n = len(leads)
-        if self._texts is None and len(texts) == n:
-            self._texts = texts
+        if len(texts) == n:
+            self._texts, self._blocks = texts, blocks
         if self._instants is None and len(instants) == n:
             self._instants = instants
         return True
@@ -336,14 +342,15 @@ class LeadTableModel(QAbstractTableModel):
         return self._text_filtered(self._order, self._filter)
 
     def _text_filtered(self, candidates: list[int], term: str) -> list[int]:
-        assert self._texts is not None
+        texts, blocks = self._texts, self._blocks
+        assert texts is not None
         if candidates is not self._order:
-            return filter_rows(candidates, self._texts, term)
+            return filter_rows(candidates, texts, term, blocks=blocks)
         if self._sort is None:  # unsorted: the order is 0..n-1, or grown by merges in place
-            return filter_rows(candidates, self._texts, term, in_memory_order=True)
+            return filter_rows(candidates, texts, term, in_memory_order=True, blocks=blocks)
         if self._positions is None or len(self._positions) != len(candidates):
             self._positions = positions_of(candidates)
-        return filter_rows(candidates, self._texts, term, positions=self._positions)
+        return filter_rows(candidates, texts, term, positions=self._positions, blocks=blocks)
 
     def _in_period(self, candidates: list[int]) -> list[int]:
         assert self._period is not None
@@ -393,7 +400,10 @@ class LeadTableModel(QAbstractTableModel):
         self._ranks = {}
         self._positions = None  # the order grows below
         if self._texts is not None:
-            self._texts = [*self._texts, *search_texts(fresh)]
+            fresh_texts = search_texts(fresh)
+            self._texts = [*self._texts, *fresh_texts]
+            if self._blocks is not None:
+                self._blocks = [*self._blocks, *text_blocks(fresh_texts, first)]
         if self._instants is not None and len(self._instants) == first:
             self._instants = [*self._instants, *created_instants(fresh)]
         keys, descending = self._merge_keys(fresh, first)

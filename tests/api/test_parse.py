@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api.errors import InvalidResponseError
 from mymove_viewer.api.fields import FIELDS
+from mymove_viewer.api.lead import Lead
 from mymove_viewer.api.parse import parse_leads
 
 DOC_LEAD = {
@@ -74,6 +75,20 @@ def test_known_extra_alone_takes_the_fast_path_and_is_kept() -> None:
     assert result.extra_fields == ("old_housing_tenure",)
     assert result.leads[0].get("old_housing_tenure") == "own"
     assert "old_housing_tenure" not in result.leads[1].extra
+
+
+def test_known_extra_on_every_record_builds_the_same_leads_with_shared_values() -> None:
+    records = [dict(DOC_LEAD, old_housing_tenure=t, first_name=f"n{i}") for i, t in
+               enumerate(["own", "rent", "", "own", "rent"])]  # fmt: skip
+    result = parse_leads(body(*records))
+    assert result.extra_fields == ("old_housing_tenure",)
+    assert result.leads == [Lead.from_mapping(r) for r in records]
+    assert result.leads[0][-1] is result.leads[3][-1]  # one string object per distinct value
+    no_extra = parse_leads(body(DOC_LEAD, dict(DOC_LEAD, first_name="x")))
+    assert no_extra.leads == [
+        Lead.from_mapping(DOC_LEAD),
+        Lead.from_mapping(dict(DOC_LEAD, first_name="x")),
+    ]
 
 
 def test_timestamps_with_fractions_offsets_and_lowercase_are_accepted() -> None:

@@ -175,3 +175,25 @@ def test_merge_adds_columns_for_extra_fields_only_new_leads_carry(new_model, qtm
     assert model.merge_leads([Lead.from_mapping({"created_at": "2026-11-27T11:00:00Z",
                                                  "pets": "1 dog"})]) == 1  # fmt: skip
     assert inserted == [(19, 19)]  # a known extra adds no second column
+
+
+@pytest.mark.parametrize("sort", [None, "last_name"])
+def test_a_merge_extends_a_given_index(new_model, sort) -> None:
+    from mymove_viewer.leadindex import build_index
+
+    model = new_model()
+    if sort is not None:
+        model.sort(model.column_of(sort), Qt.SortOrder.AscendingOrder)
+    old = [make(i, i, name=f"old{i % 7}") for i in range(60)]
+    model.set_leads(old)
+    index = build_index(old, None)
+    assert model.set_index(index.leads, index.texts, index.instants, index.blocks)
+    assert not model.set_index(list(old), index.texts, index.instants)  # other leads: refused
+    model.merge_leads([make(100 + i, 100 + i, name=f"new{i % 3}") for i in range(12)])
+    for term in ("new1", "old3", "n", "ne", "zz"):
+        model.set_filter("")
+        model.set_filter(term)
+        want = [x for x in model.leads if term in "\x1f".join(x[:19]).lower()]
+        assert sorted(model.shown_leads()) == sorted(want), term
+        if sort is not None:
+            assert model.shown_leads() == expected_rows(model, sort, False, term)
