@@ -18,14 +18,12 @@ from .api.errors import CancelledError
 from .api.lead import Lead
 from .leadtable import in_slices, search_texts
 from .overview_data import Volume, instants, tally_in_slices, volume
-from .textsearch import TextBlock, text_blocks
 
 
 @dataclass(frozen=True, slots=True)
 class LeadIndex:
     leads: list[Lead]  # the very list indexed: a result for other leads is ignored
     texts: list[str]
-    blocks: list[TextBlock]  # the same texts joined, for rare terms (see textsearch)
     instants: list[float]
     tally: tuple[Counter[str], Counter[str]]
     volume: Volume | None  # bars of all the leads over the chart window, local time
@@ -35,21 +33,20 @@ def build_index(
     leads: list[Lead],
     chart_window: tuple[float, float] | None,
     cancelled: Callable[[], bool] = lambda: False,
+    pace: Callable[[], object] | None = None,
 ) -> LeadIndex:
-    """Every piece in slices (see ``in_slices``): this runs while the user already works with the
-    table, and must not hold the GIL long enough to be felt."""
+    """Every piece in slices (see ``in_slices``), calling ``pace`` between them: this runs while
+    the user already works with the table, and must not hold the GIL long enough to be felt."""
 
     def check() -> None:
         if cancelled():
             raise CancelledError("Indexing was cancelled.")
 
-    texts = search_texts(leads)
+    texts = search_texts(leads, pace)
     check()
-    blocks = text_blocks(texts)
+    at = in_slices(instants, leads, pace)
     check()
-    at = in_slices(instants, leads)
+    counts = tally_in_slices(leads, pace=pace)
     check()
-    counts = tally_in_slices(leads)
-    check()
-    bars = volume(at, chart_window) if chart_window is not None else None
-    return LeadIndex(leads, texts, blocks, at, counts, bars)
+    bars = volume(at, chart_window, pace=pace) if chart_window is not None else None
+    return LeadIndex(leads, texts, at, counts, bars)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import repeat
@@ -20,6 +20,7 @@ from .api.fields import FIELD_INDEX
 from .api.lead import Lead, parse_timestamp
 
 HOUR, DAY = "hour", "day"
+_SLICE = 4096  # values bucketed per C call on a worker thread
 HOURLY_UP_TO = 2 * 86_400.0  # windows up to two days get a bar per hour, longer ones per day
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CREATED = itemgetter(FIELD_INDEX["created_at"])
@@ -77,9 +78,19 @@ def _midnight(day: date, tz: tzinfo | None) -> float:
     return datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
 
 
-def bucket_counts(values: Iterable[float], edges: Sequence[float]) -> list[int]:
-    """How many values fall in each [edges[i], edges[i+1]); values outside (or NaN) are left out."""
-    found = Counter(map(bisect_right, repeat(edges), values))
+def bucket_counts(
+    values: Iterable[float], edges: Sequence[float], pace: Callable[[], object] | None = None
+) -> list[int]:
+    """How many values fall in each [edges[i], edges[i+1]); values outside (or NaN) are left out.
+    With ``pace`` (a worker thread), counted a slice at a time with ``pace()`` in between."""
+    if pace is None:
+        found = Counter(map(bisect_right, repeat(edges), values))
+    else:
+        found = Counter()
+        values = values if isinstance(values, list) else list(values)
+        for start in range(0, len(values), _SLICE):
+            found.update(map(bisect_right, repeat(edges), values[start : start + _SLICE]))
+            pace()
     return [found.get(i, 0) for i in range(1, len(edges))]
 
 
@@ -114,6 +125,7 @@ def volume(
     values: Iterable[float],
     window: tuple[float, float] | None = None,
     tz: tzinfo | None = None,
+    pace: Callable[[], object] | None = None,
 ) -> Volume:
     """Bucket ``values`` over ``window`` widened to every value; per hour up to two days."""
     values = values if isinstance(values, list) else list(values)
@@ -124,7 +136,7 @@ def volume(
         return EMPTY_VOLUME
     unit = unit_for(*span)
     edges = bucket_edges(span[0], span[1], unit, tz)
-    return Volume(unit, tuple(edges), tuple(bucket_counts(values, edges)))
+    return Volume(unit, tuple(edges), tuple(bucket_counts(values, edges, pace)))
 
 
 def extended(
@@ -189,14 +201,19 @@ def tally(leads: Iterable[Lead]) -> tuple[Counter[str], Counter[str]]:
     return Counter(map(_STATE, leads)), Counter(map(str.lower, map(_TENURE, leads)))
 
 
-def tally_in_slices(leads: Sequence[Lead], size: int = 8192) -> tuple[Counter[str], Counter[str]]:
-    """``tally`` a slice at a time, for a worker thread: other threads get the GIL in between."""
+def tally_in_slices(
+    leads: Sequence[Lead], size: int = 8192, pace: Callable[[], object] | None = None
+) -> tuple[Counter[str], Counter[str]]:
+    """``tally`` a slice at a time, for a worker thread: other threads get the GIL in between
+    (``pace`` is called between slices)."""
     states: Counter[str] = Counter()
     tenure: Counter[str] = Counter()
     for start in range(0, len(leads), size):
         more_states, more_tenure = tally(leads[start : start + size])
         states.update(more_states)
         tenure.update(more_tenure)
+        if pace is not None:
+            pace()
     return states, tenure
 
 

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-SLICE = 8192
+SLICE = 4096
 _queue: queue.SimpleQueue[tuple[float, list[object]]] = queue.SimpleQueue()
 _lock = threading.Lock()
 _thread: threading.Thread | None = None

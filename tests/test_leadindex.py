@@ -13,7 +13,6 @@ from mymove_viewer.leadindex import build_index
 from mymove_viewer.leadtable import SLICE, search_texts
 from mymove_viewer.overview_data import instants, tally, volume
 from mymove_viewer.sandbox import Sandbox
-from mymove_viewer.textsearch import text_blocks
 
 NOW = datetime(2026, 11, 27, 17, 41, tzinfo=UTC)
 
@@ -29,7 +28,6 @@ def test_index_matches_the_pieces_computed_directly() -> None:
     index = build_index(leads, window)
     assert index.leads is leads
     assert index.texts == search_texts(leads)
-    assert index.blocks == text_blocks(index.texts)
     want = instants(leads)
     assert len(index.instants) == len(want)
     assert all(

@@ -8,6 +8,7 @@ new ``start`` drops whatever an older one would have delivered.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
@@ -25,8 +26,12 @@ class Indexer(QObject):
     ready = Signal(object)  # LeadIndex
     failed = Signal()  # a bug: whoever waits builds what it needs itself
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, pace: Callable[[], object] | None = None
+    ) -> None:
+        """``pace``: called by the worker between slices (see ``paint_gate``)."""
         super().__init__(parent)
+        self._pace = pace
         self._runner = BackgroundRunner(self, name="index")
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
@@ -91,7 +96,8 @@ class Indexer(QObject):
             return
         leads, chart_window = self._job
         self._job = None
-        self._runner.start(lambda _report, token: build_index(leads, chart_window, token))
+        pace = self._pace
+        self._runner.start(lambda _report, token: build_index(leads, chart_window, token, pace))
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         self.cancel()

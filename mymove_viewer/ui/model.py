@@ -38,7 +38,7 @@ from ..leadtable import (
     sort_keys,
 )
 from ..overview_data import instants as created_instants
-from ..textsearch import TextBlock, filter_rows, positions_of, text_blocks
+from ..textsearch import filter_rows, positions_of
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -67,7 +67,6 @@ class LeadTableModel(QAbstractTableModel):
         self._order: list[int] = []  # every lead, in the current sort order
         self._rows: list[int] = []  # what is shown: _order narrowed by the filter
         self._texts: list[str] | None = None
-        self._blocks: list[TextBlock] | None = None  # the texts joined (textsearch), if given
         self._filter = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._key_cache: dict[str, list] = {}  # the sort column's keys, for merges
@@ -98,7 +97,7 @@ class LeadTableModel(QAbstractTableModel):
         old = [self._leads, self._texts, self._order, self._rows, *self._key_cache.values()]
         self._leads = leads
         self._columns = columns_for(extra_fields)
-        self._texts = self._blocks = None
+        self._texts = None
         self._key_cache = {}
         self._ranks = {}
         self._positions = None
@@ -127,20 +126,14 @@ class LeadTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_leads([], ())
 
-    def set_index(
-        self,
-        leads: list[Lead],
-        texts: list[str],
-        instants: list[float],
-        blocks: list[TextBlock] | None = None,
-    ) -> bool:
-        """Accept search texts (and their ``blocks``) and instants built elsewhere (a worker
-        thread) for these very leads; False (and nothing kept) if the model has moved on."""
+    def set_index(self, leads: list[Lead], texts: list[str], instants: list[float]) -> bool:
+        """Accept search texts and instants built elsewhere (a worker thread) for these very
+        leads; False (and nothing kept) if the model has moved on to other leads."""
         if leads is not self._leads:
             return False
         n = len(leads)
         if len(texts) == n:
-            self._texts, self._blocks = texts, blocks
+            self._texts = texts
         if self._instants is None and len(instants) == n:
             self._instants = instants
         return True
@@ -342,15 +335,15 @@ class LeadTableModel(QAbstractTableModel):
         return self._text_filtered(self._order, self._filter)
 
     def _text_filtered(self, candidates: list[int], term: str) -> list[int]:
-        texts, blocks = self._texts, self._blocks
+        texts = self._texts
         assert texts is not None
         if candidates is not self._order:
-            return filter_rows(candidates, texts, term, blocks=blocks)
+            return filter_rows(candidates, texts, term)
         if self._sort is None:  # unsorted: the order is 0..n-1, or grown by merges in place
-            return filter_rows(candidates, texts, term, in_memory_order=True, blocks=blocks)
+            return filter_rows(candidates, texts, term, in_memory_order=True)
         if self._positions is None or len(self._positions) != len(candidates):
             self._positions = positions_of(candidates)
-        return filter_rows(candidates, texts, term, positions=self._positions, blocks=blocks)
+        return filter_rows(candidates, texts, term, positions=self._positions)
 
     def _in_period(self, candidates: list[int]) -> list[int]:
         assert self._period is not None
@@ -400,10 +393,7 @@ class LeadTableModel(QAbstractTableModel):
         self._ranks = {}
         self._positions = None  # the order grows below
         if self._texts is not None:
-            fresh_texts = search_texts(fresh)
-            self._texts = [*self._texts, *fresh_texts]
-            if self._blocks is not None:
-                self._blocks = [*self._blocks, *text_blocks(fresh_texts, first)]
+            self._texts = [*self._texts, *search_texts(fresh)]
         if self._instants is not None and len(self._instants) == first:
             self._instants = [*self._instants, *created_instants(fresh)]
         keys, descending = self._merge_keys(fresh, first)

@@ -37,6 +37,7 @@ from .filter_edit import FilterEdit
 from .indexer import Indexer
 from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
+from .paint_gate import PaintGate
 from .query_panel import QueryPanel
 from .status import FetchInfo, StatusLine, format_bytes, summary_text
 from .table_view import LeadTableView
@@ -121,7 +122,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._settings: Settings = loaded.settings
 
         self.controller = FetchController(self)
-        self.indexer = Indexer(self)
+        self.paint_gate = PaintGate(self)
+        self.indexer = Indexer(self, pace=self.paint_gate.wait_turn)
         self.model = MarkedLeadModel(self)
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
@@ -451,6 +453,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.watch_flow.shutdown()
         self._stop_key_check()
         self.controller.shutdown(2000)
+        self.paint_gate.release()
         self.indexer.shutdown(2000)
         self.export_flow.shutdown(2000)
 

@@ -107,7 +107,7 @@ class SettingsMixin(_Base):
             self.indexer.start(leads, self.overview.window, self.table.viewport())
 
     def _on_index_ready(self, index: LeadIndex) -> None:
-        if self.model.set_index(index.leads, index.texts, index.instants, index.blocks):
+        if self.model.set_index(index.leads, index.texts, index.instants):
             self.overview.use_precounted(index.tally, index.volume)
         else:  # a watch merge changed the leads meanwhile: count them as they are now
             self.overview.expect_counts(False)

@@ -39,7 +39,7 @@ def fetch_into(model: LeadTableModel, url: str) -> int:
     index = build_index(result.leads, None)
     model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
     model.set_leads(result.leads, result.extra_fields)
-    model.set_index(index.leads, index.texts, index.instants, index.blocks)
+    model.set_index(index.leads, index.texts, index.instants)
     return result.bytes_received
 
 

@@ -25,13 +25,13 @@ class Gate:
         self.started_at = 0.0
         self.built: list[LeadIndex] = []
 
-    def build(self, leads, chart_window, cancelled=lambda: False) -> LeadIndex:
+    def build(self, leads, chart_window, cancelled=lambda: False, pace=None) -> LeadIndex:
         self.started += 1
         self.started_at = time.perf_counter()
         while not self.opened.wait(0.005):
             if cancelled():
                 raise CancelledError("cancelled while held")
-        index = leadindex.build_index(leads, chart_window, cancelled)
+        index = leadindex.build_index(leads, chart_window, cancelled, pace)
         self.built.append(index)
         return index
 

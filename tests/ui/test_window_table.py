@@ -230,3 +230,14 @@ def test_header_state_not_applied_to_other_columns(qapp) -> None:
     assert gui_state.header_state_for(entry, ["a", "b", "new_field"]) is None
     assert gui_state.header_state_for({"version": 99}, ["a", "b"]) is None
     assert gui_state.header_state_for({**entry, "state": "%%%"}, ["a", "b"]) is None
+
+
+def test_row_numbers_fit_and_select_their_row(qtbot, fetched) -> None:
+    window = fetched
+    rows = window.table.verticalHeader()
+    widest = rows.fontMetrics().horizontalAdvance(str(window.model.rowCount()))
+    assert rows.width() >= widest
+    assert rows.model().headerData(0, Qt.Orientation.Vertical) == 1
+    y = rows.sectionViewportPosition(3) + rows.sectionSize(3) // 2
+    qtbot.mouseClick(rows.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rows.width() // 2, y))
+    assert window.table.selected_rows() == [3]

@@ -1,0 +1,49 @@
+"""Hold background Python work while a window paints.
+
+A table's paint calls into Python thousands of times (``index``, ``data`` per cell and role),
+and each call must take the GIL. While a worker thread computes, every one of those takes
+CPython's thread switch (up to the switch interval, 2 ms here, plus the worker's current C call),
+so one paint of 100k indexed leads was measured to last as long as the whole ~0.5 s indexing
+job. Workers that call ``wait_turn`` between slices stand aside from the moment a window's paint
+is requested until it is done.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+# A worker never waits longer than this for one paint: a stuck or very slow paint must not stop
+# background work altogether.
+MAX_WAIT_S = 0.25
+
+
+class PaintGate(QObject):
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._open = threading.Event()
+        self._open.set()
+        self.holds = 0  # paints that held workers back (tests read it)
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # A top-level window paints itself and its children on an UpdateRequest; a zero timer
+        # fires once that event (the paint) has been handled.
+        if event.type() == QEvent.Type.UpdateRequest and self._open.is_set():
+            self._open.clear()
+            self.holds += 1
+            QTimer.singleShot(0, self, self._reopen)
+        return False
+
+    def _reopen(self) -> None:
+        self._open.set()
+
+    def wait_turn(self) -> None:
+        """Called by workers between slices of work; returns at once unless a paint is due."""
+        self._open.wait(MAX_WAIT_S)
+
+    def release(self) -> None:
+        """Let workers run freely (the window is closing)."""
+        self._open.set()
