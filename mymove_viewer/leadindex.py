@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import reaper
 from .api.errors import CancelledError
 from .api.lead import Lead
 from .leadtable import in_slices, search_texts
@@ -42,11 +43,12 @@ def build_index(
         if cancelled():
             raise CancelledError("Indexing was cancelled.")
 
-    texts = search_texts(leads, pace)
-    check()
-    at = in_slices(instants, leads, pace)
-    check()
-    counts = tally_in_slices(leads, pace=pace)
-    check()
-    bars = volume(at, chart_window, pace=pace) if chart_window is not None else None
+    with reaper.holding():  # freeing old leads meanwhile would slow this down
+        texts = search_texts(leads, pace)
+        check()
+        at = in_slices(instants, leads, pace)
+        check()
+        counts = tally_in_slices(leads, pace=pace)
+        check()
+        bars = volume(at, chart_window, pace=pace) if chart_window is not None else None
     return LeadIndex(leads, texts, at, counts, bars)

@@ -13,10 +13,11 @@ import heapq
 import time
 from array import array
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, islice
-from operator import itemgetter, ne
+from itertools import accumulate, compress, islice, repeat
+from operator import ge, itemgetter, le, ne, not_, sub
+from typing import Any
 
 from .api.fields import FIELDS
 from .api.lead import Lead
@@ -29,11 +30,12 @@ DISTINCT_SHARE = 0.5
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """Dense ranks of one column's sort keys, one per lead, and the ascending order if it was
-    computed on the way (the high-cardinality path gets it for free)."""
+    """Dense ranks of one column's sort keys, one per lead, and either order if it was
+    computed on the way (the high-cardinality paths get them for free)."""
 
     ranks: array  # typecode "I"
     ascending: list[int] | None = None
+    descending: list[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +66,67 @@ def rank_column(
     ``share_gil``: on a worker thread, long C calls are cut into slices (see ``in_slices``)."""
     values = column_values(leads, column.field)
     n = len(values)
-    distinct: dict[str, None] = {}
-    for start in range(0, n, SLICE):
-        distinct.update(dict.fromkeys(values[start : start + SLICE]))
-        if share_gil:
-            time.sleep(0)
-    if len(distinct) <= n * DISTINCT_SHARE:
-        return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, share_gil))
+    if column.kind != CREATED:  # timestamps hardly ever repeat: not worth counting
+        distinct: dict[str, None] = {}
+        for start in range(0, n, SLICE):
+            distinct.update(dict.fromkeys(values[start : start + SLICE]))
+        if len(distinct) <= n * DISTINCT_SHARE:
+            return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, share_gil))
     keys = _keys(values, column, canonical)
+    ranked = _ranks_of_monotonic(keys)  # leads usually come in created_at order
+    if ranked is not None:
+        return ranked
     ascending = sorted_order(keys, share_gil=share_gil)
     return Ranking(_ranks_from_order(keys, ascending), ascending)
+
+
+def _ranks_of_monotonic(keys: list) -> Ranking | None:
+    """Ranks and both orders, without sorting, of keys already in ascending or descending
+    order; None for keys in any other order. Each step is a C-level pass in slices."""
+    n = len(keys)
+    if n < 2:
+        return None
+    if _neighbours_all(le, keys):
+        rising = True
+    elif _neighbours_all(ge, keys):
+        rising = False
+    else:
+        return None
+    # changed[i]: keys[i + 1] differs from keys[i]; dense ranks count the changes.
+    changed: list[bool] = []
+    for part in _overlapping(keys):
+        changed += map(ne, part[1:], part)
+    dense = list(accumulate(changed, initial=0))
+    top = dense[-1]
+    ranks = array("I", dense if rising else map(sub, repeat(top), dense))
+    forward = list(range(n))  # the stable order in the keys' own direction
+    backward = _reversed_keeping_ties(n, changed)  # the other direction, ties in fetched order
+    return Ranking(ranks, forward, backward) if rising else Ranking(ranks, backward, forward)
+
+
+def _overlapping(keys: list) -> Iterator[list]:
+    """Slices of ``keys`` that overlap by one, so pairwise steps cover every neighbour."""
+    return (keys[a : a + SLICE + 1] for a in range(0, len(keys) - 1, SLICE))
+
+
+def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
+    """``op(keys[i], keys[i + 1])`` for every i, a slice per C call; stops at the first miss."""
+    return all(all(map(op, part, part[1:])) for part in _overlapping(keys))
+
+
+def _reversed_keeping_ties(n: int, changed: list[bool]) -> list[int]:
+    """``n-1 … 0``, except that each run of equal keys keeps ascending index order."""
+    rows = list(range(n - 1, -1, -1))
+    i = 0
+    ties = list(compress(range(n - 1), map(not_, changed)))  # keys[i] == keys[i + 1]
+    while i < len(ties):
+        start = ties[i]
+        while i + 1 < len(ties) and ties[i + 1] == ties[i] + 1:
+            i += 1
+        end = ties[i] + 1  # the run is start..end
+        rows[n - 1 - end : n - start] = range(start, end + 1)
+        i += 1
+    return rows
 
 
 def _keys(values: list[str], column: Column, canonical: bool) -> list:
@@ -116,8 +169,9 @@ def _dense(sorted_keys: list) -> list[int]:
 
 
 def rows_for(ranking: Ranking, descending: bool, *, share_gil: bool = False) -> list[int]:
-    if not descending and ranking.ascending is not None:
-        return ranking.ascending
+    ready = ranking.descending if descending else ranking.ascending
+    if ready is not None:
+        return ready
     return sorted_order(ranking.ranks, descending, share_gil=share_gil)
 
 

@@ -12,8 +12,19 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 SLICE = 4096
+# While heavy work holds the reaper back (see ``holding``), it waits in steps of this, but never
+# longer than MAX_HOLD_S in all: freeing must not wait forever behind back-to-back fetches.
+HOLD_STEP_S = 0.05
+MAX_HOLD_S = 10.0
+# Work that holds the reaper often comes in a chain (fetch, then the table's paint, then the
+# index): the reaper waits for this long a quiet spell after the last hold ended.
+QUIET_S = 0.25
+_holds = 0
+_last_hold_end = 0.0
 _queue: queue.SimpleQueue[tuple[float, list[object]]] = queue.SimpleQueue()
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
@@ -30,6 +41,28 @@ def release(*lists: list[object] | None, delay: float = 0.0) -> None:
         return
     _ensure_thread()
     _queue.put((time.monotonic() + delay, batch))
+
+
+@contextmanager
+def holding() -> Iterator[None]:
+    """Keep the reaper from freeing while this runs. Freeing 100k leads is ~100 ms of CPU that
+    competes for the GIL with a parse or an index build: measured, it made a 100k fetch's parse
+    take 0.9 s instead of 0.6 s."""
+    global _holds, _last_hold_end
+    with _lock:
+        _holds += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holds -= 1
+            _last_hold_end = time.monotonic()
+
+
+def _wait_while_held() -> None:
+    deadline = time.monotonic() + MAX_HOLD_S
+    while time.monotonic() < deadline and (_holds or time.monotonic() - _last_hold_end < QUIET_S):
+        time.sleep(HOLD_STEP_S)
 
 
 def _ensure_thread() -> None:
@@ -50,6 +83,7 @@ def _run() -> None:
             item = batch.pop()
             if _sole_owner(item):
                 while item:
+                    _wait_while_held()
                     del item[-SLICE:]
                     time.sleep(0)
             del item

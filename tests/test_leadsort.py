@@ -128,3 +128,26 @@ def test_positions_invert_the_order() -> None:
     positions = positions_of(order)
     assert [order[p] for p in positions] == [0, 1, 2, 3]
     assert list(positions) == [1, 3, 2, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=30), min_size=0, max_size=60),
+    st.sampled_from(["rising", "falling", "shuffled"]),
+)
+def test_created_at_in_fetched_order_needs_no_sort(seconds, shape) -> None:
+    stamps = [f"2026-11-27T09:41:{s:02d}Z" for s in seconds]  # canonical; repeats are ties
+    if shape == "rising":
+        stamps.sort()
+    elif shape == "falling":
+        stamps.sort(reverse=True)
+    leads = make([""] * len(stamps), stamps, [""] * len(stamps), False)
+    column = next(c for c in columns_for() if c.field == "created_at")
+    ranking = rank_column(leads, column, canonical=True)
+    monotonic = shape != "shuffled" or stamps in (sorted(stamps), sorted(stamps, reverse=True))
+    if monotonic and len(stamps) > 1:
+        assert ranking.ascending is not None and ranking.descending is not None  # no sort ran
+    for descending in (False, True):
+        assert rows_for(ranking, descending) == reference(leads, "created_at", descending)
+    dense = sorted(set(stamps))
+    assert list(ranking.ranks) == [dense.index(s) for s in stamps]

@@ -49,3 +49,13 @@ def test_small_lists_are_not_handed_over() -> None:
     reaper.release(items)
     del items
     assert ref() is None  # freed at once, by reference counting, on this thread
+
+
+def test_nothing_is_freed_while_heavy_work_holds_the_reaper(monkeypatch) -> None:
+    monkeypatch.setattr(reaper, "QUIET_S", 0.1)
+    items, freed = watched_list()
+    with reaper.holding():
+        reaper.release(items)
+        del items
+        assert not freed.wait(0.4)  # held: a parse or an index build is running
+    assert freed.wait(10)  # freed once the hold has ended and things are quiet
