@@ -51,11 +51,17 @@ class SortedRows:
         return (field, descending, count) == (self.field, self.descending, len(self.rows))
 
 
-def column_values(leads: Sequence[Lead], field: str) -> list[str]:
+def column_values(leads: Sequence[Lead], field: str, *, share_gil: bool = False) -> list[str]:
     if field in FIELDS:
         get = itemgetter(FIELDS.index(field))
-        return in_slices(lambda part: list(map(get, part)), leads)
+        return _each(lambda part: list(map(get, part)), leads, share_gil)
     return [lead.get(field) for lead in leads]
+
+
+def _each(fn: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], sliced: bool) -> list:
+    """``fn(items)``: in slices on a worker thread (see ``in_slices``), in one go on the GUI
+    thread, where a slice's zero sleep would only hand the GIL to background work."""
+    return in_slices(fn, items) if sliced else fn(items)
 
 
 def rank_column(
@@ -64,7 +70,7 @@ def rank_column(
     """Ranks of ``column``'s sort keys. ``canonical``: every ``created_at`` is known to be
     ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key.
     ``share_gil``: on a worker thread, long C calls are cut into slices (see ``in_slices``)."""
-    values = column_values(leads, column.field)
+    values = column_values(leads, column.field, share_gil=share_gil)
     n = len(values)
     if column.kind != CREATED:  # timestamps hardly ever repeat: not worth counting
         distinct: dict[str, None] = {}
@@ -72,7 +78,7 @@ def rank_column(
             distinct.update(dict.fromkeys(values[start : start + SLICE]))
         if len(distinct) <= n * DISTINCT_SHARE:
             return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, share_gil))
-    keys = _keys(values, column, canonical)
+    keys = _keys(values, column, canonical, share_gil)
     ranked = _ranks_of_monotonic(keys)  # leads usually come in created_at order
     if ranked is not None:
         return ranked
@@ -129,19 +135,19 @@ def _reversed_keeping_ties(n: int, changed: list[bool]) -> list[int]:
     return rows
 
 
-def _keys(values: list[str], column: Column, canonical: bool) -> list:
+def _keys(values: list[str], column: Column, canonical: bool, share_gil: bool) -> list:
     if column.kind == CREATED and canonical:
         return values
     key = key_function(column.kind, values)
     if key is str:
         return values
-    return in_slices(lambda part: list(map(key, part)), values)
+    return _each(lambda part: list(map(key, part)), values, share_gil)
 
 
 def _ranks_by_distinct(
     values: list[str], distinct: list[str], column: Column, canonical: bool, share_gil: bool
 ) -> array:
-    keys = _keys(distinct, column, canonical)
+    keys = _keys(distinct, column, canonical, share_gil)
     order = sorted(range(len(distinct)), key=keys.__getitem__)
     dense = _dense(list(map(keys.__getitem__, order)))
     rank_of = dict(zip(map(distinct.__getitem__, order), dense, strict=True))

@@ -304,7 +304,12 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         """Replace the table with a fetch's leads."""
         result = outcome.result
         self.overview.set_window(*query_window(result.query, self._fetch_started), count=False)
-        self._set_leads(result.leads, result.extra_fields, outcome.presorted)
+        self._set_leads(
+            result.leads,
+            result.extra_fields,
+            outcome.presorted,
+            canonical_created=result.canonical_created,
+        )
         self._fetch_info = FetchInfo(
             self._fetch_env or self._env, result.fetched_at, result.elapsed, result.skipped
         )

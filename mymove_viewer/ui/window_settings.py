@@ -81,6 +81,8 @@ class SettingsMixin(_Base):
         leads: list[Lead],
         extra_fields: tuple[str, ...],
         presorted: SortedRows | None = None,
+        *,
+        canonical_created: bool = False,
     ) -> None:
         header = self.table.horizontalHeader()
         old_fields, old_state = self._fields(), header.saveState()
@@ -88,7 +90,7 @@ class SettingsMixin(_Base):
         self.indexer.cancel()
         # The overview counts on the indexer's thread; counting here would stall the first paint.
         self.overview.expect_counts(bool(leads))
-        self.model.set_leads(leads, extra_fields, presorted)
+        self.model.set_leads(leads, extra_fields, presorted, canonical_created=canonical_created)
         fields = self._fields()
         restored = False
         if fields == old_fields and self._widths_set:

@@ -240,27 +240,35 @@ def bench_fetch(probe: Probe, url: str, size: int, runs: int) -> list[Row]:
 
 
 def bench_sort(window: MainWindow, size: int, runs: int) -> list[Row]:
+    """Each column sorted the first time (its ranks computed, as right after a fetch) and again
+    (ranks cached, e.g. the other direction); the issue's target applies to the first."""
     model, table = window.model, window.table
     leads = model.leads
     columns = {f: model.column_of(f) for f in SORT_FIELDS}
     bare = {f: [lead[c] for lead in leads] for f, c in columns.items()}
-    values: dict[str, list[float]] = {f: [] for f in SORT_FIELDS}
+    first: dict[str, list[float]] = {f: [] for f in SORT_FIELDS}
+    again: dict[str, list[float]] = {f: [] for f in SORT_FIELDS}
     floors: dict[str, list[float]] = {f: [] for f in SORT_FIELDS}
+    asc, desc = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
     for r in range(runs):
-        order = Qt.SortOrder.AscendingOrder if r % 2 else Qt.SortOrder.DescendingOrder
-        # Rotating columns means every sort computes its keys: the model caches one column.
+        order = asc if r % 2 else desc
         for f, c in columns.items():
             floors[f].append(timed(lambda f=f: sorted(bare[f])))
-            values[f].append(
-                timed(lambda c=c, o=order: (table.sortByColumn(c, o), repaint(window)))
-            )
+            model.drop_sort_cache()
+            first[f].append(timed(lambda c=c, o=order: (table.sortByColumn(c, o), repaint(window))))
+            other = desc if order == asc else asc
+            again[f].append(timed(lambda c=c, o=other: (table.sortByColumn(c, o), repaint(window))))
     table.sortByColumn(columns["created_at"], Qt.SortOrder.DescendingOrder)
     out = []
     for f in SORT_FIELDS:
-        value = median(values[f])
+        value = median(first[f])
         target, ok = target_sort(size, value)
-        out.append(Row("sort", f"sort by {f} + paint", size, "ms", value, median(floors[f]),
-                       target, ok, values[f], floors[f]))  # fmt: skip
+        out.append(Row("sort", f"sort by {f} + paint (first time)", size, "ms", value,
+                       median(floors[f]), target, ok, first[f], floors[f]))  # fmt: skip
+    slowest = max(SORT_FIELDS, key=lambda f: median(again[f]))
+    out.append(Row("sort", f"sort again, ranks cached (slowest: {slowest})", size, "ms",
+                   median(again[slowest]), median(floors[slowest]), "—", None, again[slowest],
+                   floors[slowest]))  # fmt: skip
     return out
 
 

@@ -84,6 +84,26 @@ def test_sort_created_by_instant_across_offsets_and_precision() -> None:
     assert shown(model, "first_name") == ["Al", "Cy", "bob"]
 
 
+def test_sort_canonical_created_as_text_in_either_fetched_order() -> None:
+    import random
+
+    stamps = [f"2026-11-27T09:{m:02d}:{s:02d}Z" for m in range(3) for s in (5, 5, 7)]
+    for shape in ("rising", "falling", "shuffled"):
+        ordered = sorted(stamps, reverse=shape == "falling")
+        if shape == "shuffled":
+            random.Random(4).shuffle(ordered)
+        leads = [lead(created_at=t, first_name=f"n{i}") for i, t in enumerate(ordered)]
+        for descending in (False, True):
+            want = sorted(range(len(leads)), key=lambda i: ordered[i], reverse=descending)
+            for canonical in (True, False):
+                model = LeadTableModel()
+                model.set_leads(list(leads), canonical_created=canonical)
+                order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+                model.sort(column(model, "created_at"), order)
+                # Stable: equal stamps keep their fetched order in both directions.
+                assert shown(model, "first_name") == [f"n{i}" for i in want], (shape, descending)
+
+
 def test_sort_zip_as_text_and_move_date_as_date() -> None:
     model = LeadTableModel()
     model.set_leads(list(LEADS))
