@@ -361,23 +361,3 @@ def test_the_key_is_in_no_error_or_log(sandbox, caplog):
         assert marker not in exc.message and marker not in exc.detail and marker not in repr(exc)
     assert "***" in info.value.message
     assert all(marker not in r.getMessage() for r in caplog.records)
-
-
-@pytest.mark.parametrize(
-    ("expected", "chunks"),
-    [
-        (None, [b"ab", b"", b"cd"]),  # no Content-Length: joined at the end
-        (4, [b"ab", b"cd"]),  # as announced: one buffer, filled in place
-        (6, [b"ab", b"cd"]),  # fewer bytes than announced: trimmed
-        (3, [b"ab", b"cd", b"ef"]),  # more than announced: nothing is lost
-        (0, [b"x"]),
-    ],
-)
-def test_body_buffer_keeps_every_byte_in_order(expected, chunks) -> None:
-    from mymove_viewer.api.client import _Body
-
-    body = _Body(expected)
-    for chunk in chunks:
-        body.add(chunk)
-    assert body.size == sum(map(len, chunks))
-    assert bytes(body.take()) == b"".join(chunks)
