@@ -59,8 +59,7 @@ def holding() -> Iterator[None]:
             _last_hold_end = time.monotonic()
 
 
-def _wait_while_held() -> None:
-    deadline = time.monotonic() + MAX_HOLD_S
+def _wait_while_held(deadline: float) -> None:
     while time.monotonic() < deadline and (_holds or time.monotonic() - _last_hold_end < QUIET_S):
         time.sleep(HOLD_STEP_S)
 
@@ -79,11 +78,12 @@ def _run() -> None:
         wait = due - time.monotonic()
         if wait > 0:
             time.sleep(wait)
+        deadline = max(due, time.monotonic()) + MAX_HOLD_S
         while batch:
             item = batch.pop()
             if _sole_owner(item):
                 while item:
-                    _wait_while_held()
+                    _wait_while_held(deadline)
                     del item[-SLICE:]
                     time.sleep(0)
             del item

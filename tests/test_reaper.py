@@ -59,3 +59,14 @@ def test_nothing_is_freed_while_heavy_work_holds_the_reaper(monkeypatch) -> None
         del items
         assert not freed.wait(0.4)  # held: a parse or an index build is running
     assert freed.wait(10)  # freed once the hold has ended and things are quiet
+
+
+def test_a_hold_that_never_ends_delays_freeing_only_so_long(monkeypatch) -> None:
+    monkeypatch.setattr(reaper, "MAX_HOLD_S", 0.3)
+    items = [Item() for _ in range(reaper.SLICE * 3)]  # several slices, one deadline
+    freed = threading.Event()
+    weakref.finalize(items[0], freed.set)
+    with reaper.holding():
+        reaper.release(items)
+        del items
+        assert freed.wait(10)  # freed while still held, once the batch's deadline passed
