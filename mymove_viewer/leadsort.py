@@ -209,7 +209,8 @@ def sorted_order(
     keys would hold it for most of a second. On the GUI thread a plain ``sorted`` is faster.
     """
     n = len(keys)
-    key = keys.__getitem__
+    # A list's item lookup is ~15 % faster than an array's, which makes an int object per call.
+    key = (keys.tolist() if isinstance(keys, array) else keys).__getitem__
     if n <= SORT_SLICE or not share_gil:
         return sorted(range(n), key=key, reverse=descending)
     blocks = []

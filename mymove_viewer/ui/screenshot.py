@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(1280, 760)
         window.show()
         loop = QEventLoop()
-        window.controller.finished.connect(lambda *_: loop.quit())
+        # The chart and counts come after the table (ui/indexer.py): wait for them too.
+        window.indexer.ready.connect(lambda *_: loop.quit())
+        window.indexer.failed.connect(loop.quit)
         window.controller.failed.connect(lambda *_: loop.quit())
         QTimer.singleShot(20_000, loop.quit)
         start_demo_fetch(window)
