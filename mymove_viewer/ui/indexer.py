@@ -11,11 +11,12 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from ..api.lead import Lead
 from ..leadindex import LeadIndex, build_index
+from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,7 @@ class Indexer(QObject):
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
         self._job: tuple[list[Lead], tuple[float, float] | None] | None = None
-        self._watched: QWidget | None = None
-        self._fallback = QTimer(self)
-        self._fallback.setSingleShot(True)
-        self._fallback.setInterval(AFTER_PAINT_FALLBACK_MS)
-        self._fallback.timeout.connect(self._launch)
+        self._waiting: AfterPaint | None = None
 
     @property
     def busy(self) -> bool:
@@ -66,32 +63,20 @@ class Indexer(QObject):
         self._job = (leads, chart_window)
         if after_paint_of is None or not after_paint_of.isVisible():
             self._launch()
-            return
-        self._watched = after_paint_of
-        after_paint_of.installEventFilter(self)
-        self._fallback.start()  # a paint that never comes (e.g. minimised) must not block it
+        else:
+            self._waiting = AfterPaint(after_paint_of, self._launch, AFTER_PAINT_FALLBACK_MS)
 
     def cancel(self) -> None:
         self._job = None
-        self._unwatch()
+        if self._waiting is not None:
+            with suppress(RuntimeError):  # deleted with the table already (window closing)
+                self._waiting.cancel()
+            self._waiting = None
         self._runner.invalidate()
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self._watched and event.type() == QEvent.Type.Paint:
-            self._unwatch()
-            QTimer.singleShot(0, self, self._launch)  # once this paint has been handled
-        return False
-
-    def _unwatch(self) -> None:
-        self._fallback.stop()
-        if self._watched is not None:
-            with suppress(RuntimeError):  # the widget may be gone already
-                self._watched.removeEventFilter(self)
-            self._watched = None
 
     @Slot()
     def _launch(self) -> None:
-        self._unwatch()
+        self._waiting = None
         if self._job is None:
             return
         leads, chart_window = self._job

@@ -13,12 +13,13 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Slot
+from PySide6.QtCore import QTimer, Slot
 
 from .. import APP_NAME
 from ..api import errors as E
 from ..api.query import BASE_URLS, Environment, check_base_url, clean_client_id
 from ..credentials import CredentialStore, InvalidKeyError, KeychainError
+from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -60,30 +61,6 @@ def has_key_job(
     return job
 
 
-class _AfterFirstPaint(QObject):
-    """Calls ``callback`` once, right after the widget's first paint (or a while after it was
-    shown, should no paint come)."""
-
-    def __init__(self, widget: QObject, callback: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self._callback: Callable[[], None] | None = callback
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind == QEvent.Type.Show:
-            QTimer.singleShot(CHECK_FALLBACK_MS, self, self._run)
-        elif kind == QEvent.Type.Paint:
-            obj.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen
-        return False
-
-    def _run(self) -> None:
-        callback, self._callback = self._callback, None
-        if callback is not None:
-            callback()
-
-
 class EnvironmentMixin(_Base):
     # -- environments, keys and client IDs --------------------------------------------------------
 
@@ -116,7 +93,7 @@ class EnvironmentMixin(_Base):
         self._key_check_quiet = True
         self._key_runner: BackgroundRunner | None = None
         if deferred:
-            _AfterFirstPaint(self, self.check_keys_in_background)
+            AfterPaint(self, self.check_keys_in_background, CHECK_FALLBACK_MS)
 
     @property
     def key_check_pending(self) -> bool:
