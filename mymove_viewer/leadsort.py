@@ -51,6 +51,11 @@ class SortedRows:
         return (field, descending, count) == (self.field, self.descending, len(self.rows))
 
 
+def sort_keys(leads: Sequence[Lead], column: Column) -> list:
+    """One comparable key per lead for ``column`` (what a merge needs to place new leads)."""
+    return _keys(column_values(leads, column.field), column, False, False)
+
+
 def column_values(leads: Sequence[Lead], field: str, *, share_gil: bool = False) -> list[str]:
     if field in FIELDS:
         get = itemgetter(FIELDS.index(field))

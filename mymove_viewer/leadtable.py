@@ -90,17 +90,6 @@ def _yield() -> None:
     time.sleep(0)
 
 
-def sort_keys(leads: Sequence[Lead], column: Column) -> list:
-    """One comparable key per lead for ``column`` (what a merge needs to place new leads)."""
-    field = column.field
-    if field in FIELDS:
-        values = in_slices(lambda part: list(map(itemgetter(FIELDS.index(field)), part)), leads)
-    else:
-        values = [lead.get(field) for lead in leads]
-    key = key_function(column.kind, values)
-    return values if key is str else in_slices(lambda part: list(map(key, part)), values)
-
-
 def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
     """The sort key of one value of a column of ``kind`` holding ``values``."""
     if kind == CREATED:

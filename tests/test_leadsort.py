@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer import leadsort, leadtable
-from mymove_viewer.api.lead import Lead
+from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp
 from mymove_viewer.leadsort import presort, rank_column, rows_for, sorted_order
-from mymove_viewer.leadtable import columns_for, sort_keys
+from mymove_viewer.leadtable import columns_for
 from mymove_viewer.textsearch import filter_rows, positions_of
 
 # Few values with case variants (the distinct-values path, ties across case), or many.
@@ -40,9 +41,20 @@ def make(names: list[str], created: list[str], moves: list[str], extra: bool) ->
     return out
 
 
+def reference_keys(values: list[str], field: str) -> list:
+    """The sort key of each value, written out plainly (not the code under test)."""
+    if field == "move_date":
+        return [d.isoformat() if (d := calendar_date(v)) else "" for v in values]
+    if field == "created_at":
+        if all(len(v) == 20 and v.endswith("Z") for v in values):
+            return values  # canonical UTC text sorts by instant
+        epoch = datetime.fromtimestamp(0).astimezone()
+        return [(parse_timestamp(v) or epoch).timestamp() for v in values]
+    return [v.casefold() for v in values]
+
+
 def reference(leads: list[Lead], field: str, descending: bool) -> list[int]:
-    column = next(c for c in columns_for(("old_housing_tenure",)) if c.field == field)
-    keys = sort_keys(leads, column)
+    keys = reference_keys([lead.get(field) for lead in leads], field)
     # Stable in both directions: equal keys keep their fetched order.
     return sorted(range(len(leads)), key=keys.__getitem__, reverse=descending)
 

@@ -27,7 +27,7 @@ from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
 from ..leadmerge import in_row_order, insertion_runs, merged
-from ..leadsort import Ranking, SortedRows, rank_column, rows_for
+from ..leadsort import Ranking, SortedRows, rank_column, rows_for, sort_keys
 from ..leadtable import (
     CREATED,
     TEXT,
@@ -35,7 +35,6 @@ from ..leadtable import (
     columns_for,
     display,
     search_texts,
-    sort_keys,
 )
 from ..overview_data import instants as created_instants
 from ..textsearch import filter_rows, positions_of

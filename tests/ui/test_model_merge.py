@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, Qt
 
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.leadtable import columns_for, sort_keys
+from mymove_viewer.leadsort import sort_keys
+from mymove_viewer.leadtable import columns_for
 from mymove_viewer.ui.model import LeadTableModel
 from mymove_viewer.ui.new_leads import MarkedLeadModel
 

@@ -1,0 +1,46 @@
+"""The paint gate: background work stands aside while the window paints."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from mymove_viewer.ui import paint_gate
+from mymove_viewer.ui.paint_gate import PaintGate
+
+
+def waiter(gate: PaintGate) -> tuple[threading.Thread, threading.Event]:
+    returned = threading.Event()
+    thread = threading.Thread(target=lambda: (gate.wait_turn(), returned.set()))
+    thread.start()
+    return thread, returned
+
+
+def test_a_due_paint_holds_workers_until_it_is_done(qtbot, monkeypatch) -> None:
+    monkeypatch.setattr(paint_gate, "MAX_WAIT_S", 30.0)  # a wait would show as a join timeout
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    gate = PaintGate(widget)
+    thread, returned = waiter(gate)
+    thread.join(5)
+    assert returned.is_set()  # nothing to paint: no wait at all
+    QApplication.sendEvent(widget, QEvent(QEvent.Type.UpdateRequest))
+    assert gate.holds == 1
+    thread, returned = waiter(gate)
+    assert not returned.wait(0.05)  # the paint is due: the worker waits
+    qtbot.waitUntil(returned.is_set)  # the event loop moved on: the gate reopened
+    thread.join(5)
+
+
+def test_release_lets_workers_run_at_once(qtbot, monkeypatch) -> None:
+    monkeypatch.setattr(paint_gate, "MAX_WAIT_S", 30.0)
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    gate = PaintGate(widget)
+    QApplication.sendEvent(widget, QEvent(QEvent.Type.UpdateRequest))
+    gate.release()  # the window is closing
+    thread, returned = waiter(gate)
+    thread.join(5)
+    assert returned.is_set()
