@@ -82,9 +82,9 @@ _INTERNED = tuple(
     )
 )
 
-_HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
-_BOUNDARY = re.compile(rb"\}\s*,\s*\{")
-_WS = b" \t\r\n"
+HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
+BOUNDARY = re.compile(rb"\}\s*,\s*\{")
+WS = b" \t\r\n"
 
 
 @dataclass(slots=True)
@@ -133,33 +133,49 @@ def parse_leads(
 
 def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None:
     """(start, end) byte ranges of the array's content, split between records; None if odd."""
-    head = _HEAD.match(body)
+    head = HEAD.match(body)
     if head is None:
         return None
-    end = len(body)
-    while end and body[end - 1] in _WS:
-        end -= 1
-    if not end or body[end - 1] != 0x7D:  # "}"
+    stop = array_end(body)
+    if stop is None or stop < head.end():
         return None
-    end -= 1
-    while end and body[end - 1] in _WS:
-        end -= 1
-    if body[end - 1] != 0x5D or end - 1 < head.end():  # "]"
-        return None
-    start, stop = head.end(), end - 1
+    start = head.end()
     ranges = []
     while start < stop:
         cut = start + CHUNK_BYTES
         if cut >= stop:
             ranges.append((start, stop))
             break
-        m = _BOUNDARY.search(body, cut, stop)
+        m = BOUNDARY.search(body, cut, stop)
         if m is None:
             ranges.append((start, stop))
             break
         ranges.append((start, m.start() + 1))
         start = m.end() - 1
     return ranges
+
+
+def array_end(body: bytes | bytearray | memoryview) -> int | None:
+    """Index of the ``]`` closing the records when ``body`` ends ``]}`` (spacing allowed)."""
+    end = len(body)
+    while end and body[end - 1] in WS:
+        end -= 1
+    if not end or body[end - 1] != 0x7D:  # "}"
+        return None
+    end -= 1
+    while end and body[end - 1] in WS:
+        end -= 1
+    if not end or body[end - 1] != 0x5D:  # "]"
+        return None
+    return end - 1
+
+
+def decode_slice(piece: bytes) -> list[Any]:
+    """Structs for ``[records…]``: the strict type when no value is null (most bodies)."""
+    try:
+        return _strict_decoder.decode(piece)
+    except msgspec.ValidationError:
+        return _chunk_decoder.decode(piece)  # nulls: the general structs
 
 
 def _decode_chunks(
@@ -172,43 +188,53 @@ def _decode_chunks(
     for start, stop in ranges:
         if cancel is not None and cancel():
             raise CancelledError("The fetch was cancelled.")
-        piece = b"".join((b"[", view[start:stop], b"]"))
-        try:
-            blocks.append(_strict_decoder.decode(piece))
-        except msgspec.ValidationError:
-            blocks.append(_chunk_decoder.decode(piece))  # nulls: the general structs
+        blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]"))))
         # Let a waiting GUI thread take the GIL between slices.
         time.sleep(0)
     return blocks
 
 
 def _from_wire(blocks: list[list[Any]]) -> ParseResult:
-    """Leads from blocks of decoded structs. Blocks in the usual shape are converted column-wise
-    in C (``map``/``zip``), the rest record by record; both give the same leads."""
-    leads: list[Lead] = []
-    skipped = 0
-    extras_seen: dict[str, None] = {}
-    names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
-    interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
-    all_fast = True
+    """Leads from blocks of decoded structs (see ``LeadBuilder``)."""
+    builder = LeadBuilder()
     # Each block is dropped once converted: freeing 100k decoded structs in one go at the end
     # would hold the GIL for ~100 ms.
     blocks.reverse()
     with building_many_objects():
         while blocks:
-            structs = blocks.pop()
-            fast = _fast_block(structs, interned)
-            all_fast = all_fast and fast is not None
-            if fast is not None:
-                leads += fast
-                if KNOWN_EXTRA_FIELDS and any(len(lead) > _N + 1 for lead in fast):
-                    extras_seen.setdefault(KNOWN_EXTRA_FIELDS[0], None)
-                continue
-            block, bad = _slow_block(structs, names_cache, extras_seen)
-            leads += block
-            skipped += bad
-    reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
-    return ParseResult(leads, tuple(extras_seen), skipped, reasons, all_fast)
+            builder.add(blocks.pop())
+    return builder.result()
+
+
+class LeadBuilder:
+    """Leads from blocks of decoded structs, a block at a time. Blocks in the usual shape are
+    converted column-wise in C (``map``/``zip``), the rest record by record; both give the same
+    leads, so the result does not depend on where the body was split into blocks."""
+
+    def __init__(self) -> None:
+        self.leads: list[Lead] = []
+        self.skipped = 0
+        self.extras_seen: dict[str, None] = {}
+        self.names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+        self.interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
+        self.all_fast = True
+
+    def add(self, structs: list[Any]) -> None:
+        fast = _fast_block(structs, self.interned)
+        if fast is not None:
+            self.leads += fast
+            if KNOWN_EXTRA_FIELDS and any(len(lead) > _N + 1 for lead in fast):
+                self.extras_seen.setdefault(KNOWN_EXTRA_FIELDS[0], None)
+            return
+        self.all_fast = False
+        block, bad = _slow_block(structs, self.names_cache, self.extras_seen)
+        self.leads += block
+        self.skipped += bad
+
+    def result(self) -> ParseResult:
+        skipped = self.skipped
+        reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
+        return ParseResult(self.leads, tuple(self.extras_seen), skipped, reasons, self.all_fast)
 
 
 def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list[Lead] | None:

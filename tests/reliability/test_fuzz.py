@@ -27,6 +27,7 @@ from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.api.query import clean_client_id
 from mymove_viewer.credentials import InvalidKeyError, normalize_key
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
+from tests.api.streaming import parse_streamed
 
 CREATED = "2026-11-27T10:00:00Z"
 GUI = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -72,8 +73,21 @@ def as_received(value: str | None) -> str:
 
 
 def parse_with_chunks(body: bytes, chunk: int):
+    """``parse_leads``' result, after checking that parsing while the body streams in (in
+    pieces of every size) gives exactly the same result or the same error."""
     with mock.patch.object(parse_module, "CHUNK_BYTES", chunk):
-        return parse_leads(body)
+        try:
+            whole = parse_leads(body)
+        except InvalidResponseError as error:
+            with pytest.raises(InvalidResponseError) as streamed_error:
+                parse_streamed(body)
+            assert (streamed_error.value.message, streamed_error.value.detail) == (
+                error.message,
+                error.detail,
+            )
+            raise
+        assert parse_streamed(body) == whole
+        return whole
 
 
 # -- the parser --------------------------------------------------------------------------------
