@@ -26,6 +26,7 @@ QUIET_S = 0.25
 _holds = 0
 _last_hold_end = 0.0
 _queue: queue.SimpleQueue[tuple[float, list[object]]] = queue.SimpleQueue()
+_outstanding = 0  # batches handed over and not yet freed
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
@@ -39,8 +40,16 @@ def release(*lists: list[object] | None, delay: float = 0.0) -> None:
     batch = [item for item in lists if isinstance(item, list) and len(item) > SLICE]
     if not batch:
         return
+    global _outstanding
     _ensure_thread()
+    with _lock:
+        _outstanding += 1
     _queue.put((time.monotonic() + delay, batch))
+
+
+def idle() -> bool:
+    """Nothing handed over is still waiting to be freed."""
+    return _outstanding == 0
 
 
 @contextmanager
@@ -73,6 +82,7 @@ def _ensure_thread() -> None:
 
 
 def _run() -> None:
+    global _outstanding
     while True:
         due, batch = _queue.get()
         wait = due - time.monotonic()
@@ -87,6 +97,8 @@ def _run() -> None:
                     del item[-SLICE:]
                     time.sleep(0)
             del item
+        with _lock:
+            _outstanding -= 1
 
 
 def _sole_owner(item: list[object]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 
 from mymove_viewer import reaper
@@ -70,3 +71,15 @@ def test_a_hold_that_never_ends_delays_freeing_only_so_long(monkeypatch) -> None
         reaper.release(items)
         del items
         assert freed.wait(10)  # freed while still held, once the batch's deadline passed
+
+
+def test_idle_once_everything_handed_over_is_freed() -> None:
+    items, freed = watched_list()
+    reaper.release(items, delay=0.3)
+    del items
+    assert not reaper.idle()  # waiting out its delay
+    assert freed.wait(10)
+    deadline = time.monotonic() + 10
+    while not reaper.idle() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert reaper.idle()

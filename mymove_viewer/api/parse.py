@@ -117,14 +117,14 @@ def parse_leads(
         chunks = _split(body)
         if chunks is not None:
             try:
-                return _from_wire(_decode_chunks(body, chunks, cancel))
+                return from_wire(_decode_chunks(body, chunks, cancel))
             except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
                 pass
         try:
             envelope = _envelope_decoder.decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
             return _robust(body, status)
-        return _from_wire([envelope.leads or []])
+        return from_wire([envelope.leads or []])
     except (CancelledError, InvalidResponseError):
         raise
     except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
@@ -194,47 +194,33 @@ def _decode_chunks(
     return blocks
 
 
-def _from_wire(blocks: list[list[Any]]) -> ParseResult:
-    """Leads from blocks of decoded structs (see ``LeadBuilder``)."""
-    builder = LeadBuilder()
+def from_wire(blocks: list[list[Any]]) -> ParseResult:
+    """Leads from blocks of decoded structs. Blocks in the usual shape are converted column-wise
+    in C (``map``/``zip``), the rest record by record; both give the same leads."""
+    leads: list[Lead] = []
+    skipped = 0
+    extras_seen: dict[str, None] = {}
+    names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
+    all_fast = True
     # Each block is dropped once converted: freeing 100k decoded structs in one go at the end
     # would hold the GIL for ~100 ms.
     blocks.reverse()
     with building_many_objects():
         while blocks:
-            builder.add(blocks.pop())
-    return builder.result()
-
-
-class LeadBuilder:
-    """Leads from blocks of decoded structs, a block at a time. Blocks in the usual shape are
-    converted column-wise in C (``map``/``zip``), the rest record by record; both give the same
-    leads, so the result does not depend on where the body was split into blocks."""
-
-    def __init__(self) -> None:
-        self.leads: list[Lead] = []
-        self.skipped = 0
-        self.extras_seen: dict[str, None] = {}
-        self.names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
-        self.interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
-        self.all_fast = True
-
-    def add(self, structs: list[Any]) -> None:
-        fast = _fast_block(structs, self.interned)
-        if fast is not None:
-            self.leads += fast
-            if KNOWN_EXTRA_FIELDS and any(len(lead) > _N + 1 for lead in fast):
-                self.extras_seen.setdefault(KNOWN_EXTRA_FIELDS[0], None)
-            return
-        self.all_fast = False
-        block, bad = _slow_block(structs, self.names_cache, self.extras_seen)
-        self.leads += block
-        self.skipped += bad
-
-    def result(self) -> ParseResult:
-        skipped = self.skipped
-        reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
-        return ParseResult(self.leads, tuple(self.extras_seen), skipped, reasons, self.all_fast)
+            structs = blocks.pop()
+            fast = _fast_block(structs, interned)
+            all_fast = all_fast and fast is not None
+            if fast is not None:
+                leads += fast
+                if KNOWN_EXTRA_FIELDS and any(len(lead) > _N + 1 for lead in fast):
+                    extras_seen.setdefault(KNOWN_EXTRA_FIELDS[0], None)
+                continue
+            block, bad = _slow_block(structs, names_cache, extras_seen)
+            leads += block
+            skipped += bad
+    reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
+    return ParseResult(leads, tuple(extras_seen), skipped, reasons, all_fast)
 
 
 def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list[Lead] | None:

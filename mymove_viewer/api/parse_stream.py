@@ -2,8 +2,13 @@
 
 ``parse_leads`` needs the whole body; this parser takes it a network read at a time and decodes
 each slice of ~``CHUNK_BYTES`` complete records as soon as it is in, so decoding overlaps the
-download (the server keeps sending while a slice is decoded) and the body is never joined
-into one buffer (growing a 52 MB ``bytearray`` read by read cost ~50 ms of copying).
+download (the server keeps sending while a slice is decoded) and the body is never joined into
+one buffer: growing a ``bytearray`` read by read copied it over and over (at 1M leads, 2.5 s of
+system time and 460k page faults for the parse, against 1.1 s and 200k).
+
+The leads are built from the decoded structs at ``finish``, not slice by slice: interleaving the
+two measured 20-30 % more CPU time, as each build frees a slice's structs and the next decode
+fills those scattered holes, which every later pass then walks out of order.
 
 Whatever it meets that the fast path does not take (an unusual head, a slice that does not
 decode, a record needing the robust path) makes it give up streaming: at ``finish`` the whole
@@ -17,7 +22,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..gcpause import building_many_objects
 from . import parse
 from .errors import CancelledError
 
@@ -36,7 +40,7 @@ class LeadStream:
         self._streaming = True
         self._slice = parse.CHUNK_BYTES
         self._next_try = self._slice  # decode once _pending holds this many bytes
-        self._builder = parse.LeadBuilder()
+        self._blocks: list[list[object]] = []
 
     def feed(self, piece: bytes) -> None:
         self._received.append(piece)
@@ -50,8 +54,8 @@ class LeadStream:
 
     @property
     def decoded(self) -> int:
-        """Leads built so far (before ``finish``, from the slices already in)."""
-        return len(self._builder.leads)
+        """Records decoded so far (before ``finish``, from the slices already in)."""
+        return sum(map(len, self._blocks))
 
     def finish(self, *, status: int | None = None) -> parse.ParseResult:
         """The leads; raises ``InvalidResponseError`` or ``CancelledError`` as ``parse_leads``."""
@@ -62,8 +66,9 @@ class LeadStream:
                 self._check_cancel()
                 if self._decode(end):
                     self._pending = bytearray()
-                    return self._builder.result()
-        self._builder = parse.LeadBuilder()
+                    blocks, self._blocks = self._blocks, []
+                    return parse.from_wire(blocks)
+        self._blocks = []
         self._pending = bytearray()
         body = bytearray()
         for piece in received:
@@ -93,13 +98,10 @@ class LeadStream:
             time.sleep(0)
 
     def _decode(self, end: int) -> bool:
-        """Decode and build ``_pending[:end]``; False (streaming given up) if it does not
-        decode or needs the robust path."""
+        """Decode ``_pending[:end]``; False (streaming given up) if it does not decode."""
         piece = b"".join((b"[", memoryview(self._pending)[:end], b"]"))
         try:
-            structs = parse.decode_slice(piece)
-            with building_many_objects():
-                self._builder.add(structs)
+            self._blocks.append(parse.decode_slice(piece))
         except Exception:  # parse_leads, given the whole body at finish, reports it properly
             self._give_up()
             return False
