@@ -67,7 +67,7 @@ class LeadStream:
                 if self._decode(end):
                     self._pending = bytearray()
                     blocks, self._blocks = self._blocks, []
-                    return parse.from_wire(blocks)
+                    return parse.from_wire(blocks, self._cancel)
         self._blocks = []
         self._pending = bytearray()
         body = bytearray()

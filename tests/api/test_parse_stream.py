@@ -142,3 +142,18 @@ def test_cancel_stops_between_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     cancelled = True
     with pytest.raises(CancelledError):
         stream.feed(raw[2000:])
+
+
+def test_cancel_stops_building_the_leads() -> None:
+    # Building 1M leads from the decoded slices takes seconds: a cancel must not wait for it.
+    piece = b"[" + json.dumps(DOC_LEAD).encode() + b"]"
+    blocks = [parse_module.decode_slice(piece) for _ in range(3)]
+    asked = []
+
+    def cancel() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # after the first block
+
+    with pytest.raises(CancelledError):
+        parse_module.from_wire(blocks, cancel)
+    assert len(asked) == 2
