@@ -28,6 +28,7 @@ _last_hold_end = 0.0
 _queue: queue.SimpleQueue[tuple[float, list[object]]] = queue.SimpleQueue()
 _outstanding = 0  # batches handed over and not yet freed
 _lock = threading.Lock()
+_freed = threading.Condition(_lock)  # notified each time a batch has been freed
 _thread: threading.Thread | None = None
 
 
@@ -50,6 +51,12 @@ def release(*lists: list[object] | None, delay: float = 0.0) -> None:
 def idle() -> bool:
     """Nothing handed over is still waiting to be freed."""
     return _outstanding == 0
+
+
+def wait_idle(timeout: float) -> bool:
+    """Block until ``idle()`` (True) or ``timeout`` seconds have passed (False)."""
+    with _freed:
+        return _freed.wait_for(idle, timeout)
 
 
 @contextmanager
@@ -97,8 +104,9 @@ def _run() -> None:
                     del item[-SLICE:]
                     time.sleep(0)
             del item
-        with _lock:
+        with _freed:
             _outstanding -= 1
+            _freed.notify_all()
 
 
 def _sole_owner(item: list[object]) -> bool:

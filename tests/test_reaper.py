@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import weakref
 
 from mymove_viewer import reaper
@@ -78,8 +77,7 @@ def test_idle_once_everything_handed_over_is_freed() -> None:
     reaper.release(items, delay=0.3)
     del items
     assert not reaper.idle()  # waiting out its delay
+    assert not reaper.wait_idle(0.05)
     assert freed.wait(10)
-    deadline = time.monotonic() + 10
-    while not reaper.idle() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert reaper.wait_idle(10)
     assert reaper.idle()

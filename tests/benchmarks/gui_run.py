@@ -105,10 +105,8 @@ class Probe(QObject):
         # A refetch as a user makes it: the table still shows the last leads (alive through the
         # fetch), after a pause in which anything released earlier has been freed. Back to back,
         # the reaper would be held off until its deadline and free 100k leads mid-fetch.
-        settle = QEventLoop()
-        while not reaper.idle():
-            QTimer.singleShot(20, settle.quit)
-            settle.exec()
+        if not reaper.wait_idle(120):
+            raise RuntimeError("the reaper did not finish freeing the last leads")
         gc.collect()
         self.loop = QEventLoop()
         self.error = None
