@@ -68,7 +68,12 @@ class LeadStream:
                 if self._decode(end):
                     self._pending = bytearray()
                     blocks, self._blocks = self._blocks, []
-                    return parse.from_wire(blocks, self._cancel)
+                    try:
+                        return parse.from_wire(blocks, self._cancel)
+                    except CancelledError:
+                        raise
+                    except Exception:  # a bug: parse_leads reports it as an unreadable answer
+                        pass
         self._blocks = []
         self._pending = bytearray()
         body = bytearray()

@@ -157,3 +157,21 @@ def test_cancel_stops_building_the_leads() -> None:
     with pytest.raises(CancelledError):
         parse_module.from_wire(blocks, cancel)
     assert len(asked) == 2
+
+
+def test_a_failure_while_building_is_reported_as_parse_leads_reports_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(parse_module, "_fast_block", broken)
+    raw = compact([DOC_LEAD] * 3)
+    with pytest.raises(InvalidResponseError) as whole:
+        parse_leads(raw, status=200)
+    stream = LeadStream()
+    stream.feed(raw)
+    with pytest.raises(InvalidResponseError) as streamed:
+        stream.finish(status=200)
+    assert streamed.value.message == whole.value.message
+    assert "RuntimeError: a bug" in streamed.value.detail
