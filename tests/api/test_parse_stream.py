@@ -113,16 +113,19 @@ def test_unusual_bodies_give_what_parse_leads_gives(
 )
 def test_broken_bodies_give_the_same_error(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> None:
     monkeypatch.setattr(parse_module, "CHUNK_BYTES", 64)
+    whole, streamed = errors_both_ways(raw)
+    assert (streamed.message, streamed.detail) == (whole.message, whole.detail)
+
+
+def errors_both_ways(raw: bytes) -> tuple[InvalidResponseError, InvalidResponseError]:
+    """The errors ``parse_leads`` and ``LeadStream`` raise for ``raw``, sent with HTTP 200."""
     with pytest.raises(InvalidResponseError) as whole:
         parse_leads(raw, status=200)
     stream = LeadStream()
     stream.feed(raw)
     with pytest.raises(InvalidResponseError) as streamed:
         stream.finish(status=200)
-    assert (streamed.value.message, streamed.value.detail) == (
-        whole.value.message,
-        whole.value.detail,
-    )
+    return whole.value, streamed.value
 
 
 def test_a_long_run_of_spaces_before_the_list_is_still_read() -> None:
@@ -166,12 +169,6 @@ def test_a_failure_while_building_is_reported_as_parse_leads_reports_it(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(parse_module, "_fast_block", broken)
-    raw = compact([DOC_LEAD] * 3)
-    with pytest.raises(InvalidResponseError) as whole:
-        parse_leads(raw, status=200)
-    stream = LeadStream()
-    stream.feed(raw)
-    with pytest.raises(InvalidResponseError) as streamed:
-        stream.finish(status=200)
-    assert streamed.value.message == whole.value.message
-    assert "RuntimeError: a bug" in streamed.value.detail
+    whole, streamed = errors_both_ways(compact([DOC_LEAD] * 3))
+    assert streamed.message == whole.message
+    assert "RuntimeError: a bug" in streamed.detail
