@@ -109,6 +109,21 @@ def _deferred_window(qtbot, settings_store, keychain: CountingKeyring, **kwargs:
     return window, credentials
 
 
+def _window_stuck_in_the_keychain(qtbot, settings_store):
+    """A shown window whose start-up keychain read has begun and waits for ``release``."""
+    keychain = CountingKeyring()
+    keychain.release.clear()
+    window, credentials = _deferred_window(qtbot, settings_store, keychain)
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: keychain.reads == 1, timeout=TIMEOUT_MS)
+    except BaseException:
+        keychain.release.set()
+        _close(window)
+        raise
+    return window, credentials, keychain
+
+
 def _close(window) -> None:
     window.close()
     assert window.controller.thread_count() == 0
@@ -159,12 +174,8 @@ def test_missing_key_is_shown_once_the_check_answers(qtbot, settings_store) -> N
 
 
 def test_a_slow_keychain_is_explained_and_the_window_closes_cleanly(qtbot, settings_store) -> None:
-    keychain = CountingKeyring()
-    keychain.release.clear()
-    window, _credentials = _deferred_window(qtbot, settings_store, keychain)
+    window, _credentials, keychain = _window_stuck_in_the_keychain(qtbot, settings_store)
     try:
-        window.show()
-        qtbot.waitUntil(lambda: keychain.reads == 1, timeout=TIMEOUT_MS)
         # A check that takes long gets its reason spelled out beside Fetch.
         qtbot.waitUntil(
             lambda: window.panel.reason_label.text() == CHECKING_KEY, timeout=TIMEOUT_MS
@@ -179,12 +190,8 @@ def test_a_slow_keychain_is_explained_and_the_window_closes_cleanly(qtbot, setti
 
 
 def test_refresh_during_the_check_asks_directly(qtbot, settings_store) -> None:
-    keychain = CountingKeyring()
-    keychain.release.clear()
-    window, credentials = _deferred_window(qtbot, settings_store, keychain)
+    window, credentials, keychain = _window_stuck_in_the_keychain(qtbot, settings_store)
     try:
-        window.show()
-        qtbot.waitUntil(lambda: keychain.reads == 1, timeout=TIMEOUT_MS)
         credentials.set_for_session("production", DEMO_API_KEY)  # e.g. the key dialog saved one
         window.refresh_keys()
         assert not window.key_check_pending
