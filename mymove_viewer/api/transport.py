@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import select
 import socket
 import ssl
 import threading
@@ -30,6 +31,67 @@ def ssl_context() -> ssl.SSLContext | bool:
         return True
 
 
+# Up to this much is handed to httpcore per read (see _GatheringStream).
+GATHER_BYTES = 1 << 20
+
+
+class _GatheringStream(httpcore.NetworkStream):
+    """Hands httpcore what one read returns plus whatever else has already arrived, up to
+    ``GATHER_BYTES``. httpcore asks for 64 KiB a read (over TLS a read returns one 16 KiB
+    record) and each read passes through httpcore's, h11's and httpx's Python layers: a 52 MB
+    answer took ~800 such trips (~3,300 over TLS), now ~50. Measured at 100k leads, CPU per
+    fetch, medians: loopback HTTP 701 against 783 ms (10 runs); TLS 1,042 against 1,068 ms
+    (8 runs, the server's encryption in the same process), where decryption dominates."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+        self._failed: Exception | None = None  # raised by the next read, after the bytes before
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
+        data = self._inner.read(max_bytes, timeout)
+        parts, size = [data], len(data)
+        while data and size < GATHER_BYTES and self._more_ready():
+            try:
+                data = self._inner.read(max_bytes, timeout)
+            except Exception as exc:  # e.g. a reset: httpcore must see the bytes before it first
+                self._failed = exc
+                break
+            parts.append(data)  # b"" at the end: the next read reports the end again
+            size += len(data)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _more_ready(self) -> bool:
+        sock = self._inner.get_extra_info("socket")
+        if sock is None:
+            return False
+        if getattr(sock, "pending", lambda: 0)():  # TLS bytes already decrypted
+            return True
+        try:
+            return bool(select.select([sock], [], [], 0)[0])
+        except (OSError, ValueError):  # closed meanwhile: the next read says so
+            return False
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _GatheringStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 class _TrackingBackend(httpcore.SyncBackend):
     """Remembers every socket it opens so ``abort_all`` can unblock a read from another thread."""
 
@@ -47,7 +109,7 @@ class _TrackingBackend(httpcore.SyncBackend):
                 aborted = self.aborted
             if aborted:
                 _shutdown(sock)
-        return stream
+        return _GatheringStream(stream)
 
     def abort_all(self) -> None:
         with self._lock:

@@ -43,13 +43,15 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
 
 
 class TlsServer:
-    """An https server on loopback that answers ``{"leads":[]}`` to anyone who trusts its cert.
+    """An https server on loopback that answers ``body`` (no leads unless given) to anyone who
+    trusts its cert.
 
     ``requests`` holds the decrypted request heads: a client that refused the certificate
     never gets that far, so an empty list proves nothing (not even the key) was sent.
     """
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, body: bytes = b'{"leads":[]}') -> None:
+        self._body = body
         self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._ctx.load_cert_chain(cert, key)
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -93,7 +95,7 @@ class TlsServer:
                         break
                     head += chunk
                 self.requests.append(head)
-                body = b'{"leads":[]}'
+                body = self._body
                 tls.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
