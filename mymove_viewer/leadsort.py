@@ -15,8 +15,8 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, islice, repeat
-from operator import ge, itemgetter, le, ne, not_, sub
+from itertools import accumulate, islice, repeat
+from operator import ge, itemgetter, le, ne, sub
 from typing import Any
 
 from .api.fields import FIELDS
@@ -84,16 +84,16 @@ def rank_column(
         if len(distinct) <= n * DISTINCT_SHARE:
             return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, share_gil))
     keys = _keys(values, column, canonical, share_gil)
-    ranked = _ranks_of_monotonic(keys)  # leads usually come in created_at order
+    ranked = _ranks_of_monotonic(keys, share_gil)  # leads usually come in created_at order
     if ranked is not None:
         return ranked
     ascending = sorted_order(keys, share_gil=share_gil)
     return Ranking(_ranks_from_order(keys, ascending), ascending)
 
 
-def _ranks_of_monotonic(keys: list) -> Ranking | None:
-    """Ranks and both orders, without sorting, of keys already in ascending or descending
-    order; None for keys in any other order. Each step is a C-level pass in slices."""
+def _ranks_of_monotonic(keys: list, share_gil: bool = False) -> Ranking | None:
+    """Ranks and both orders of keys already in ascending or descending order, without
+    comparing keys; None for keys in any other order. Each step is a C-level pass in slices."""
     n = len(keys)
     if n < 2:
         return None
@@ -111,7 +111,10 @@ def _ranks_of_monotonic(keys: list) -> Ranking | None:
     top = dense[-1]
     ranks = array("I", dense if rising else map(sub, repeat(top), dense))
     forward = list(range(n))  # the stable order in the keys' own direction
-    backward = _reversed_keeping_ties(n, changed)  # the other direction, ties in fetched order
+    # The other direction, ties in fetched order: a stable sort of the (small, integer) dense
+    # ranks, fast on data already in order. Reversing each run of ties in a Python loop took
+    # 0.6 s at 1M leads (570k ties: leads over 5 days share seconds), this 0.25 s.
+    backward = sorted_order(dense, True, share_gil=share_gil)
     return Ranking(ranks, forward, backward) if rising else Ranking(ranks, backward, forward)
 
 
@@ -123,21 +126,6 @@ def _overlapping(keys: list) -> Iterator[list]:
 def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
     """``op(keys[i], keys[i + 1])`` for every i, a slice per C call; stops at the first miss."""
     return all(all(map(op, part, part[1:])) for part in _overlapping(keys))
-
-
-def _reversed_keeping_ties(n: int, changed: list[bool]) -> list[int]:
-    """``n-1 … 0``, except that each run of equal keys keeps ascending index order."""
-    rows = list(range(n - 1, -1, -1))
-    i = 0
-    ties = list(compress(range(n - 1), map(not_, changed)))  # keys[i] == keys[i + 1]
-    while i < len(ties):
-        start = ties[i]
-        while i + 1 < len(ties) and ties[i + 1] == ties[i] + 1:
-            i += 1
-        end = ties[i] + 1  # the run is start..end
-        rows[n - 1 - end : n - start] = range(start, end + 1)
-        i += 1
-    return rows
 
 
 def _keys(values: list[str], column: Column, canonical: bool, share_gil: bool) -> list:
