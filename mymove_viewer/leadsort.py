@@ -70,30 +70,44 @@ def _each(fn: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], sliced
 
 
 def rank_column(
-    leads: Sequence[Lead], column: Column, *, canonical: bool = False, share_gil: bool = False
+    leads: Sequence[Lead],
+    column: Column,
+    *,
+    canonical: bool = False,
+    share_gil: bool = False,
+    descending: bool | None = None,
 ) -> Ranking:
     """Ranks of ``column``'s sort keys. ``canonical``: every ``created_at`` is known to be
     ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key.
-    ``share_gil``: on a worker thread, long C calls are cut into slices (see ``in_slices``)."""
+    ``share_gil``: on a worker thread, long C calls are cut into slices (see ``in_slices``).
+    ``descending``: the order wanted now, when the paths that make an order on the way (sorting
+    all keys, or keys already in order) should make only that one; None for both."""
     values = column_values(leads, column.field, share_gil=share_gil)
     n = len(values)
     if column.kind != CREATED:  # timestamps hardly ever repeat: not worth counting
         distinct: dict[str, None] = {}
         for start in range(0, n, SLICE):
             distinct.update(dict.fromkeys(values[start : start + SLICE]))
-        if len(distinct) <= n * DISTINCT_SHARE:
+            if len(distinct) > n * DISTINCT_SHARE:
+                break  # mostly distinct (emails, addresses): sort them all
+        else:
             return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, share_gil))
     keys = _keys(values, column, canonical, share_gil)
-    ranked = _ranks_of_monotonic(keys, share_gil)  # leads usually come in created_at order
+    ranked = _ranks_of_monotonic(keys, share_gil, descending)  # created_at usually comes in order
     if ranked is not None:
         return ranked
-    ascending = sorted_order(keys, share_gil=share_gil)
-    return Ranking(_ranks_from_order(keys, ascending), ascending)
+    down = bool(descending)
+    order = sorted_order(keys, down, share_gil=share_gil)
+    ranks = _ranks_from_order(keys, order, down)
+    return Ranking(ranks, descending=order) if down else Ranking(ranks, ascending=order)
 
 
-def _ranks_of_monotonic(keys: list, share_gil: bool = False) -> Ranking | None:
-    """Ranks and both orders of keys already in ascending or descending order, without
-    comparing keys; None for keys in any other order. Each step is a C-level pass in slices."""
+def _ranks_of_monotonic(
+    keys: list, share_gil: bool = False, descending: bool | None = None
+) -> Ranking | None:
+    """Ranks, and the wanted orders (see ``rank_column``), of keys already in ascending or
+    descending order, without comparing keys; None for keys in any other order. Each step is a
+    C-level pass in slices."""
     n = len(keys)
     if n < 2:
         return None
@@ -110,11 +124,14 @@ def _ranks_of_monotonic(keys: list, share_gil: bool = False) -> Ranking | None:
     dense = list(accumulate(changed, initial=0))
     top = dense[-1]
     ranks = array("I", dense if rising else map(sub, repeat(top), dense))
-    forward = list(range(n))  # the stable order in the keys' own direction
-    # The other direction, ties in fetched order: a stable sort of the (small, integer) dense
-    # ranks, fast on data already in order. Reversing each run of ties in a Python loop took
-    # 0.6 s at 1M leads (570k ties: leads over 5 days share seconds), this 0.25 s.
-    backward = sorted_order(dense, True, share_gil=share_gil)
+    # The stable order in the keys' own direction is the fetched order; the other direction,
+    # ties in fetched order, is a stable sort of the small integer dense ranks, fast on data
+    # already in order (reversing each run of ties in a Python loop took 0.6 s at 1M leads,
+    # 570k ties as leads over 5 days share seconds; this takes 0.25 s).
+    along = descending is None or descending != rising
+    against = descending is None or descending == rising
+    forward = list(range(n)) if along else None
+    backward = sorted_order(dense, True, share_gil=share_gil) if against else None
     return Ranking(ranks, forward, backward) if rising else Ranking(ranks, backward, forward)
 
 
@@ -153,10 +170,13 @@ def _ranks_by_distinct(
     return ranks
 
 
-def _ranks_from_order(keys: list, ascending: list[int]) -> array:
+def _ranks_from_order(keys: list, order: list[int], descending: bool = False) -> array:
+    """Dense ranks (0 for the smallest key) from a stable order of ``keys`` either way."""
+    dense = _dense(list(map(keys.__getitem__, order)))
+    if descending and dense:
+        dense = list(map(sub, repeat(dense[-1]), dense))
     ranks = array("I", bytes(4 * len(keys)))
-    dense = _dense(list(map(keys.__getitem__, ascending)))
-    deque(map(ranks.__setitem__, ascending, dense), maxlen=0)  # ranks[ascending[i]] = dense[i]
+    deque(map(ranks.__setitem__, order, dense), maxlen=0)  # ranks[order[i]] = dense[i]
     return ranks
 
 
@@ -187,7 +207,7 @@ def presort(
     column = next((c for c in columns_for(extra_fields) if c.field == field), None)
     if column is None:
         return None
-    ranking = rank_column(leads, column, canonical=canonical, share_gil=True)
+    ranking = rank_column(leads, column, canonical=canonical, share_gil=True, descending=descending)
     rows = rows_for(ranking, descending, share_gil=True)
     return SortedRows(field, descending, rows, Ranking(ranking.ranks))
 

@@ -73,8 +73,12 @@ def test_rank_orders_match_a_plain_stable_sort(names, created, moves, descending
         if column.field not in ("last_name", "created_at", "move_date", "email",
                                 "old_housing_tenure", "new_state"):  # fmt: skip
             continue
-        got = rows_for(rank_column(leads, column), descending)
-        assert got == reference(leads, column.field, descending), column.field
+        both = rank_column(leads, column)
+        assert rows_for(both, descending) == reference(leads, column.field, descending)
+        # Asked for one direction, a path that sorts makes only that one: same rows, same ranks.
+        wished = rank_column(leads, column, descending=descending)
+        assert rows_for(wished, descending) == reference(leads, column.field, descending)
+        assert list(wished.ranks) == list(both.ranks), column.field
 
 
 def test_both_paths_are_taken_and_agree() -> None:
@@ -163,7 +167,10 @@ def test_created_at_in_fetched_order_needs_no_sort(seconds, shape, on_worker) ->
     if monotonic and len(stamps) > 1:
         # Both orders come with the ranks, without comparing a single key.
         assert ranking.ascending is not None and ranking.descending is not None
+    dense = sorted(set(stamps))
     for descending in (False, True):
         assert rows_for(ranking, descending) == reference(leads, "created_at", descending)
-    dense = sorted(set(stamps))
+        wished = rank_column(leads, column, canonical=True, descending=descending)
+        assert rows_for(wished, descending) == reference(leads, "created_at", descending)
+        assert list(wished.ranks) == [dense.index(s) for s in stamps]
     assert list(ranking.ranks) == [dense.index(s) for s in stamps]

@@ -277,7 +277,10 @@ class LeadTableModel(QAbstractTableModel):
         ranking = self._ranks.get(field)
         if ranking is None or len(ranking.ranks) != len(self._leads):
             ranking = rank_column(
-                self._leads, self._columns[column], canonical=self._canonical_created
+                self._leads,
+                self._columns[column],
+                canonical=self._canonical_created,
+                descending=order == Qt.SortOrder.DescendingOrder,
             )
             # Keep the ranks, not the ascending list (36 bytes a lead against 4).
             self._ranks[field] = Ranking(ranking.ranks)
