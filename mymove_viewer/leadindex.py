@@ -44,9 +44,9 @@ def build_index(
             raise CancelledError("Indexing was cancelled.")
 
     with reaper.holding():  # freeing old leads meanwhile would slow this down
-        texts = search_texts(leads, pace)
-        check()
         at = in_slices(instants, leads, pace)
+        check()
+        texts = search_texts(leads, pace, at)
         check()
         counts = tally_in_slices(leads, pace=pace)
         check()

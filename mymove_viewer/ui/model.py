@@ -293,7 +293,7 @@ class LeadTableModel(QAbstractTableModel):
         if term == self._filter:
             return
         if term and self._texts is None:
-            self._texts = search_texts(self._leads)
+            self._texts = search_texts(self._leads, at=self.instants())
         if not term:
             new_rows = self._filtered(self._order, "") if self._period else self._order
         elif self._filter and self._filter in term and len(self._rows) * 4 < len(self._leads):
@@ -308,7 +308,7 @@ class LeadTableModel(QAbstractTableModel):
     def _filtered(self, candidates: list[int], term: str) -> list[int]:
         if term:
             if self._texts is None:
-                self._texts = search_texts(self._leads)
+                self._texts = search_texts(self._leads, at=self.instants())
             candidates = self._text_filtered(candidates, term)
         if self._period is not None:
             candidates = self._in_period(candidates)
@@ -346,7 +346,7 @@ class LeadTableModel(QAbstractTableModel):
         if not self._filter:
             return self._order
         if self._texts is None:
-            self._texts = search_texts(self._leads)
+            self._texts = search_texts(self._leads, at=self.instants())
         return self._text_filtered(self._order, self._filter)
 
     def _text_filtered(self, candidates: list[int], term: str) -> list[int]:
@@ -408,10 +408,11 @@ class LeadTableModel(QAbstractTableModel):
         self._ranks = {}
         self._canonical_created = False  # the new leads were not checked
         self._positions = None  # the order grows below
+        fresh_at = created_instants(fresh)
         if self._texts is not None:
-            self._texts = [*self._texts, *search_texts(fresh)]
+            self._texts = [*self._texts, *search_texts(fresh, at=fresh_at)]
         if self._instants is not None and len(self._instants) == first:
-            self._instants = [*self._instants, *created_instants(fresh)]
+            self._instants = [*self._instants, *fresh_at]
         keys, descending = self._merge_keys(fresh, first)
         new = list(range(first, len(self._leads)))
         ordered = in_row_order(new, keys, descending)

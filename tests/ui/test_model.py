@@ -180,6 +180,19 @@ def test_created_shown_in_local_time_with_raw_tooltip(monkeypatch) -> None:
         time.tzset()
 
 
+def test_filter_matches_created_as_shown_after_set_and_merge(local_tz) -> None:
+    local_tz("America/Los_Angeles")
+    model = LeadTableModel()
+    model.set_leads([lead(created_at="2026-11-27T17:41:00Z", first_name="Ann")])
+    model.set_filter("11-27 09:41")
+    assert shown(model, "first_name") == ["Ann"]
+    model.set_filter("17:41")  # the UTC time as sent is not what the cell shows
+    assert shown(model, "first_name") == []
+    model.set_filter("09:4")
+    model.merge_leads([lead(created_at="2026-11-27T17:45:30Z", first_name="Bo")])
+    assert sorted(shown(model, "first_name")) == ["Ann", "Bo"]
+
+
 def test_invalid_indexes_answer_nothing() -> None:
     model = LeadTableModel()
     model.set_leads(list(LEADS))

@@ -89,6 +89,26 @@ def test_filter_is_throttled_and_shows_count(qtbot, fetched) -> None:
     assert window.filter_count.text() == f"{total:,} of {total:,}"
 
 
+def test_filter_finds_created_as_the_table_shows_it(qtbot, make_window, do_fetch, local_tz) -> None:
+    local_tz("Asia/Kolkata")  # UTC+5:30: the shown minute differs from the UTC text
+    window = make_window()
+    do_fetch(window)
+    model, col = window.model, window.model.column_of("created_at")
+    shown = model.data(model.index(3, col))
+    raw = model.data(model.index(3, col), RawRole)
+    assert shown[11:16] != raw[11:16]
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, shown)
+    qtbot.waitUntil(lambda: model.filter_text == shown)
+    rows = [model.data(model.index(r, col)) for r in range(model.rowCount())]
+    assert rows and set(rows) == {shown}  # every lead of that minute, and only those
+    assert raw in [model.data(model.index(r, col), RawRole) for r in range(model.rowCount())]
+    window.filter_edit.clear()
+    qtbot.keyClicks(window.filter_edit, raw.lower())  # the UTC text as sent is not shown
+    qtbot.waitUntil(lambda: model.filter_text == raw.lower())
+    assert model.rowCount() == 0
+
+
 def test_select_and_copy_rows_as_tsv(qtbot, fetched) -> None:
     window = fetched
     click_row(qtbot, window, 2)
