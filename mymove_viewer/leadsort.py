@@ -10,7 +10,6 @@ only. Every order is stable in both directions: equal keys keep their fetched or
 from __future__ import annotations
 
 import heapq
-import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -21,9 +20,10 @@ from typing import Any
 
 from .api.fields import FIELDS
 from .api.lead import Lead
-from .leadtable import CREATED, SLICE, Column, columns_for, in_slices, key_function
+from .leadtable import CREATED, SLICE, Column, Pace, columns_for, in_slices, key_function, yield_gil
 
 SORT_SLICE = 16384  # one sorted() of this many keys holds the GIL ~5-10 ms
+MERGE_SLICE = 65536  # rows taken from heapq.merge (Python code) between calls of ``pace``
 # Above this share of distinct values, ranking the distinct values first costs more than it saves.
 DISTINCT_SHARE = 0.5
 
@@ -56,17 +56,18 @@ def sort_keys(leads: Sequence[Lead], column: Column) -> list:
     return _keys(column_values(leads, column.field), column, False, False)
 
 
-def column_values(leads: Sequence[Lead], field: str, *, share_gil: bool = False) -> list[str]:
+def column_values(leads: Sequence[Lead], field: str, *, pace: Pace = None) -> list[str]:
     if field in FIELDS:
         get = itemgetter(FIELDS.index(field))
-        return _each(lambda part: list(map(get, part)), leads, share_gil)
+        return _each(lambda part: list(map(get, part)), leads, pace)
     return [lead.get(field) for lead in leads]
 
 
-def _each(fn: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], sliced: bool) -> list:
-    """``fn(items)``: in slices on a worker thread (see ``in_slices``), in one go on the GUI
-    thread, where a slice's zero sleep would only hand the GIL to background work."""
-    return in_slices(fn, items) if sliced else fn(items)
+def _each(fn: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], pace: Pace) -> list:
+    """``fn(items)``: in slices calling ``pace`` between them on a worker thread (see
+    ``in_slices``), in one go on the GUI thread (``pace`` None), where a slice's zero sleep
+    would only hand the GIL to background work."""
+    return fn(items) if pace is None else in_slices(fn, items, pace)
 
 
 def rank_column(
@@ -74,15 +75,16 @@ def rank_column(
     column: Column,
     *,
     canonical: bool = False,
-    share_gil: bool = False,
+    pace: Pace = None,
     descending: bool | None = None,
 ) -> Ranking:
     """Ranks of ``column``'s sort keys. ``canonical``: every ``created_at`` is known to be
     ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key.
-    ``share_gil``: on a worker thread, long C calls are cut into slices (see ``in_slices``).
+    ``pace``: on a worker thread, long C calls are cut into slices with ``pace()`` called
+    between them (see ``in_slices``); None on the GUI thread.
     ``descending``: the order wanted now, when the paths that make an order on the way (sorting
     all keys, or keys already in order) should make only that one; None for both."""
-    values = column_values(leads, column.field, share_gil=share_gil)
+    values = column_values(leads, column.field, pace=pace)
     n = len(values)
     if column.kind != CREATED:  # timestamps hardly ever repeat: not worth counting
         distinct: dict[str, None] = {}
@@ -91,19 +93,19 @@ def rank_column(
             if len(distinct) > n * DISTINCT_SHARE:
                 break  # mostly distinct (emails, addresses): sort them all
         else:
-            return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, share_gil))
-    keys = _keys(values, column, canonical, share_gil)
-    ranked = _ranks_of_monotonic(keys, share_gil, descending)  # created_at usually comes in order
+            return Ranking(_ranks_by_distinct(values, list(distinct), column, canonical, pace))
+    keys = _keys(values, column, canonical, pace)
+    ranked = _ranks_of_monotonic(keys, pace, descending)  # created_at usually comes in order
     if ranked is not None:
         return ranked
     down = bool(descending)
-    order = sorted_order(keys, down, share_gil=share_gil)
+    order = sorted_order(keys, down, pace=pace)
     ranks = _ranks_from_order(keys, order, down)
     return Ranking(ranks, descending=order) if down else Ranking(ranks, ascending=order)
 
 
 def _ranks_of_monotonic(
-    keys: list, share_gil: bool = False, descending: bool | None = None
+    keys: list, pace: Pace = None, descending: bool | None = None
 ) -> Ranking | None:
     """Ranks, and the wanted orders (see ``rank_column``), of keys already in ascending or
     descending order, without comparing keys; None for keys in any other order. Each step is a
@@ -131,7 +133,7 @@ def _ranks_of_monotonic(
     along = descending is None or descending != rising
     against = descending is None or descending == rising
     forward = list(range(n)) if along else None
-    backward = sorted_order(dense, True, share_gil=share_gil) if against else None
+    backward = sorted_order(dense, True, pace=pace) if against else None
     return Ranking(ranks, forward, backward) if rising else Ranking(ranks, backward, forward)
 
 
@@ -145,28 +147,28 @@ def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
     return all(all(map(op, part, part[1:])) for part in _overlapping(keys))
 
 
-def _keys(values: list[str], column: Column, canonical: bool, share_gil: bool) -> list:
+def _keys(values: list[str], column: Column, canonical: bool, pace: Pace) -> list:
     if column.kind == CREATED and canonical:
         return values
     key = key_function(column.kind, values)
     if key is str:
         return values
-    return _each(lambda part: list(map(key, part)), values, share_gil)
+    return _each(lambda part: list(map(key, part)), values, pace)
 
 
 def _ranks_by_distinct(
-    values: list[str], distinct: list[str], column: Column, canonical: bool, share_gil: bool
+    values: list[str], distinct: list[str], column: Column, canonical: bool, pace: Pace
 ) -> array:
-    keys = _keys(distinct, column, canonical, share_gil)
+    keys = _keys(distinct, column, canonical, pace)
     order = sorted(range(len(distinct)), key=keys.__getitem__)
     dense = _dense(list(map(keys.__getitem__, order)))
     rank_of = dict(zip(map(distinct.__getitem__, order), dense, strict=True))
-    if not share_gil:
+    if pace is None:
         return array("I", map(rank_of.__getitem__, values))
     ranks = array("I")
     for start in range(0, len(values), SLICE):
         ranks.extend(map(rank_of.__getitem__, values[start : start + SLICE]))
-        time.sleep(0)
+        pace()
     return ranks
 
 
@@ -187,11 +189,11 @@ def _dense(sorted_keys: list) -> list[int]:
     return list(accumulate(map(ne, islice(sorted_keys, 1, None), sorted_keys), initial=0))
 
 
-def rows_for(ranking: Ranking, descending: bool, *, share_gil: bool = False) -> list[int]:
+def rows_for(ranking: Ranking, descending: bool, *, pace: Pace = None) -> list[int]:
     ready = ranking.descending if descending else ranking.ascending
     if ready is not None:
         return ready
-    return sorted_order(ranking.ranks, descending, share_gil=share_gil)
+    return sorted_order(ranking.ranks, descending, pace=pace)
 
 
 def presort(
@@ -207,27 +209,32 @@ def presort(
     column = next((c for c in columns_for(extra_fields) if c.field == field), None)
     if column is None:
         return None
-    ranking = rank_column(leads, column, canonical=canonical, share_gil=True, descending=descending)
-    rows = rows_for(ranking, descending, share_gil=True)
+    ranking = rank_column(leads, column, canonical=canonical, pace=yield_gil, descending=descending)
+    rows = rows_for(ranking, descending, pace=yield_gil)
     return SortedRows(field, descending, rows, Ranking(ranking.ranks))
 
 
 def sorted_order(
-    keys: Sequence[object], descending: bool = False, *, share_gil: bool = False
+    keys: Sequence[object], descending: bool = False, *, pace: Pace = None
 ) -> list[int]:
     """Row order for ``keys``, stable in both directions (equal keys keep their fetched order).
 
-    With ``share_gil`` (on a worker thread) large inputs are sorted in slices and merged by
+    With ``pace`` (on a worker thread) large inputs are sorted in slices and merged by
     ``heapq.merge`` (Python code, so other threads get the GIL); one ``sorted`` over a million
     keys would hold it for most of a second. On the GUI thread a plain ``sorted`` is faster.
     """
     n = len(keys)
     # A list's item lookup is ~15 % faster than an array's, which makes an int object per call.
     key = (keys.tolist() if isinstance(keys, array) else keys).__getitem__
-    if n <= SORT_SLICE or not share_gil:
+    if n <= SORT_SLICE or pace is None:
         return sorted(range(n), key=key, reverse=descending)
     blocks = []
     for start in range(0, n, SORT_SLICE):
         blocks.append(sorted(range(start, min(n, start + SORT_SLICE)), key=key, reverse=descending))
-        time.sleep(0)
-    return list(heapq.merge(*blocks, key=key, reverse=descending))
+        pace()
+    merged = heapq.merge(*blocks, key=key, reverse=descending)
+    out: list[int] = []
+    while part := list(islice(merged, MERGE_SLICE)):  # pace() also checks for a cancel
+        out += part
+        pace()
+    return out

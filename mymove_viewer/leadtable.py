@@ -22,6 +22,7 @@ TEXT, CREATED, DATE = "text", "created", "date"
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 SLICE = 4096  # items per C-level pass on a worker thread: ~1 ms of GIL each
+Pace = Callable[[], object] | None  # called between slices of work on a worker thread
 _KINDS = {"created_at": CREATED, "move_date": DATE}
 SEPARATOR = "\x1f"  # cannot be typed into the filter box, so a match never spans two fields
 _HOUR_FORMAT = "%Y-%m-%d %H:"
@@ -161,7 +162,7 @@ def in_slices(
     """
     if len(items) <= SLICE:
         return fn(items)
-    between = pace or _yield
+    between = pace or yield_gil
     out: list[_R] = []
     for start in range(0, len(items), SLICE):
         out += fn(items[start : start + SLICE])
@@ -169,7 +170,7 @@ def in_slices(
     return out
 
 
-def _yield() -> None:
+def yield_gil() -> None:
     time.sleep(0)
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from mymove_viewer.api.errors import CancelledError
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.leadindex import build_index
-from mymove_viewer.leadtable import SLICE, search_texts
+from mymove_viewer.leadindex import build_index, rank_ahead, worth_ranking_ahead
+from mymove_viewer.leadsort import rank_column
+from mymove_viewer.leadtable import SLICE, columns_for, search_texts
 from mymove_viewer.overview_data import instants, tally, volume
 from mymove_viewer.sandbox import Sandbox
 
@@ -55,3 +56,33 @@ def test_cancel_stops_between_steps() -> None:
     with pytest.raises(CancelledError):
         build_index(leads, None, cancelled)
     assert len(asked) == 2
+
+
+def test_only_columns_of_mostly_distinct_values_are_ranked_ahead() -> None:
+    leads = [Lead.from_mapping(d) for d in Sandbox(leads=SLICE + 500, seed=3, now=NOW).leads]
+    columns = columns_for(())
+    picked = {c.field for c in worth_ranking_ahead(leads, columns)}
+    assert {"email", "new_address_1", "old_address_1"} <= picked
+    # Repeated values rank fast on demand; created_at arrives in order and needs no compare.
+    assert not picked & {"new_state", "new_city", "last_name", "offer_id", "created_at"}
+    ranked = list(rank_ahead(leads, columns, pace=lambda: None))
+    assert [r.field for r in ranked] == [c.field for c in columns if c.field in picked]
+    for r in ranked:
+        assert r.leads is leads
+        column = next(c for c in columns if c.field == r.field)
+        assert r.ranking.ranks == rank_column(leads, column).ranks  # as the GUI thread ranks
+
+
+def test_ranking_ahead_stops_when_its_pace_raises() -> None:
+    leads = [Lead.from_mapping(d) for d in Sandbox(leads=3 * SLICE, seed=3, now=NOW).leads]
+    calls: list[int] = []
+
+    def pace() -> None:
+        calls.append(1)
+        if len(calls) == 4:
+            raise CancelledError("cancelled")
+
+    ranked = rank_ahead(leads, columns_for(()), pace)
+    with pytest.raises(CancelledError):
+        next(ranked)
+    assert len(calls) == 4

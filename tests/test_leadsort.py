@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mymove_viewer import leadsort, leadtable
 from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp
 from mymove_viewer.leadsort import presort, rank_column, rows_for, sorted_order
-from mymove_viewer.leadtable import columns_for
+from mymove_viewer.leadtable import columns_for, yield_gil
 from mymove_viewer.textsearch import filter_rows, positions_of
 
 # Few values with case variants (the distinct-values path, ties across case), or many.
@@ -109,7 +109,7 @@ def test_worker_slices_give_the_same_order(monkeypatch: pytest.MonkeyPatch) -> N
         assert ahead.ranking is not None and len(ahead.ranking.ranks) == 200
         keys = [rng.random() for _ in range(200)]
         plain = sorted_order(keys, descending)
-        assert sorted_order(keys, descending, share_gil=True) == plain
+        assert sorted_order(keys, descending, pace=yield_gil) == plain
 
 
 def test_presort_of_a_missing_column_is_none() -> None:
@@ -162,7 +162,9 @@ def test_created_at_in_fetched_order_needs_no_sort(seconds, shape, on_worker) ->
     leads = make([""] * len(stamps), stamps, [""] * len(stamps), False)
     column = next(c for c in columns_for() if c.field == "created_at")
     with mock.patch.object(leadsort, "SORT_SLICE", 7), mock.patch.object(leadtable, "SLICE", 5):
-        ranking = rank_column(leads, column, canonical=True, share_gil=on_worker)
+        ranking = rank_column(
+            leads, column, canonical=True, pace=leadtable.yield_gil if on_worker else None
+        )
     monotonic = shape != "shuffled" or stamps in (sorted(stamps), sorted(stamps, reverse=True))
     if monotonic and len(stamps) > 1:
         # Both orders come with the ranks, without comparing a single key.

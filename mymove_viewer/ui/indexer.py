@@ -1,4 +1,5 @@
-"""Build the search index and overview counts for the shown leads on a worker thread.
+"""Build the search index and overview counts for the shown leads on a worker thread, then rank
+the columns that would be slow to sort.
 
 A fetch hands its leads to the table as soon as they are parsed (and presorted); this runs right
 after, so the first screen never waits for the filter's index or the chart. Newest leads win: a
@@ -7,15 +8,19 @@ new ``start`` drops whatever an older one would have delivered.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
-from contextlib import suppress
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from ..api.cancel import CancelToken
+from ..api.errors import CancelledError
 from ..api.lead import Lead
-from ..leadindex import LeadIndex, build_index
+from ..leadindex import LeadIndex, RankedColumn, build_index, rank_ahead
+from ..leadtable import Column
 from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
@@ -25,23 +30,38 @@ AFTER_PAINT_FALLBACK_MS = 250
 
 class Indexer(QObject):
     ready = Signal(object)  # LeadIndex
+    ranked = Signal(object)  # RankedColumn, after ``ready``
     failed = Signal()  # a bug: whoever waits builds what it needs itself
 
     def __init__(
-        self, parent: QObject | None = None, pace: Callable[[], object] | None = None
+        self,
+        parent: QObject | None = None,
+        pace: Callable[[], object] | None = None,
+        quiet: Callable[[Callable[[], bool]], object] | None = None,
     ) -> None:
-        """``pace``: called by the worker between slices (see ``paint_gate``)."""
+        """``pace``: called by the worker between slices (see ``paint_gate``); ``quiet``: the
+        same for ranking ahead, which nobody waits for, with a callable telling it to stop
+        waiting (cancelled)."""
         super().__init__(parent)
         self._pace = pace
+        self._quiet = quiet
         self._runner = BackgroundRunner(self, name="index")
+        self._runner.progress.connect(self._on_progress)
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
-        self._job: tuple[list[Lead], tuple[float, float] | None] | None = None
+        self._job: tuple[list[Lead], tuple[float, float] | None, list[Column]] | None = None
         self._waiting: AfterPaint | None = None
+        self._index_due = False
+        self._stop_ranking = threading.Event()
 
     @property
     def busy(self) -> bool:
         """True from ``start`` until the index is delivered (or cancelled)."""
+        return self._job is not None or (self._index_due and self._runner.busy)
+
+    @property
+    def ranking(self) -> bool:
+        """True while columns are still being ranked ahead (or the index built)."""
         return self._job is not None or self._runner.busy
 
     def thread_count(self) -> int:
@@ -52,24 +72,34 @@ class Indexer(QObject):
         leads: list[Lead],
         chart_window: tuple[float, float] | None,
         after_paint_of: QWidget | None = None,
+        columns: list[Column] | None = None,
     ) -> None:
         """Index ``leads``; with ``after_paint_of``, only once that widget has painted them.
+        Then rank those of ``columns`` worth ranking ahead of a sort.
 
         A worker holding the GIL makes every Python call of the GUI thread wait for it, and a
         table's paint makes thousands (one per cell and role): started at once, indexing 100k
         leads doubled the time to the first paint of the table.
         """
         self.cancel()
-        self._job = (leads, chart_window)
+        self._job = (leads, chart_window, list(columns or ()))
         if after_paint_of is None or not after_paint_of.isVisible():
             self._launch()
         else:
             self._waiting = AfterPaint(after_paint_of, self._launch, AFTER_PAINT_FALLBACK_MS)
 
+    def stop_ranking(self) -> None:
+        """Leave the remaining columns to be ranked when sorted (a fetch is starting: the CPU
+        is better spent on it); the index itself is still delivered."""
+        self._stop_ranking.set()
+
     def cancel(self) -> None:
         self._job = None
+        self._index_due = False
         if self._waiting is not None:
-            with suppress(RuntimeError):  # deleted with the table already (window closing)
+            with contextlib.suppress(
+                RuntimeError
+            ):  # deleted with the table already (window closing)
                 self._waiting.cancel()
             self._waiting = None
         self._runner.invalidate()
@@ -79,20 +109,50 @@ class Indexer(QObject):
         self._waiting = None
         if self._job is None:
             return
-        leads, chart_window = self._job
+        leads, chart_window, columns = self._job
         self._job = None
-        pace = self._pace
-        self._runner.start(lambda _report, token: build_index(leads, chart_window, token, pace))
+        pace, quiet = self._pace, self._quiet
+        stop = self._stop_ranking = threading.Event()
+
+        def job(report: Callable[[object], None], token: CancelToken) -> None:
+            report(build_index(leads, chart_window, token, pace))
+
+            def between() -> None:
+                if quiet is not None:
+                    quiet(lambda: token.cancelled or stop.is_set())
+                if token.cancelled or stop.is_set():
+                    raise CancelledError("Ranking was cancelled.")
+
+            with contextlib.suppress(CancelledError):
+                for ranked in rank_ahead(leads, columns, between):
+                    report(ranked)
+            if token.cancelled:
+                raise CancelledError("Indexing was cancelled.")
+
+        self._index_due = True
+        self._runner.start(job)
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         self.cancel()
         return self._runner.shutdown(timeout_ms)
 
+    @Slot(int, object, object)
+    def _on_progress(self, _gen: int, result: object, _unused: object) -> None:
+        if isinstance(result, LeadIndex):
+            self._index_due = False
+            self.ready.emit(result)
+        elif isinstance(result, RankedColumn):
+            self.ranked.emit(result)
+
     @Slot(int, object)
     def _on_failed(self, _gen: int, error: object) -> None:
+        if not self._index_due:  # ranking ahead: a sort ranks the column itself
+            log.warning("ranking columns ahead failed: %r", error)
+            return
+        self._index_due = False
         log.warning("building the search index failed: %r", error)
         self.failed.emit()
 
     @Slot(int, object)
-    def _on_finished(self, _gen: int, index: LeadIndex) -> None:
-        self.ready.emit(index)
+    def _on_finished(self, _gen: int, _result: object) -> None:
+        self._index_due = False

@@ -143,6 +143,18 @@ class LeadTableModel(QAbstractTableModel):
             self._instants = instants
         return True
 
+    def add_ranking(self, leads: list[Lead], field: str, ranking: Ranking) -> bool:
+        """Keep ranks of ``field`` computed elsewhere (a worker, ahead of a sort) for these very
+        leads; False (and nothing kept) if the model has moved on or ranked it already."""
+        if leads is not self._leads or field in self._ranks or len(ranking.ranks) != len(leads):
+            return False
+        self._ranks[field] = Ranking(ranking.ranks)
+        return True
+
+    def ranked_fields(self) -> list[str]:
+        """The fields whose next sort needs no ranking."""
+        return list(self._ranks)
+
     @property
     def columns(self) -> list[Column]:
         return list(self._columns)

@@ -6,18 +6,35 @@ CPython's thread switch (up to the switch interval, 2 ms here, plus the worker's
 so one paint of 100k indexed leads was measured to last as long as the whole ~0.5 s indexing
 job. Workers that call ``wait_turn`` between slices stand aside from the moment a window's paint
 is requested until it is done.
+
+Work nobody waits for yet (ranking columns ahead of a sort) also stands aside while the user is
+at work: for a moment after each key press, click or wheel turn, since a filter keystroke or a
+sort runs Python code that would otherwise share the GIL with it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 # A worker never waits longer than this for one paint: a stuck or very slow paint must not stop
 # background work altogether.
 MAX_WAIT_S = 0.25
+# Background work nobody waits for resumes this long after the user's last input: longer than
+# the filter box's typing pause, so a keystroke's filtering runs alone.
+QUIET_S = 0.4
+_INPUT = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.Wheel,
+    }
+)
 
 
 class PaintGate(QObject):
@@ -26,12 +43,20 @@ class PaintGate(QObject):
         self._open = threading.Event()
         self._open.set()
         self.holds = 0  # paints that held workers back (tests read it)
-        window.installEventFilter(self)
+        self._released = False
+        self._last_input = 0.0  # time.monotonic() of the last key press, click or wheel turn
+        # Input goes to the focused child widget, not the window: watch the whole application
+        # (until ``release``: the application keeps its filters alive).
+        (QApplication.instance() or window).installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in _INPUT:
+            self._last_input = time.monotonic()
+            return False
         # A top-level window paints itself and its children on an UpdateRequest; a zero timer
         # fires once that event (the paint) has been handled.
-        if event.type() == QEvent.Type.UpdateRequest and self._open.is_set():
+        if kind == QEvent.Type.UpdateRequest and obj is self.parent() and self._open.is_set():
             self._open.clear()
             self.holds += 1
             QTimer.singleShot(0, self, self._reopen)
@@ -44,6 +69,21 @@ class PaintGate(QObject):
         """Called by workers between slices of work; returns at once unless a paint is due."""
         self._open.wait(MAX_WAIT_S)
 
+    def wait_quiet(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Called between slices of work nobody waits for yet: like ``wait_turn``, and also
+        until ``QUIET_S`` has passed since the user's last input, or ``cancelled()``."""
+        while not self._released and not cancelled():
+            if not self._open.wait(MAX_WAIT_S):
+                continue
+            left = self._last_input + QUIET_S - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, MAX_WAIT_S))
+
     def release(self) -> None:
         """Let workers run freely (the window is closing)."""
+        self._released = True
         self._open.set()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)

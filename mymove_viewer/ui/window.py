@@ -123,7 +123,9 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
 
         self.controller = FetchController(self)
         self.paint_gate = PaintGate(self)
-        self.indexer = Indexer(self, pace=self.paint_gate.wait_turn)
+        self.indexer = Indexer(
+            self, pace=self.paint_gate.wait_turn, quiet=self.paint_gate.wait_quiet
+        )
         self.model = MarkedLeadModel(self)
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
@@ -220,6 +222,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         c.progress.connect(self._on_fetch_progress)
         c.finished.connect(self._on_fetch_finished)
         self.indexer.ready.connect(self._on_index_ready)
+        self.indexer.ranked.connect(self._on_ranked)
         self.indexer.failed.connect(lambda: self.overview.expect_counts(False))
         c.failed.connect(self._on_fetch_failed)
         c.cancelled.connect(self._on_fetch_cancelled)
@@ -283,6 +286,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def _on_fetch_started(self, gen: int) -> None:
         if self.watch_flow.is_poll(gen):
             return
+        self.indexer.stop_ranking()
         self.status.busy(f"Connecting to {self._env.label}…")
         self.sync_busy()
 

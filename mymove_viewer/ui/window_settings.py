@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..api.lead import Lead
-from ..leadindex import LeadIndex
+from ..leadindex import LeadIndex, RankedColumn
 from ..leadsort import SortedRows
 from ..settings import SettingsError
 from . import gui_state
@@ -106,13 +106,18 @@ class SettingsMixin(_Base):
             self.table.size_columns_from_sample([i for i, f in enumerate(fields) if f not in known])
             self._widths_set = True
         if leads:
-            self.indexer.start(leads, self.overview.window, self.table.viewport())
+            self.indexer.start(
+                leads, self.overview.window, self.table.viewport(), self.model.columns
+            )
 
     def _on_index_ready(self, index: LeadIndex) -> None:
         if self.model.set_index(index.leads, index.texts, index.instants):
             self.overview.use_precounted(index.tally, index.volume)
         else:  # a watch merge changed the leads meanwhile: count them as they are now
             self.overview.expect_counts(False)
+
+    def _on_ranked(self, ranked: RankedColumn) -> None:
+        self.model.add_ranking(ranked.leads, ranked.field, ranked.ranking)
 
     def _apply_header_sort(self) -> None:
         header = self.table.horizontalHeader()

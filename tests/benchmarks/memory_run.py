@@ -23,7 +23,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 
 from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.query import Query
-from mymove_viewer.leadindex import build_index
+from mymove_viewer.leadindex import build_index, rank_ahead
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
 from mymove_viewer.ui.model import LeadTableModel
 
@@ -33,13 +33,16 @@ TARGET_BYTES = 1.3 * 1024
 
 
 def fetch_into(model: LeadTableModel, url: str) -> int:
-    """Fetch like the app does (worker: fetch, then the index; GUI: set_leads); bytes received."""
+    """Fetch like the app does (worker: fetch, then the index and the ranks made ahead; GUI:
+    set_leads); bytes received."""
     with LeadsClient(url, DEMO_API_KEY, environment="Demo") as client:
         result = client.fetch(DEMO_CLIENT_ID, Query.last_days(QUERY_DAYS))
     index = build_index(result.leads, None)
     model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
     model.set_leads(result.leads, result.extra_fields)
     model.set_index(index.leads, index.texts, index.instants)
+    for ranked in rank_ahead(result.leads, model.columns):  # kept while the leads are shown
+        model.add_ranking(ranked.leads, ranked.field, ranked.ranking)
     return result.bytes_received
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from array import array
 from collections import Counter
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 
 from mymove_viewer import leadindex
 from mymove_viewer.api.errors import CancelledError
 from mymove_viewer.leadindex import LeadIndex
+from mymove_viewer.leadsort import Ranking
+from mymove_viewer.ui import paint_gate
 
 from .conftest import TIMEOUT_MS
 
@@ -162,3 +165,81 @@ def test_a_hidden_table_is_indexed_all_the_same(qtbot, make_window, do_fetch) ->
     with qtbot.waitSignal(window.indexer.ready, timeout=TIMEOUT_MS):
         do_fetch(window, indexed=False)
     assert window.model.total_count() > 0
+
+
+def test_first_sort_of_a_distinct_column_uses_ranks_made_ahead(
+    qtbot, make_window, do_fetch, monkeypatch
+) -> None:
+    window = make_window()
+    window.panel.days_radio.click()
+    window.panel.days_spin.setValue(30)  # enough leads for ranking ahead to be worth it
+    do_fetch(window)
+    model = window.model
+    qtbot.waitUntil(lambda: not window.indexer.ranking, timeout=TIMEOUT_MS)
+    assert {"email", "new_address_1"} <= set(model.ranked_fields())
+    assert "new_state" not in model.ranked_fields()  # repeated values: ranked on demand
+
+    def fail(*_args, **_kwargs):
+        raise AssertionError("the model ranked a column the indexer had ranked")
+
+    monkeypatch.setattr("mymove_viewer.ui.model.rank_column", fail)
+    col = model.column_of("email")
+    window.table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    emails = [lead.get("email") for lead in model.shown_leads()]
+    assert emails == sorted(emails, key=str.casefold)
+    # Ranks for other leads (a newer fetch or merge has replaced them) are not kept.
+    other = list(model.leads)
+    assert not model.add_ranking(other, "old_address_2", Ranking(array("I", [0] * len(other))))
+    assert "old_address_2" not in model.ranked_fields()
+
+
+def test_typing_holds_ranking_ahead_until_the_user_pauses(
+    qtbot, make_window, do_fetch, monkeypatch
+) -> None:
+    monkeypatch.setattr(paint_gate, "QUIET_S", 30.0)  # the user keeps typing
+    held = threading.Event()
+    wait_quiet = paint_gate.PaintGate.wait_quiet
+
+    def spy(gate, cancelled=lambda: False) -> None:
+        held.set()
+        wait_quiet(gate, cancelled)
+
+    monkeypatch.setattr(paint_gate.PaintGate, "wait_quiet", spy)
+    window = make_window()
+    window.panel.days_radio.click()
+    window.panel.days_spin.setValue(30)
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, "a")
+    do_fetch(window)
+    qtbot.waitUntil(held.is_set, timeout=TIMEOUT_MS)  # the worker is between slices
+    assert window.indexer.ranking and "email" not in window.model.ranked_fields()
+    monkeypatch.setattr(paint_gate, "QUIET_S", 0.0)  # the user pauses
+    qtbot.waitUntil(lambda: not window.indexer.ranking, timeout=TIMEOUT_MS)
+    assert "email" in window.model.ranked_fields()
+
+
+def test_a_fetch_stops_ranking_ahead_but_not_the_index(qtbot) -> None:
+    from mymove_viewer.api.lead import Lead
+    from mymove_viewer.leadtable import columns_for
+    from mymove_viewer.sandbox import Sandbox
+    from mymove_viewer.ui.indexer import Indexer
+
+    leads = [Lead.from_mapping(d) for d in Sandbox(leads=3000, seed=2).leads]
+    held, typing = threading.Event(), threading.Event()
+
+    def quiet(stop) -> None:  # the user is typing until told otherwise
+        held.set()
+        while not stop():
+            typing.wait(0.005)
+
+    indexer = Indexer(quiet=quiet)
+    ranked: list[object] = []
+    indexer.ranked.connect(ranked.append)
+    with qtbot.waitSignal(indexer.ready, timeout=TIMEOUT_MS):
+        indexer.start(leads, None, columns=columns_for(()))
+    qtbot.waitUntil(held.is_set, timeout=TIMEOUT_MS)
+    assert indexer.ranking and not indexer.busy  # the index is in; ranking waits its turn
+    indexer.stop_ranking()
+    qtbot.waitUntil(lambda: not indexer.ranking, timeout=TIMEOUT_MS)
+    assert ranked == []
+    assert indexer.shutdown(2000)
