@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.leadtable import CREATED, SEPARATOR, SLICE, columns_for, display, search_texts
+from mymove_viewer.leadtable import (
+    CREATED,
+    DATE,
+    SEPARATOR,
+    SLICE,
+    columns_for,
+    display,
+    search_texts,
+)
 from mymove_viewer.overview_data import instants
 
 # US zones with clock changes, a half-hour offset with none, a half-hour clock change (Lord
@@ -100,3 +108,20 @@ def test_texts_built_in_slices_match_one_by_one(zone: str) -> None:
     assert texts == [reference(lead) for lead in leads]
     assert search_texts(leads, pace=lambda: ticks.append(1)) == texts
     assert len(ticks) == 3 + 6  # the instants are worked out in slices too
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("2026-12-01T00:00:00Z", "2026-12-01"),
+        ("2026-12-01", "2026-12-01"),
+        ("soon", "soon"),
+        # Other scripts' digits are not a date: shown (and found) as sent, never as "2026-12-01".
+        ("\u0662\u0660\u0662\u0666-\u0661\u0662-\u0660\u0661T00:00:00Z", None),
+    ],
+)
+def test_move_date_is_found_as_its_cell_shows_it(sent: str, shown: str | None) -> None:
+    cell = display(DATE, sent)
+    assert cell == (shown if shown is not None else sent)
+    [text] = search_texts([lead_at("2026-11-27T16:41:00Z", move_date=sent)])
+    assert cell.lower() in text

@@ -15,7 +15,9 @@ from datetime import date, datetime
 from .fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
 
 _N = len(FIELDS)
-_DATE_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# ASCII digits only: ``\d`` also takes other scripts' digits, and a cell would then show
+# characters the API never sent.
+_DATE_PREFIX = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def parse_timestamp(text: str) -> datetime | None:

@@ -8,10 +8,10 @@ new ``start`` drops whatever an older one would have delivered.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -97,9 +97,7 @@ class Indexer(QObject):
         self._job = None
         self._index_due = False
         if self._waiting is not None:
-            with contextlib.suppress(
-                RuntimeError
-            ):  # deleted with the table already (window closing)
+            with suppress(RuntimeError):  # deleted with the table already (window closing)
                 self._waiting.cancel()
             self._waiting = None
         self._runner.invalidate()
@@ -123,7 +121,7 @@ class Indexer(QObject):
                 if token.cancelled or stop.is_set():
                     raise CancelledError("Ranking was cancelled.")
 
-            with contextlib.suppress(CancelledError):
+            with suppress(CancelledError):  # stopped: a sort ranks its column itself
                 for ranked in rank_ahead(leads, columns, between):
                     report(ranked)
             if token.cancelled:

@@ -8,8 +8,10 @@ job. Workers that call ``wait_turn`` between slices stand aside from the moment 
 is requested until it is done.
 
 Work nobody waits for yet (ranking columns ahead of a sort) also stands aside while the user is
-at work: for a moment after each key press, click or wheel turn, since a filter keystroke or a
-sort runs Python code that would otherwise share the GIL with it.
+at work: for a moment after each ``note_input`` (the window calls it when the user types a
+filter, sorts or scrolls), since that runs Python code which would otherwise share the GIL with
+it. (Not an application-wide event filter: a Python call for every event of the application
+needs the GIL too, and measurably lengthened the GUI thread's waits during a fetch.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 # A worker never waits longer than this for one paint: a stuck or very slow paint must not stop
 # background work altogether.
@@ -27,14 +29,6 @@ MAX_WAIT_S = 0.25
 # Background work nobody waits for resumes this long after the user's last input: longer than
 # the filter box's typing pause, so a keystroke's filtering runs alone.
 QUIET_S = 0.4
-_INPUT = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseButtonDblClick,
-        QEvent.Type.Wheel,
-    }
-)
 
 
 class PaintGate(QObject):
@@ -44,19 +38,13 @@ class PaintGate(QObject):
         self._open.set()
         self.holds = 0  # paints that held workers back (tests read it)
         self._released = False
-        self._last_input = 0.0  # time.monotonic() of the last key press, click or wheel turn
-        # Input goes to the focused child widget, not the window: watch the whole application
-        # (until ``release``: the application keeps its filters alive).
-        (QApplication.instance() or window).installEventFilter(self)
+        self._last_input = 0.0  # time.monotonic() of the last ``note_input``
+        window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind in _INPUT:
-            self._last_input = time.monotonic()
-            return False
         # A top-level window paints itself and its children on an UpdateRequest; a zero timer
         # fires once that event (the paint) has been handled.
-        if kind == QEvent.Type.UpdateRequest and obj is self.parent() and self._open.is_set():
+        if event.type() == QEvent.Type.UpdateRequest and self._open.is_set():
             self._open.clear()
             self.holds += 1
             QTimer.singleShot(0, self, self._reopen)
@@ -68,6 +56,10 @@ class PaintGate(QObject):
     def wait_turn(self) -> None:
         """Called by workers between slices of work; returns at once unless a paint is due."""
         self._open.wait(MAX_WAIT_S)
+
+    def note_input(self, *_args: object) -> None:
+        """The user did something (any signal's arguments are ignored)."""
+        self._last_input = time.monotonic()
 
     def wait_quiet(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """Called between slices of work nobody waits for yet: like ``wait_turn``, and also
@@ -84,6 +76,3 @@ class PaintGate(QObject):
         """Let workers run freely (the window is closing)."""
         self._released = True
         self._open.set()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)

@@ -229,6 +229,12 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         c.idle.connect(self.sync_busy)
         self.exporter.idle.connect(self.sync_busy)
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        # What the user does that runs Python code: background work nobody waits for yields.
+        gate = self.paint_gate
+        self.filter_edit.textEdited.connect(gate.note_input)
+        self.table.horizontalHeader().sectionClicked.connect(gate.note_input)
+        self.table.verticalScrollBar().valueChanged.connect(gate.note_input)
+        self.table.horizontalScrollBar().valueChanged.connect(gate.note_input)
         self._filter_timer.timeout.connect(self._apply_filter)
         self.model.countsChanged.connect(self._on_counts)
         self.table.leadActivated.connect(self.show_lead)

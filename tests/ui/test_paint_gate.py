@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from time import monotonic as now
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from mymove_viewer.ui import paint_gate
 from mymove_viewer.ui.paint_gate import PaintGate
@@ -54,21 +54,21 @@ def quiet_waiter(gate: PaintGate, cancelled=lambda: False):
     return thread, returned
 
 
-def test_work_nobody_waits_for_stands_aside_while_the_user_types(qtbot, monkeypatch) -> None:
+def test_work_nobody_waits_for_stands_aside_while_the_user_works(qtbot, monkeypatch) -> None:
     monkeypatch.setattr(paint_gate, "QUIET_S", 0.3)
-    widget = QLineEdit()
+    widget = QWidget()
     qtbot.addWidget(widget)
     gate = PaintGate(widget)
     thread, returned = quiet_waiter(gate)
     thread.join(5)
     assert returned  # no input yet: no wait
     typed = now()
-    qtbot.keyClick(widget, Qt.Key.Key_A)
+    gate.note_input("any signal's", "arguments")
     thread, returned = quiet_waiter(gate)
     qtbot.waitUntil(lambda: bool(returned), timeout=5000)
     thread.join(5)
-    assert returned[0] - typed >= 0.3  # not before the quiet time after the key press
-    qtbot.keyClick(widget, Qt.Key.Key_B)
+    assert returned[0] - typed >= 0.3  # not before the quiet time after the input
+    gate.note_input()
     stop = threading.Event()
     thread, returned = quiet_waiter(gate, stop.is_set)
     stop.set()  # a cancel ends the wait at once, quiet or not
@@ -78,10 +78,10 @@ def test_work_nobody_waits_for_stands_aside_while_the_user_types(qtbot, monkeypa
 
 def test_release_ends_quiet_waits(qtbot, monkeypatch) -> None:
     monkeypatch.setattr(paint_gate, "QUIET_S", 30.0)
-    widget = QLineEdit()
+    widget = QWidget()
     qtbot.addWidget(widget)
     gate = PaintGate(widget)
-    qtbot.keyClick(widget, Qt.Key.Key_A)
+    gate.note_input()
     thread, returned = quiet_waiter(gate)
     gate.release()  # the window is closing
     thread.join(5)
