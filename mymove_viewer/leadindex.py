@@ -10,6 +10,7 @@ sooner).
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from . import reaper
 from .api.errors import CancelledError
 from .api.lead import Lead
-from .leadsort import Ranking, column_values, rank_column
+from .leadsort import Ranking, column_values, rank_column, rows_for
 from .leadtable import CREATED, SLICE, Column, Pace, in_slices, search_texts
 from .overview_data import Volume, instants, tally_in_slices, volume
 
@@ -83,11 +84,14 @@ def worth_ranking_ahead(leads: Sequence[Lead], columns: Sequence[Column]) -> lis
 def rank_ahead(
     leads: list[Lead], columns: Sequence[Column], pace: Pace = None
 ) -> Iterator[RankedColumn]:
-    """The ranks of each column worth ranking ahead, one column at a time, so the first sort by
-    any column costs about what a second one does. ``pace`` is called between slices (it may
-    raise to cancel); ranks of the other columns would cost more to keep than to compute."""
+    """The ranks and both row orders of each column worth ranking ahead, one column at a time,
+    so the first sort by any column costs about what a second one does. ``pace`` is called
+    between slices (it may raise to cancel); the other columns rank fast enough on demand."""
     for column in worth_ranking_ahead(leads, columns):
         if pace is not None:
             pace()  # also before each column: a small one is ranked in one slice
         ranking = rank_column(leads, column, pace=pace)
-        yield RankedColumn(leads, column.field, Ranking(ranking.ranks))
+        # Both orders too, as arrays (4 bytes a lead each): a sort then only copies one out
+        # (~3 ms at 100k leads) instead of ordering 100k ranks (~50 ms).
+        up, down = (array("I", rows_for(ranking, d, pace=pace)) for d in (False, True))
+        yield RankedColumn(leads, column.field, Ranking(ranking.ranks, up, down))

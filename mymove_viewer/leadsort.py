@@ -34,8 +34,8 @@ class Ranking:
     computed on the way (the high-cardinality paths get them for free)."""
 
     ranks: array  # typecode "I"
-    ascending: list[int] | None = None
-    descending: list[int] | None = None
+    ascending: list[int] | array | None = None  # an array ("I") where kept: 4 bytes a lead
+    descending: list[int] | array | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,7 @@ def _dense(sorted_keys: list) -> list[int]:
 def rows_for(ranking: Ranking, descending: bool, *, pace: Pace = None) -> list[int]:
     ready = ranking.descending if descending else ranking.ascending
     if ready is not None:
-        return ready
+        return ready.tolist() if isinstance(ready, array) else ready
     return sorted_order(ranking.ranks, descending, pace=pace)
 
 

@@ -10,7 +10,7 @@ import pytest
 from mymove_viewer.api.errors import CancelledError
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.leadindex import build_index, rank_ahead, worth_ranking_ahead
-from mymove_viewer.leadsort import rank_column
+from mymove_viewer.leadsort import rank_column, rows_for
 from mymove_viewer.leadtable import SLICE, columns_for, search_texts
 from mymove_viewer.overview_data import instants, tally, volume
 from mymove_viewer.sandbox import Sandbox
@@ -70,7 +70,10 @@ def test_only_columns_of_mostly_distinct_values_are_ranked_ahead() -> None:
     for r in ranked:
         assert r.leads is leads
         column = next(c for c in columns if c.field == r.field)
-        assert r.ranking.ranks == rank_column(leads, column).ranks  # as the GUI thread ranks
+        here = rank_column(leads, column)  # as the GUI thread ranks
+        assert r.ranking.ranks == here.ranks
+        for descending, ready in ((False, r.ranking.ascending), (True, r.ranking.descending)):
+            assert ready is not None and list(ready) == rows_for(here, descending)
 
 
 def test_ranking_ahead_stops_when_its_pace_raises() -> None:

@@ -148,7 +148,7 @@ class LeadTableModel(QAbstractTableModel):
         leads; False (and nothing kept) if the model has moved on or ranked it already."""
         if leads is not self._leads or field in self._ranks or len(ranking.ranks) != len(leads):
             return False
-        self._ranks[field] = Ranking(ranking.ranks)
+        self._ranks[field] = ranking  # with both orders, if it brings them: a sort copies one
         return True
 
     def ranked_fields(self) -> list[str]:
