@@ -77,14 +77,20 @@ def rank_column(
     canonical: bool = False,
     pace: Pace = None,
     descending: bool | None = None,
+    instants: Sequence[float] | None = None,
 ) -> Ranking:
     """Ranks of ``column``'s sort keys. ``canonical``: every ``created_at`` is known to be
-    ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key.
+    ``YYYY-MM-DDTHH:MM:SSZ`` (the parser checked), so the raw text is the key; ``instants``:
+    then those leads' ``created_at`` as POSIX seconds, if at hand, are the keys instead (a list
+    of floats reads ~3x faster than every lead's string: no cache miss per lead).
     ``pace``: on a worker thread, long C calls are cut into slices with ``pace()`` called
     between them (see ``in_slices``); None on the GUI thread.
     ``descending``: the order wanted now, when the paths that make an order on the way (sorting
     all keys, or keys already in order) should make only that one; None for both."""
-    values = column_values(leads, column.field, pace=pace)
+    if column.kind == CREATED and canonical and instants is not None:
+        values: Sequence[Any] = instants
+    else:
+        values = column_values(leads, column.field, pace=pace)
     n = len(values)
     if column.kind != CREATED:  # timestamps hardly ever repeat: not worth counting
         distinct: dict[str, None] = {}

@@ -14,6 +14,7 @@ from mymove_viewer import leadsort, leadtable
 from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp
 from mymove_viewer.leadsort import presort, rank_column, rows_for, sorted_order
 from mymove_viewer.leadtable import columns_for, yield_gil
+from mymove_viewer.overview_data import instants
 from mymove_viewer.textsearch import filter_rows, positions_of
 
 # Few values with case variants (the distinct-values path, ties across case), or many.
@@ -175,4 +176,8 @@ def test_created_at_in_fetched_order_needs_no_sort(seconds, shape, on_worker) ->
         wished = rank_column(leads, column, canonical=True, descending=descending)
         assert rows_for(wished, descending) == reference(leads, "created_at", descending)
         assert list(wished.ranks) == [dense.index(s) for s in stamps]
+        at = instants(leads)  # the same ranks and orders from the instants as keys
+        timed = rank_column(leads, column, canonical=True, descending=descending, instants=at)
+        assert rows_for(timed, descending) == reference(leads, "created_at", descending)
+        assert timed.ranks == wished.ranks
     assert list(ranking.ranks) == [dense.index(s) for s in stamps]

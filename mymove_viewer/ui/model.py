@@ -288,11 +288,13 @@ class LeadTableModel(QAbstractTableModel):
         field = self._columns[column].field
         ranking = self._ranks.get(field)
         if ranking is None or len(ranking.ranks) != len(self._leads):
+            at = self._instants
             ranking = rank_column(
                 self._leads,
                 self._columns[column],
                 canonical=self._canonical_created,
                 descending=order == Qt.SortOrder.DescendingOrder,
+                instants=at if at is not None and len(at) == len(self._leads) else None,
             )
             # Keep the ranks, not the ascending list (36 bytes a lead against 4).
             self._ranks[field] = Ranking(ranking.ranks)

@@ -95,9 +95,11 @@ def test_sort_canonical_created_as_text_in_either_fetched_order() -> None:
         leads = [lead(created_at=t, first_name=f"n{i}") for i, t in enumerate(ordered)]
         for descending in (False, True):
             want = sorted(range(len(leads)), key=lambda i: ordered[i], reverse=descending)
-            for canonical in (True, False):
+            for canonical, instants_known in ((True, False), (True, True), (False, True)):
                 model = LeadTableModel()
                 model.set_leads(list(leads), canonical_created=canonical)
+                if instants_known:  # as after the index: the instants are the keys
+                    model.instants()
                 order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
                 model.sort(column(model, "created_at"), order)
                 # Stable: equal stamps keep their fetched order in both directions.
