@@ -14,7 +14,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, islice, pairwise, repeat
 from operator import ge, itemgetter, le, ne, sub
 from typing import Any
 
@@ -133,14 +133,37 @@ def _ranks_of_monotonic(
     top = dense[-1]
     ranks = array("I", dense if rising else map(sub, repeat(top), dense))
     # The stable order in the keys' own direction is the fetched order; the other direction,
-    # ties in fetched order, is a stable sort of the small integer dense ranks, fast on data
-    # already in order (reversing each run of ties in a Python loop took 0.6 s at 1M leads,
-    # 570k ties as leads over 5 days share seconds; this takes 0.25 s).
+    # ties in fetched order, is the runs of equal keys last to first, each run in fetched order.
     along = descending is None or descending != rising
     against = descending is None or descending == rising
     forward = list(range(n)) if along else None
-    backward = sorted_order(dense, True, pace=pace) if against else None
+    backward = _runs_last_to_first(dense, changed, pace) if against else None
     return Ranking(ranks, forward, backward) if rising else Ranking(ranks, backward, forward)
+
+
+def _runs_last_to_first(dense: list[int], changed: list[bool], pace: Pace = None) -> list[int]:
+    """Rows ``0..n-1`` by ``dense`` (non-decreasing ranks) descending, ties in fetched order:
+    a stable sort, fast on data in order. On a worker, it is sorted in blocks that end where a
+    run of ties ends, so the blocks need no merging, only putting last to first (merging sorted
+    slices with ``heapq.merge``, Python code, took 50 ms of a 110 ms presort at 100k leads;
+    reversing each run of ties in a Python loop took 0.6 s at 1M). ``changed[i]`` tells
+    whether rank ``i + 1`` differs from rank ``i``."""
+    n = len(dense)
+    key = dense.__getitem__
+    if pace is None or n <= SORT_SLICE:
+        return sorted(range(n), key=key, reverse=True)
+    cuts = [0]
+    while cuts[-1] + SORT_SLICE < n:
+        try:
+            cuts.append(changed.index(True, cuts[-1] + SORT_SLICE - 1) + 1)
+        except ValueError:  # one run of ties to the end
+            break
+    cuts.append(n)
+    out: list[int] = []
+    for start, stop in reversed(list(pairwise(cuts))):
+        out += sorted(range(start, stop), key=key, reverse=True)
+        pace()
+    return out
 
 
 def _overlapping(keys: list) -> Iterator[list]:

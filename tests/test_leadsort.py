@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from itertools import pairwise
 from unittest import mock
 
 import pytest
@@ -181,3 +182,23 @@ def test_created_at_in_fetched_order_needs_no_sort(seconds, shape, on_worker) ->
         assert rows_for(timed, descending) == reference(leads, "created_at", descending)
         assert timed.ranks == wished.ranks
     assert list(ranking.ranks) == [dense.index(s) for s in stamps]
+
+
+@pytest.mark.parametrize(
+    "dense",
+    [
+        [0] * 20,  # one run of ties to the end
+        [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 3],  # a run across a block's nominal end
+        list(range(23)),
+        [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2],
+    ],
+)
+def test_runs_last_to_first_in_blocks_is_a_stable_descending_sort(dense: list[int]) -> None:
+    changed = [b != a for a, b in pairwise(dense)]
+    want = sorted(range(len(dense)), key=lambda i: -dense[i])  # stable: ties in fetched order
+    paced: list[int] = []
+    with mock.patch.object(leadsort, "SORT_SLICE", 4):
+        got = leadsort._runs_last_to_first(dense, changed, pace=lambda: paced.append(1))
+    assert got == want
+    assert paced  # sorted in blocks, the GIL offered between them
+    assert leadsort._runs_last_to_first(dense, changed) == want
