@@ -81,6 +81,15 @@ def test_rank_orders_match_a_plain_stable_sort(names, created, moves, descending
         wished = rank_column(leads, column, descending=descending)
         assert rows_for(wished, descending) == reference(leads, column.field, descending)
         assert list(wished.ranks) == list(both.ranks), column.field
+        # On a worker, in slices (tiny ones here, so every pass is cut): the same again.
+        with (
+            mock.patch.object(leadsort, "SORT_SLICE", 7),
+            mock.patch.object(leadsort, "SLICE", 5),
+            mock.patch.object(leadtable, "SLICE", 5),
+        ):
+            paced = rank_column(leads, column, pace=yield_gil, descending=descending)
+        assert rows_for(paced, descending) == reference(leads, column.field, descending)
+        assert list(paced.ranks) == list(both.ranks), column.field
 
 
 def test_both_paths_are_taken_and_agree() -> None:
