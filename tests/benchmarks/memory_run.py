@@ -21,6 +21,7 @@ import tracemalloc
 
 from PySide6.QtCore import QCoreApplication, Qt
 
+from mymove_viewer import reaper
 from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.query import Query
 from mymove_viewer.leadindex import build_index, rank_ahead
@@ -43,6 +44,8 @@ def fetch_into(model: LeadTableModel, url: str) -> int:
     model.set_index(index.leads, index.texts, index.instants)
     for ranked in rank_ahead(result.leads, model.columns):  # kept while the leads are shown
         model.add_ranking(ranked.leads, ranked.field, ranked.ranking)
+    if not reaper.wait_idle(600):  # what ranking ahead handed over to be freed
+        raise RuntimeError("the reaper did not finish")
     return result.bytes_received
 
 
