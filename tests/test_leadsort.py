@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from array import array
 from datetime import datetime
 from itertools import pairwise
 from unittest import mock
@@ -211,3 +212,18 @@ def test_runs_last_to_first_in_blocks_is_a_stable_descending_sort(dense: list[in
     assert got == want
     assert paced  # sorted in blocks, the GIL offered between them
     assert leadsort._runs_last_to_first(dense, changed) == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=6), max_size=50), st.booleans())
+def test_reversed_stably_is_the_stable_order_the_other_way(values, on_worker) -> None:
+    ranks = array("I", values)
+    up = sorted(range(len(values)), key=values.__getitem__)
+    down = sorted(range(len(values)), key=lambda i: -values[i])  # ties in fetched order
+    with (
+        mock.patch.object(leadsort, "SORT_SLICE", 4),
+        mock.patch.object(leadsort, "SLICE", 3),
+        mock.patch.object(leadtable, "SLICE", 3),
+    ):
+        got = leadsort.reversed_stably(up, ranks, yield_gil if on_worker else None)
+    assert got == down
