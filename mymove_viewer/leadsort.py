@@ -125,10 +125,7 @@ def _ranks_of_monotonic(
         rising = False
     else:
         return None
-    # changed[i]: keys[i + 1] differs from keys[i]; dense ranks count the changes.
-    changed: list[bool] = []
-    for part in _overlapping(keys):
-        changed += map(ne, part[1:], part)
+    changed = _changes(keys, pace)  # dense ranks count the changes
     dense = list(accumulate(changed, initial=0))
     top = dense[-1]
     ranks = array("I", dense if rising else map(sub, repeat(top), dense))
@@ -172,13 +169,18 @@ def reversed_stably(order: list[int], ranks: array, pace: Pace = None) -> list[i
     again (at 1M leads on a worker, ~0.5 s against ~3 s)."""
     rank_of = _each(array.tolist, ranks, pace).__getitem__
     along = _each(lambda part: list(map(rank_of, part)), order, pace)  # non-decreasing
+    positions = _runs_last_to_first(along, _changes(along, pace), pace)
+    return _each(lambda part: list(map(order.__getitem__, part)), positions, pace)
+
+
+def _changes(keys: list, pace: Pace = None) -> list[bool]:
+    """``changed[i]``: ``keys[i + 1]`` differs from ``keys[i]``, a slice per C call."""
     changed: list[bool] = []
-    for part in _overlapping(along):
+    for part in _overlapping(keys):
         changed += map(ne, part[1:], part)
         if pace is not None:
             pace()
-    positions = _runs_last_to_first(along, changed, pace)
-    return _each(lambda part: list(map(order.__getitem__, part)), positions, pace)
+    return changed
 
 
 def _overlapping(keys: list) -> Iterator[list]:

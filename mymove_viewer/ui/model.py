@@ -306,8 +306,6 @@ class LeadTableModel(QAbstractTableModel):
         term = text.strip().lower()
         if term == self._filter:
             return
-        if term and self._texts is None:
-            self._texts = search_texts(self._leads, at=self.instants())
         if not term:
             new_rows = self._filtered(self._order, "") if self._period else self._order
         elif self._filter and self._filter in term and len(self._rows) * 4 < len(self._leads):
@@ -321,8 +319,6 @@ class LeadTableModel(QAbstractTableModel):
 
     def _filtered(self, candidates: list[int], term: str) -> list[int]:
         if term:
-            if self._texts is None:
-                self._texts = search_texts(self._leads, at=self.instants())
             candidates = self._text_filtered(candidates, term)
         if self._period is not None:
             candidates = self._in_period(candidates)
@@ -359,13 +355,12 @@ class LeadTableModel(QAbstractTableModel):
             return self._rows
         if not self._filter:
             return self._order
-        if self._texts is None:
-            self._texts = search_texts(self._leads, at=self.instants())
         return self._text_filtered(self._order, self._filter)
 
     def _text_filtered(self, candidates: list[int], term: str) -> list[int]:
+        if self._texts is None:  # typed before the index came in: built here
+            self._texts = search_texts(self._leads, at=self.instants())
         texts = self._texts
-        assert texts is not None
         if candidates is not self._order:
             return filter_rows(candidates, texts, term)
         if self._sort is None:  # unsorted: the order is 0..n-1, or grown by merges in place
