@@ -12,6 +12,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Self
 
 
 def self_signed_cert(folder: Path, san: str = "IP:127.0.0.1") -> tuple[Path, Path]:
@@ -89,13 +90,7 @@ class TlsServer:
         conn.settimeout(5)
         try:
             with self._ctx.wrap_socket(conn, server_side=True) as tls:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    chunk = tls.recv(4096)
-                    if not chunk:
-                        break
-                    head += chunk
-                self.requests.append(head)
+                self.requests.append(_read_head(tls))
                 body = self._body
                 tls.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -170,26 +165,23 @@ def _read_head(conn: socket.socket) -> bytes:
     return head
 
 
-class EchoServer:
-    """A plain-http loopback server that builds every answer from the request's Authorization
-    header, as an error page that echoes the request does: ``answer(key)`` returns the raw
-    answer (``http_answer``), so the key can come back in the body, a header or the status
-    line, whole, cut or escaped."""
+class _Listener:
+    """A loopback listener whose thread hands each connection to ``_accepted``."""
 
-    def __init__(self, answer: Callable[[str], bytes]) -> None:
-        self.answer = answer
+    def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.requests = 0
-        self._thread = threading.Thread(target=self._serve, name="echo-server", daemon=True)
+        self._threads: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._serve, name=type(self).__name__, daemon=True)
 
-    def __enter__(self) -> EchoServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
-        self._thread.join(timeout=10)
+        for thread in [self._thread, *self._threads]:
+            thread.join(timeout=10)
         self._listener.close()
 
     def _serve(self) -> None:
@@ -198,22 +190,40 @@ class EchoServer:
                 conn, _addr = self._listener.accept()
             except OSError:
                 return
-            with conn:
-                head = _read_head(conn).decode("latin-1")
-                key = next(
-                    (
-                        line.split(":", 1)[1].strip()
-                        for line in head.split("\r\n")
-                        if line.lower().startswith("authorization:")
-                    ),
-                    "",
-                )
-                self.requests += 1
-                with contextlib.suppress(OSError):
-                    conn.sendall(self.answer(key))
+            self._accepted(conn)
+
+    def _accepted(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
 
-class RecordingProxy:
+class EchoServer(_Listener):
+    """A plain-http loopback server that builds every answer from the request's Authorization
+    header, as an error page that echoes the request does: ``answer(key)`` returns the raw
+    answer (``http_answer``), so the key can come back in the body, a header or the status
+    line, whole, cut or escaped."""
+
+    def __init__(self, answer: Callable[[str], bytes]) -> None:
+        super().__init__()
+        self.answer = answer
+        self.requests = 0
+
+    def _accepted(self, conn: socket.socket) -> None:
+        with conn:
+            head = _read_head(conn).decode("latin-1")
+            key = next(
+                (
+                    line.split(":", 1)[1].strip()
+                    for line in head.split("\r\n")
+                    if line.lower().startswith("authorization:")
+                ),
+                "",
+            )
+            self.requests += 1
+            with contextlib.suppress(OSError):
+                conn.sendall(self.answer(key))
+
+
+class RecordingProxy(_Listener):
     """An HTTP proxy on loopback that keeps every byte clients send it (``received``).
 
     CONNECT is tunnelled to ``tunnel_to`` whatever host was asked for (the bytes after it are
@@ -222,43 +232,24 @@ class RecordingProxy:
     """
 
     def __init__(self, tunnel_to: tuple[str, int] | None = None) -> None:
+        super().__init__()
         self.tunnel_to = tunnel_to
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._lock = threading.Lock()
         self._received: list[bytes] = []
-        self._threads: list[threading.Thread] = []
-        self._thread = threading.Thread(target=self._serve, name="proxy", daemon=True)
 
     @property
     def received(self) -> bytes:
         with self._lock:
             return b"".join(self._received)
 
-    def __enter__(self) -> RecordingProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._listener.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=10)
-        for thread in self._threads:
-            thread.join(timeout=10)
-        self._listener.close()
-
     def _record(self, data: bytes) -> None:
         with self._lock:
             self._received.append(data)
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _addr = self._listener.accept()
-            except OSError:
-                return
-            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
+    def _accepted(self, conn: socket.socket) -> None:
+        thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(10)
