@@ -59,11 +59,14 @@ def register_secret(key: str) -> None:
     """From now on ``redact`` removes ``key`` (and its pieces and encodings) from any text."""
     if not key:
         return
+    with _lock:  # the same key again (every watch poll makes a client): nothing to rebuild
+        if hash(key) in _keys:
+            _keys.move_to_end(hash(key))
+            return
     mine = _needles_of(key)
     global _needles
     with _lock:
         _keys[hash(key)] = mine
-        _keys.move_to_end(hash(key))
         while len(_keys) > _MAX_KEYS:
             _keys.popitem(last=False)
         merged: dict[str, dict[int, set[int]]] = {"pieces": {}, "alone": {}}
