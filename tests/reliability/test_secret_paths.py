@@ -142,10 +142,11 @@ def test_every_app_logger_redacts() -> None:
     for info in pkgutil.walk_packages(mymove_viewer.__path__, "mymove_viewer."):
         if not info.name.endswith(("__main__", ".screenshot")):
             importlib.import_module(info.name)
+    ours = ("mymove_viewer", "httpx", "httpcore")
     loggers = {
         name: logger
         for name, logger in logging.root.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger) and name.startswith(("mymove_viewer", "httpx"))
+        if isinstance(logger, logging.Logger) and name.startswith(ours)
     }
     assert "mymove_viewer.api.client" in loggers
     assert [n for n, lg in loggers.items() if E.REDACT_LOGS not in lg.filters] == []
