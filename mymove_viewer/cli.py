@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # also other libraries' records (--debug)
+        handler.addFilter(E.REDACT_LOGS)
     try:
         if args.command == "export":
             return cmd_export(args)
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         code = exit_code_for(exc)
         if code == FAILURE and not _is_known(exc):
             message = f"Unexpected error ({type(exc).__name__}): {exc}. Run with --debug."
-        print(f"mymove-viewer: {message}", file=sys.stderr)
+        print(f"mymove-viewer: {E.redact(message)}", file=sys.stderr)
         return code
 
 

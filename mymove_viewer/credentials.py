@@ -12,7 +12,6 @@ worker thread once it is shown).
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -22,11 +21,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
+from .api.errors import app_logger
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
     from keyring.backends import chainer
 
-log = logging.getLogger(__name__)
+log = app_logger(__name__)
 _T = TypeVar("_T")
 
 SERVICE = "mymove-viewer"

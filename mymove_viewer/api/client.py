@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from .parse_stream import LeadStream
 from .query import Query, check_base_url, clean_api_key, leads_path
 from .transport import build_http_client
 
-log = logging.getLogger(__name__)
+log = E.app_logger(__name__)
 
 ProgressCallback = Callable[[int, int | None], None]
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -65,6 +64,7 @@ class LeadsClient:
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._key = clean_api_key(api_key)
+        E.register_secret(self._key)  # from here on no message or log can show it
         self.environment = environment
         self.settings = settings or Settings()
         self._host = urlsplit(self.base_url).hostname or self.base_url
@@ -73,6 +73,7 @@ class LeadsClient:
             read_timeout=self.settings.read_timeout,
             user_agent=f"mymove-viewer/{__version__}",
             transport=transport,
+            target_host=self._host,
         )
 
     def close(self) -> None:
@@ -386,7 +387,7 @@ def _server_message(body: bytes) -> str:
             v = data.get(k)
             if isinstance(v, str) and v.strip():
                 text = " ".join(v.split())
-                return text[:200] + ("…" if len(text) > 200 else "")
+                return E.redact(text, limit=200) + ("…" if len(text) > 200 else "")
     return ""
 
 

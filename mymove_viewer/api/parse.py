@@ -32,7 +32,7 @@ from typing import Any
 import msgspec
 
 from ..gcpause import building_many_objects
-from .errors import CancelledError, InvalidResponseError
+from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
 from .lead import Lead, parse_timestamp
 
@@ -107,9 +107,11 @@ class ParseResult:
 
 
 def excerpt(body: bytes | bytearray | memoryview, limit: int = 160) -> str:
-    text = bytes(body[:limit]).decode("utf-8", "replace")
-    text = "".join(c if c.isprintable() else " " for c in text).strip()
-    return text + ("…" if len(body) > limit else "")
+    """The start of ``body`` for a log or an error's detail, the API key redacted before the cut
+    (``redact`` reads past it, so a key crossing it goes whole instead of leaving its start)."""
+    text = bytes(body[: limit + 4096]).decode("utf-8", "replace")
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return redact(text, limit=limit).strip() + ("…" if len(text) > limit else "")
 
 
 def parse_leads(

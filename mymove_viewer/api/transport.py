@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import select
 import socket
 import ssl
@@ -13,6 +14,14 @@ from typing import Any
 
 import httpcore
 import httpx
+
+from .errors import app_logger
+from .query import _is_loopback
+
+# httpcore's DEBUG trace prints response headers and httpx's INFO line the reason phrase, both
+# chosen by the server, which may echo the key: their records are redacted like the app's own.
+for _name in ["httpx", *(n for n in logging.root.manager.loggerDict if n.startswith("httpcore"))]:
+    app_logger(_name)
 
 
 @functools.cache
@@ -134,14 +143,23 @@ def build_http_client(
     read_timeout: float,
     user_agent: str,
     transport: httpx.BaseTransport | None = None,
+    target_host: str | None = None,
 ) -> tuple[httpx.Client, _TrackingBackend]:
     backend = _TrackingBackend()
+    # Proxy variables are honoured, except for a loopback target: plain http is allowed there
+    # only because the key stays on this machine, and an http_proxy/ALL_PROXY would carry the
+    # request (key included) unencrypted to wherever the proxy is.
+    direct = None
+    if target_host and _is_loopback(target_host):
+        host = f"[{target_host}]" if ":" in target_host else target_host
+        direct = {f"all://{host}": None}
     client = httpx.Client(
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         follow_redirects=False,
         verify=ssl_context(),
         trust_env=True,
         transport=transport,
+        mounts=direct,
         headers={"User-Agent": user_agent},
     )
     # httpx has no public hook for the network backend; every pool it made (direct and

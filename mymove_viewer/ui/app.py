@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from .. import APP_ID, APP_NAME, __version__
+from ..api.errors import app_logger
 from ..api.options import Settings as ClientSettings
 from ..api.query import Environment
 from ..credentials import CredentialStore
@@ -20,7 +20,7 @@ from ..settings import SettingsStore
 from . import gc_guard
 from .window import DemoSetup, MainWindow
 
-log = logging.getLogger(__name__)
+log = app_logger(__name__)
 
 DEMO_LEADS = 4000  # over the sandbox's 30 days: about 130 in the last 24 hours
 SELF_TEST_TIMEOUT_MS = 30_000

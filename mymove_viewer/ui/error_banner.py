@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from ..api.errors import redact
+
 _STYLES = {
     "error": "background: #fdecea; border: 1px solid #e0a5a0; color: #5f1712;",
     "info": "background: #e8f1fd; border: 1px solid #9cbbe6; color: #0b3a75;",
@@ -79,8 +81,9 @@ class Banner(QFrame):
     ) -> None:
         if kind is not None:
             self.set_kind(kind)
-        self.message_label.setText(message)
-        self.message_label.setToolTip(detail)
+        # The last stop before the screen: whatever built the text, no key gets past here.
+        self.message_label.setText(redact(message))
+        self.message_label.setToolTip(redact(detail))
         self._action = action
         self.action_button.setText(action_text or "")
         self.action_button.setVisible(bool(action_text and action))

@@ -8,7 +8,6 @@ new ``start`` drops whatever an older one would have delivered.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from contextlib import suppress
@@ -17,14 +16,14 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from ..api.cancel import CancelToken
-from ..api.errors import CancelledError
+from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..leadindex import LeadIndex, RankedColumn, build_index, rank_ahead
 from ..leadtable import Column
 from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
-log = logging.getLogger(__name__)
+log = app_logger(__name__)
 AFTER_PAINT_FALLBACK_MS = 250
 
 

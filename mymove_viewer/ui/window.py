@@ -6,7 +6,6 @@ bar ``status``, watch mode ``watch_flow``/``watch`` and the chart ``overview``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..api import errors as E
+from ..api.errors import app_logger
 from ..api.options import Settings as ClientSettings
 from ..api.query import Environment, Query, clean_client_id
 from ..credentials import CredentialStore
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DemoSetup", "FilterEdit", "MainWindow", "format_bytes"]
 
-log = logging.getLogger(__name__)
+log = app_logger(__name__)
 
 FILTER_DELAY_MS = 150
 _RETRYABLE = (

@@ -9,7 +9,6 @@ key state is unknown: Fetch is off without a red reason, and "Set API key…" st
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from PySide6.QtCore import QTimer, Slot
 
 from .. import APP_NAME
 from ..api import errors as E
+from ..api.errors import app_logger
 from ..api.query import BASE_URLS, Environment, check_base_url, clean_client_id
 from ..credentials import CredentialStore, InvalidKeyError, KeychainError
 from .after_paint import AfterPaint
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-log = logging.getLogger(__name__)
+log = app_logger(__name__)
 
 KeyState = tuple[bool, str | None]  # (a key is available, the problem met while asking)
 CHECKING_KEY = "Checking the keychain for the API key…"

@@ -4,10 +4,10 @@ as a mixin."""
 from __future__ import annotations
 
 import contextlib
-import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..api.errors import app_logger
 from ..api.lead import Lead
 from ..leadindex import LeadIndex, RankedColumn
 from ..leadsort import SortedRows
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-log = logging.getLogger(__name__)
+log = app_logger(__name__)
 
 
 class SettingsMixin(_Base):

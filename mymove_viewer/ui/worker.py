@@ -9,14 +9,14 @@ tracked until they have really ended, so ``shutdown`` can join them before Qt ob
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..api.cancel import CancelToken
+from ..api.errors import app_logger
 
-log = logging.getLogger(__name__)
+log = app_logger(__name__)
 
 Report = Callable[[object, object], None]
 Job = Callable[[Report, CancelToken], object]

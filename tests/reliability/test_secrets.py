@@ -5,14 +5,17 @@ everywhere it could have been left: files, logs, exceptions, output, exports, co
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import stat
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
@@ -26,9 +29,12 @@ from .conftest import (
     SEEN_CMDLINES,
     SESSION_START,
     TIMEOUT_MS,
+    export_args,
     read_cmdline,
     run_cli,
 )
+from .secret_scan import pieces_in, record_texts
+from .servers import EchoServer, http_answer
 
 PRIVATE_KEYRING = bool(os.environ.get("MYMOVE_PRIVATE_KEYRING"))
 MAX_SCAN_BYTES = 50_000_000
@@ -181,7 +187,8 @@ def test_cli_and_gui_sessions_leave_the_key_nowhere(
         with qtbot.waitSignal(window.controller.failed, timeout=TIMEOUT_MS):
             window.fetch()
         assert "***" in window.banner.message()
-        texts += [window.banner.message(), window.status_label.text()]
+        texts += [window.banner.message(), window.banner.message_label.toolTip()]
+        texts.append(window.status_label.text())
         cmdlines_during = all_cmdlines()
 
         dialog = window.open_key_dialog()
@@ -200,7 +207,7 @@ def test_cli_and_gui_sessions_leave_the_key_nowhere(
     # -- the scan ------------------------------------------------------------------------------
     for e in errors:
         texts += [str(e), getattr(e, "detail", ""), repr(e)]
-    texts += [r.getMessage() for r in caplog.records]
+    texts += [r.getMessage() for r in caplog.records] + record_texts(caplog.records)
     texts += [str(r.exc_info[1]) for r in caplog.records if r.exc_info]
     captured = capfd.readouterr()
     texts += [captured.out, captured.err]
@@ -243,3 +250,66 @@ def live_holders(marker: str, exclude: object) -> list[str]:
         if any(isinstance(v, str) and v == marker for v in values):
             hits.append(f"{type(obj).__name__}: {str(obj)[:120]}")
     return hits
+
+
+# -- issue 14: a server that echoes the key, cut where the app cuts ---------------------------
+
+
+def echo_answers(cut_at: int) -> dict[str, Callable[[str], bytes]]:
+    """Answers that send the key back with only ``cut_at`` of its characters before the cut
+    (the issue saw the first ten survive): in the server's words quoted in the message (cut at
+    200), and in the body excerpt of the detail (cut at 160) with the reason phrase and a
+    header (httpcore's DEBUG trace) as well."""
+    return {
+        "400": lambda k: http_answer(
+            400, json.dumps({"error": "y" * (200 - cut_at) + k + " is not valid"}).encode()
+        ),
+        "503": lambda k: http_answer(
+            503,
+            ("x" * (160 - cut_at) + k + " end").encode(),
+            reason=f"Unavailable for {k}",
+            headers=(f"X-Echo: {k}",),
+        ),
+    }
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+@pytest.mark.parametrize("kind", ["400", "503"])
+def test_cli_stderr_never_shows_an_echoed_key(kind: str, debug: bool) -> None:
+    with EchoServer(echo_answers(10)[kind]) as server:
+        run = run_cli(*(["--debug"] if debug else []), *export_args(server.url))
+    if not debug:
+        assert run.returncode == 6, run.stderr  # server error or unexpected status
+        run.one_line_error()
+    else:  # the traceback is re-raised: Python's own exit code
+        assert run.returncode == 1, run.stderr
+        assert "Traceback" in run.stderr and "httpcore" in run.stderr
+        if kind == "503":
+            assert "retrying in" in run.stderr and "X-Echo" in run.stderr
+    if debug or kind == "400":  # the plain 503 message quotes nothing from the server
+        assert "***" in run.stderr
+    assert pieces_in(run.stderr + run.stdout, MARKER_KEY) == [], run.stderr
+
+
+def test_the_banner_and_its_tooltip_never_show_a_key_across_the_cut(
+    qtbot, marked_window, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with EchoServer(lambda _k: b"") as server:
+        window = marked_window(base_url=server.url)
+        shown: list[str] = []
+        for cut_at in range(0, len(MARKER_KEY) + 1, 3):
+            for kind, answer in echo_answers(cut_at).items():
+                server.answer = answer
+                with qtbot.waitSignal(window.controller.failed, timeout=TIMEOUT_MS):
+                    window.fetch()
+                text, tip = window.banner.message(), window.banner.message_label.toolTip()
+                shown += [text, tip]
+                assert pieces_in(text + "\n" + tip, MARKER_KEY) == [], (kind, cut_at, text, tip)
+                if cut_at:
+                    assert "***" in (text if kind == "400" else tip), (kind, cut_at, text, tip)
+        # The banner is a boundary of its own: text that did not come from an ApiError.
+        window.banner.show_message(f"pasted {MARKER_KEY[:12]}", detail=f"d {MARKER_KEY}")
+        text, tip = window.banner.message(), window.banner.message_label.toolTip()
+        assert (text, tip) == ("pasted ***", "d ***")
+    assert pieces_in("\n".join(record_texts(caplog.records)), MARKER_KEY) == []
