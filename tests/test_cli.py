@@ -160,7 +160,8 @@ def test_server_trouble_exits_6(sandbox, fault) -> None:
 def test_debug_shows_the_traceback(sandbox) -> None:
     sandbox.inject(Fault("status", status=404))
     proc = run_cli("--debug", *export_args(sandbox, "--hrs", "1"))
-    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    assert proc.returncode == 4 and "Traceback" in proc.stderr  # --debug changes no exit code
+    assert proc.stderr.strip().splitlines()[-1].startswith("mymove-viewer: No leads endpoint")
 
 
 def test_failed_export_leaves_the_old_file(sandbox, tmp_path: Path) -> None:
