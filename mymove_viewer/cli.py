@@ -335,10 +335,10 @@ def _key_status(store: CredentialStore, env: Environment) -> int:
     where = status.backend
     if status.source == KeySource.ENVIRONMENT_VARIABLE:
         if status.has_key:
-            line = (
-                f"the {ENV_VAR} environment variable provides the key (it overrides the "
-                f"keychain, {where})."
-            )
+            over = "there is no usable keychain"
+            if store.keychain_available():
+                over = f"it overrides the keychain, {where}"
+            line = f"the {ENV_VAR} environment variable provides the key ({over})."
         else:
             line = f"the {ENV_VAR} environment variable is set, but not to a usable key."
     elif status.has_key:
