@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -19,6 +20,7 @@ from .api.query import BASE_URLS, Environment, Query, parse_rfc3339
 
 if TYPE_CHECKING:
     from .api.client import FetchResult
+    from .credentials import CredentialStore
 
 OK, FAILURE, USAGE, AUTH, NOT_FOUND, NETWORK, SERVER, KEYCHAIN, INTERRUPTED = (
     0, 1, 2, 3, 4, 5, 6, 7, 130,
@@ -160,14 +162,27 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(demo=args.demo, base_url=args.base_url, self_test=args.self_test)
     except (Exception, KeyboardInterrupt) as exc:
-        if args.debug:
-            raise
-        message = str(exc) if not isinstance(exc, KeyboardInterrupt) else "Interrupted."
+        if args.debug:  # more to read, never another outcome: the exit code stays the same
+            import traceback
+
+            # Not every exception passed through redact: a library's own text may hold the key.
+            print(E.redact(traceback.format_exc()), end="", file=sys.stderr)
         code = exit_code_for(exc)
-        if code == FAILURE and not _is_known(exc):
-            message = f"Unexpected error ({type(exc).__name__}): {exc}. Run with --debug."
-        print(f"mymove-viewer: {E.redact(message)}", file=sys.stderr)
+        print(f"mymove-viewer: {E.redact(_message(exc, code, args.debug))}", file=sys.stderr)
         return code
+
+
+def _message(exc: BaseException, code: int, debug: bool) -> str:
+    from .credentials import KeychainError, command_line_wording
+
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted."
+    if isinstance(exc, KeychainError):
+        return command_line_wording(str(exc))
+    if code == FAILURE and not _is_known(exc):
+        more = "" if debug else " Run with --debug."
+        return f"Unexpected error ({type(exc).__name__}): {exc}.{more}"
+    return str(exc)
 
 
 def _is_known(exc: BaseException) -> bool:
@@ -193,28 +208,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     # Imported here, not at the top: the window's cold start does not need httpx and msgspec.
     from .api.cancel import CancelToken
     from .api.client import LeadsClient
+    from .api.query import check_base_url, clean_client_id
     from .credentials import CredentialStore
-    from .settings import SettingsStore
 
+    # Every argument is checked before the keychain or the network is touched (exit 2).
     if args.end and args.start is None:
         raise E.ValidationError("--end needs --start as well.")
+    if args.format == "xlsx" and not args.output:
+        raise E.ValidationError("An Excel workbook needs a file: pass -o FILE.xlsx.")
     query = _query(args)
     env = Environment(args.env)
-    client_id = args.client_id
-    if not client_id:
-        client_id = SettingsStore().load().settings.client_ids.get(env.value, "")
-        if not client_id:
-            raise E.ValidationError(
-                f"No client ID is saved for {env.label}. Pass --client-id, or save one in the app."
-            )
-    key = CredentialStore().get(env.value)
+    base_url = check_base_url(args.export_base_url or args.base_url or BASE_URLS[env])
+    client_id = clean_client_id(args.client_id or _saved_client_id(env))
+    store = CredentialStore()
+    key = store.get(env.value)
     if not key:
+        store.check_keychain()  # no keychain at all: say so (exit 7), not "no key"
         raise CliError(
             f"No API key for {env.label}. Run 'mymove-viewer key set --env {env.value}' or set "
             "MYMOVE_API_KEY.",
             AUTH,
         )
-    base_url = args.export_base_url or args.base_url or BASE_URLS[env]
     progress = _progress_printer(sys.stderr) if sys.stderr.isatty() else None
     token = CancelToken()
     with LeadsClient(base_url, key, environment=env.label) as client:
@@ -234,14 +248,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def _saved_client_id(env: Environment) -> str:
+    from .settings import SettingsStore
+
+    loaded = SettingsStore().load()
+    if loaded.damaged and loaded.warning:  # once: the next run finds no damaged file
+        print(f"mymove-viewer: {loaded.warning}", file=sys.stderr)
+    client_id = loaded.settings.client_ids.get(env.value, "")
+    if not client_id:
+        raise E.ValidationError(
+            f"No client ID is saved for {env.label}. Pass --client-id, or save one in the app."
+        )
+    return client_id
+
+
 def _write(args: argparse.Namespace, result: FetchResult) -> str:
     from . import export
 
     columns = export.lead_columns(result.leads, result.extra_fields)
     guard = not args.no_formula_guard
     if args.format == "xlsx":
-        if not args.output:
-            raise E.ValidationError("An Excel workbook needs a file: pass -o FILE.xlsx.")
         from .export_xlsx import write_xlsx
 
         write_xlsx(Path(args.output), columns, result.leads, formula_guard=guard)
@@ -273,34 +299,66 @@ def _progress_printer(stream: TextIO):
 
 
 def cmd_key(args: argparse.Namespace) -> int:
-    from .credentials import ENV_VAR, CredentialStore, KeySource
+    from .credentials import ENV_VAR, CredentialStore
 
     store = CredentialStore()
     env = Environment(args.env)
+    overridden = (
+        f" The {ENV_VAR} environment variable is set, and it overrides the keychain."
+        if os.environ.get(ENV_VAR, "").strip()
+        else ""
+    )
+    if args.action == "status":
+        return _key_status(store, env)
+    # Before asking for a key (it could not be kept anywhere) or claiming one is gone (a
+    # keychain we cannot reach may still hold it): exit 7 with what to do.
+    store.check_keychain()
+    name = store.backend_name()
     if args.action == "set":
         key = _read_key(env)
         store.set(env.value, key)
         del key
-        print(f"Saved the {env.label} API key in {store.backend_name()}.", file=sys.stderr)
-        return OK
-    if args.action == "delete":
-        store.delete(env.value)
-        print(f"Removed the {env.label} API key from {store.backend_name()}.", file=sys.stderr)
-        return OK
-    status = store.status(env.value)
-    if status.source == KeySource.ENVIRONMENT_VARIABLE:
-        print(
-            f"{env.label}: the {ENV_VAR} environment variable provides the key "
-            f"(it overrides the keychain, {status.backend})."
-        )
-    elif status.has_key:
-        print(f"{env.label}: a key is stored in {status.backend}.")
+        done = f"Saved the {env.label} API key in {name}."
     else:
-        print(f"{env.label}: no key is stored (keychain: {status.backend}).")
-    if status.problem:
-        print(status.problem, file=sys.stderr)
-        return KEYCHAIN
+        if store.delete(env.value):
+            done = f"Removed the {env.label} API key from {name}."
+        else:
+            done = f"No {env.label} API key was stored in {name}; nothing was removed."
+    print(done + overridden, file=sys.stderr)
     return OK
+
+
+def _key_status(store: CredentialStore, env: Environment) -> int:
+    """One line on stdout that is true in every keychain state; the problem, if any, on
+    stderr. Exit 0 when the keychain could be asked (key or no key), 7 when it could not, 2
+    when the key found cannot be used."""
+    from .credentials import ENV_VAR, KeySource, command_line_wording
+
+    status = store.status(env.value)
+    where = status.backend
+    if status.source == KeySource.ENVIRONMENT_VARIABLE:
+        if status.has_key:
+            over = "there is no usable keychain"
+            if store.keychain_available():
+                over = f"it overrides the keychain, {where}"
+            line = f"the {ENV_VAR} environment variable provides the key ({over})."
+        else:
+            line = f"the {ENV_VAR} environment variable is set, but not to a usable key."
+    elif status.has_key:
+        line = f"a key is stored in {where}."
+    elif not status.problem:
+        line = f"no key is stored in {where}."
+    elif not status.keychain_failed:
+        line = f"the key stored in {where} cannot be used."
+    elif store.keychain_available():
+        line = f"could not check whether a key is stored in {where}."
+    else:
+        line = "no key is available: there is no usable keychain to store one in."
+    print(f"{env.label}: {line}")
+    if not status.problem:
+        return OK
+    print(command_line_wording(status.problem), file=sys.stderr)
+    return KEYCHAIN if status.keychain_failed else USAGE
 
 
 def _read_key(env: Environment) -> str:

@@ -57,6 +57,8 @@ class KeyStatus:
     has_key: bool
     # A user message when the keychain could not be asked (locked, unavailable, failing).
     problem: str | None = None
+    # The problem is the keychain itself (none, locked, failing), not an unusable key.
+    keychain_failed: bool = False
 
 
 class InvalidKeyError(ValueError):
@@ -132,11 +134,33 @@ def _no_keychain_message(rejected: str | None = None) -> str:
     elif sys.platform == "win32":
         todo = "Make sure Windows Credential Manager is available"
     else:
-        todo = (
-            "Unlock GNOME Keyring or install a Secret Service provider (gnome-keyring or KWallet)"
-        )
+        todo = "Log in to a desktop that runs GNOME Keyring or KWallet, or start and unlock one"
     why = f" ({rejected})" if rejected else ""
     return f"No usable keychain was found{why}. {todo}, {_SESSION_HINT}."
+
+
+def command_line_wording(message: str) -> str:
+    """A keychain message for the command line, which has no session-only key: the way out
+    there is the environment variable."""
+    return message.replace(_SESSION_HINT, f"or set the {ENV_VAR} environment variable instead")
+
+
+def _secret_service_problem() -> str | None:
+    """Why keyring fell back to its "fail" backend on Linux although the Secret Service backend
+    is installed (no D-Bus session, no daemon), or None when that is not the reason."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        from keyring.backends import SecretService
+
+        SecretService.Keyring.priority  # noqa: B018  (raises saying why it cannot be used)
+    except ImportError:
+        return None
+    except (OSError, KeyError):  # jeepney: no bus address, or nothing listening there
+        return "there is no D-Bus session to reach the Secret Service through"
+    except Exception:
+        return "no Secret Service (GNOME Keyring or KWallet) is running"
+    return None
 
 
 def _rejection(backend: KeyringBackend) -> str | None:
@@ -146,7 +170,7 @@ def _rejection(backend: KeyringBackend) -> str | None:
     cls = type(backend)
     name = _display_name(backend)
     if isinstance(backend, fail.Keyring):
-        return "no keychain backend is installed"
+        return _secret_service_problem() or "no keychain backend is installed"
     if isinstance(backend, null.Keyring):
         return "the keyring library is disabled"
     if cls.__module__.startswith(_FILE_BACKEND_MODULES):
@@ -265,7 +289,7 @@ class CredentialStore:
                 candidate = keyring.get_keyring()
             except Exception as exc:
                 self._rejected = f"the keychain could not be initialised: {type(exc).__name__}"
-                log.warning("keyring initialisation failed: %s", type(exc).__name__)
+                log.info("keyring initialisation failed: %s", type(exc).__name__)
                 return None
         if isinstance(candidate, chainer.ChainerBackend):
             return self._pick_from_chain(candidate)
@@ -295,6 +319,10 @@ class CredentialStore:
     def backend_name(self) -> str:
         backend = self._resolve()
         return "none" if backend is None else _display_name(backend)
+
+    def check_keychain(self) -> None:
+        """Raise KeychainUnavailableError (saying why and what to do) when there is none."""
+        self._require_backend()
 
     def _require_backend(self) -> KeyringBackend:
         backend = self._resolve()
@@ -358,10 +386,13 @@ class CredentialStore:
         if env in self._session:
             return KeyStatus(KeySource.SESSION, name, True)
         if not self.keychain_available():
-            return KeyStatus(KeySource.NONE, name, False, _no_keychain_message(self._rejected))
+            problem = _no_keychain_message(self._rejected)
+            return KeyStatus(KeySource.NONE, name, False, problem, keychain_failed=True)
         try:
             found = self._from_keychain(env)
-        except (KeychainError, InvalidKeyError) as exc:
+        except KeychainError as exc:
+            return KeyStatus(KeySource.NONE, name, False, str(exc), keychain_failed=True)
+        except InvalidKeyError as exc:
             return KeyStatus(KeySource.NONE, name, False, str(exc))
         if found is None:
             return KeyStatus(KeySource.NONE, name, False)
@@ -382,20 +413,21 @@ class CredentialStore:
         _validate_env(env)
         self._session[env] = normalize_key(key)
 
-    def delete(self, env: str) -> None:
-        """Forget the key in the session store and the keychain. A missing key is not an error."""
+    def delete(self, env: str) -> bool:
+        """Forget the key in the session store and the keychain; whether the keychain held one.
+        A missing key is not an error."""
         _validate_env(env)
         self._session.pop(env, None)
         backend = self._resolve()
         if backend is None:
-            return  # nothing can be stored where there is no keychain
+            return False  # nothing can be stored where there is no keychain
         try:
             backend.delete_password(self._service, env)
-            return
+            return True
         except Exception as exc:
             failure: Exception = exc
         if _is_missing_item(failure):
-            return
+            return False
         # Backends raise PasswordDeleteError both for "not there" and for real failures.
         import keyring.errors
 
@@ -403,7 +435,7 @@ class CredentialStore:
             isinstance(failure, keyring.errors.PasswordDeleteError)
             and self._call("delete", None, backend.get_password, self._service, env) is None
         ):
-            return
+            return False
         raise self._map(failure, "delete", None)
 
     # --- error mapping ----------------------------------------------------------------------
@@ -427,7 +459,7 @@ class CredentialStore:
 
         name = self.backend_name()
         detail = _scrub(f"{type(exc).__name__}: {exc}", key)
-        log.warning("keychain %s failed (%s): %s", action, name, type(exc).__name__)
+        log.info("keychain %s failed (%s): %s", action, name, type(exc).__name__)  # raised too
         if isinstance(exc, keyring.errors.KeyringLocked) or _is_dbus_locked(exc):
             return KeychainLockedError(
                 f"The keychain ({name}) is locked. Unlock it (for example by logging in again or "

@@ -68,6 +68,9 @@ class LoadResult:
     settings: Settings
     warning: str | None = None  # show once to the user
     read_only: bool = False  # save() will refuse: see SettingsReadOnlyError
+    # Saved settings were lost or partly reset (file unreadable, invalid values): a command
+    # that relies on them (the CLI's saved client ID) must say so, not only "none saved".
+    damaged: bool = False
 
 
 def config_dir() -> Path:
@@ -236,7 +239,10 @@ class SettingsStore:
         if writable and not self._read_only_reason:
             warnings.append(writable)
         return LoadResult(
-            settings, " ".join(warnings) or None, read_only=self._read_only_reason is not None
+            settings,
+            " ".join(warnings) or None,
+            read_only=self._read_only_reason is not None,
+            damaged=bool(reset),
         )
 
     def save(self, settings: Settings) -> None:
@@ -327,11 +333,13 @@ class SettingsStore:
                 f"moved aside ({_reason(exc)}); defaults are in use and changes will not be "
                 "saved.",
                 read_only=True,
+                damaged=True,
             )
         return LoadResult(
             Settings(),
             f"Your settings file was unreadable ({reason}) and was moved to {target}; "
             "defaults are in use.",
+            damaged=True,
         )
 
     def _write_atomically(self, payload: bytes) -> None:

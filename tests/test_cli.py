@@ -127,8 +127,9 @@ def test_wrong_key_exits_3_and_never_prints_the_key(sandbox) -> None:
 
 
 def test_no_key_exits_3_with_what_to_do(sandbox) -> None:
-    proc = run_cli(*export_args(sandbox, "--hrs", "1"), key=None,
-                   env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})  # fmt: skip
+    # A keychain that works but holds nothing (no keychain at all is exit 7: test_cli_errors).
+    backend = {"PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
+    proc = run_cli(*export_args(sandbox, "--hrs", "1"), key=None, env=backend)
     assert proc.returncode == 3
     assert "mymove-viewer key set" in proc.stderr
 
@@ -159,7 +160,8 @@ def test_server_trouble_exits_6(sandbox, fault) -> None:
 def test_debug_shows_the_traceback(sandbox) -> None:
     sandbox.inject(Fault("status", status=404))
     proc = run_cli("--debug", *export_args(sandbox, "--hrs", "1"))
-    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    assert proc.returncode == 4 and "Traceback" in proc.stderr  # --debug changes no exit code
+    assert proc.stderr.strip().splitlines()[-1].startswith("mymove-viewer: No leads endpoint")
 
 
 def test_failed_export_leaves_the_old_file(sandbox, tmp_path: Path) -> None:

@@ -460,3 +460,25 @@ def test_invalid_values_are_not_saved(store: SettingsStore, settings: Settings, 
         store.save(settings)
     assert not store.path.exists()
     assert not store.directory.exists() or list(store.directory.iterdir()) == []
+
+
+# --- what a command relying on saved settings must be told (issue 14) ------------------------
+
+
+def test_damaged_is_set_exactly_when_saved_settings_were_lost_or_reset(
+    store: SettingsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not store.load().damaged  # no file: nothing lost
+    write_file(store, VALID)
+    assert not store.load().damaged
+    write_file(store, json.dumps({"schema": SCHEMA + 1, "hours": 5}).encode())
+    newer = store.load()
+    assert newer.warning and not newer.damaged  # read in full, only not written back
+    write_file(store, json.dumps({"schema": 1, "client_ids": {"production": 5}}).encode())
+    reset = store.load()
+    assert reset.damaged and reset.warning and "client_ids" in reset.warning
+    write_file(store, b"{garbage")
+    assert store.load().damaged  # moved aside
+    write_file(store, b"{garbage")
+    monkeypatch.setattr(os, "rename", lambda *a: (_ for _ in ()).throw(PermissionError()))
+    assert store.load().damaged  # could not even be moved

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable
@@ -28,6 +29,7 @@ ProgressCallback = Callable[[int, int | None], None]
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 ERROR_BODY_LIMIT = 64 * 1024
 PROGRESS_INTERVAL = 0.05
+RETRY_AFTER_MAX = 366 * 86400.0  # a Retry-After beyond this is read as this
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,7 @@ class LeadsClient:
         if status == 429:
             wait = _retry_after(resp.headers.get("retry-after"))
             cap = self.settings.retry_after_cap
-            when = f" Wait about {_seconds(wait)} and try again." if wait else " Try again later."
+            when = _wait_advice(wait)
             error = E.RateLimitedError(
                 f"MYMOVE is limiting how often leads can be fetched (HTTP 429).{when}",
                 detail=detail,
@@ -311,6 +313,14 @@ class LeadsClient:
                     "proxy, then try again.",
                     detail=detail,
                 )
+            )
+        if isinstance(exc, httpx.DecodingError):
+            # The headers promised gzip/deflate/br/zstd and the bytes are not: an answer that
+            # arrived whole but is not what it says it is, not a lost connection.
+            return E.InvalidResponseError(
+                "The server's answer could not be unpacked (it claims a compression it does "
+                "not use). Try again; if it keeps happening, contact MYMOVE support.",
+                detail=detail,
             )
         if isinstance(exc, httpx.RemoteProtocolError) and got_headers:
             return E.InvalidResponseError(
@@ -392,21 +402,45 @@ def _server_message(body: bytes) -> str:
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait, from delta-seconds (ASCII digits only) or an HTTP date (RFC 9110);
+    None for anything else. Clamped to ``RETRY_AFTER_MAX``: a server's typo or a hostile
+    header must not become an endless wait or an ``inf`` in a message."""
     if not value:
         return None
     value = value.strip()
+    if not value.isascii():
+        return None
     if value.isdigit():
-        return float(value)
+        # Compared as text: int() of thousands of digits is slow and then refused by Python.
+        too_long = len(value.lstrip("0")) > len(str(int(RETRY_AFTER_MAX)))
+        return RETRY_AFTER_MAX if too_long else min(float(int(value)), RETRY_AFTER_MAX)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    try:
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    except OverflowError:
+        return None
+    return min(max(0.0, seconds), RETRY_AFTER_MAX)
 
 
-def _seconds(value: float) -> str:
-    if value < 90:
-        return f"{value:.0f} seconds"
-    return f"{value / 60:.0f} minutes"
+def _wait_advice(wait: float | None) -> str:
+    """The sentence that follows "MYMOVE is limiting …": how long to wait, in plain units."""
+    if not wait:
+        return " Try again later."
+    if wait > 36 * 3600:
+        return (
+            " It asks to wait more than a day; try again tomorrow, and contact MYMOVE support "
+            "if this keeps happening."
+        )
+    seconds = math.ceil(wait)
+    if seconds < 90:
+        amount = f"{seconds} second{'s' * (seconds != 1)}"
+    elif seconds < 2 * 3600:
+        amount = f"{round(seconds / 60)} minutes"
+    else:
+        amount = f"{round(seconds / 3600)} hours"
+    return f" Wait about {amount} and try again."

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .errors import ValidationError
 
@@ -131,7 +131,28 @@ def clean_client_id(client_id: str | None) -> str:
         raise ValidationError("The client ID contains control characters; paste it again.")
     if len(text) > 200:
         raise ValidationError("The client ID is too long; check that you pasted the right value.")
+    _check_one_segment(text)
     return text
+
+
+def _check_one_segment(client_id: str) -> None:
+    """Refuse an ID that a URL normaliser, a proxy or the server could read as something other
+    than one path segment: ``.``/``..`` (and ``%2e``-style spellings, decoded as often as a chain
+    of servers might) would turn the request into ``/v2/clients/leads`` or ``/v2/leads``, and a
+    slash decoded on the way would split the segment."""
+    decoded, previous = client_id, None
+    while decoded != previous:  # each pass removes one layer of %-encoding
+        previous, decoded = decoded, unquote(decoded)
+    if decoded.strip() in (".", ".."):
+        raise ValidationError(
+            f"“{client_id}” cannot be a client ID: it would change the address the leads are "
+            "asked from. Enter the client ID that MYMOVE sent you."
+        )
+    if "/" in decoded or "\\" in decoded:
+        raise ValidationError(
+            "A client ID cannot contain “/” or “\\” (nor %2F or %5C). Enter the client ID "
+            "that MYMOVE sent you."
+        )
 
 
 def leads_path(client_id: str) -> str:

@@ -116,6 +116,8 @@ class KeyDialog(QDialog):
             text = f"A key for {self.env.label} is saved in the keychain ({status.backend})."
         elif status.source is KeySource.SESSION:
             text = f"A key for {self.env.label} is kept for this session only."
+        elif status.keychain_failed and keychain:  # e.g. locked: whether one is saved is unknown
+            text = f"Could not check whether a key for {self.env.label} is saved."
         else:
             text = f"No key is set for {self.env.label}."
         if status.problem:

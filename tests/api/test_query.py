@@ -81,8 +81,8 @@ def test_rfc3339_input_must_carry_a_zone() -> None:
 
 def test_client_id_is_stripped_and_percent_encoded() -> None:
     assert clean_client_id("  abc-123 \n") == "abc-123"
-    assert leads_path("a/b c?d") == "/v2/clients/a%2Fb%20c%3Fd/leads"
-    for bad in ["", "   ", None, "a\x00b", "x" * 201]:
+    assert leads_path("a b c?d#e") == "/v2/clients/a%20b%20c%3Fd%23e/leads"
+    for bad in ["", "   ", None, "a\x00b", "x" * 201, "a/b", ".."]:
         with pytest.raises(ValidationError):
             clean_client_id(bad)
 

@@ -44,27 +44,21 @@ def self_signed_cert(folder: Path, san: str = "IP:127.0.0.1") -> tuple[Path, Pat
     return cert, key
 
 
-class TlsServer:
-    """An https server on loopback that answers ``body`` (no leads unless given) to anyone who
-    trusts its cert.
+class _LoopbackServer:
+    """A thread that accepts loopback connections one at a time and hands each to ``_handle``.
+    ``requests`` holds the request heads it read."""
 
-    ``requests`` holds the decrypted request heads: a client that refused the certificate
-    never gets that far, so an empty list proves nothing (not even the key) was sent.
-    """
+    scheme = "http"
 
-    def __init__(self, cert: Path, key: Path, body: bytes = b'{"leads":[]}') -> None:
-        self._body = body
-        self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._ctx.load_cert_chain(cert, key)
+    def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
-        self.url = f"https://127.0.0.1:{self.port}"
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         self.requests: list[bytes] = []
-        self.handshake_failures = 0
         self._wake = socket.socketpair()
-        self._thread = threading.Thread(target=self._serve, name="tls-server", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="test-server", daemon=True)
 
-    def __enter__(self) -> TlsServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -84,13 +78,37 @@ class TlsServer:
                     if key.fileobj is self._wake[0]:
                         return
                     conn, _addr = self._listener.accept()
+                    conn.settimeout(5)
                     self._handle(conn)
 
     def _handle(self, conn: socket.socket) -> None:
-        conn.settimeout(5)
+        raise NotImplementedError
+
+    def _read_head(self, conn: socket.socket | ssl.SSLSocket) -> None:
+        self.requests.append(_read_head(conn))
+
+
+class TlsServer(_LoopbackServer):
+    """An https server on loopback that answers ``body`` (no leads unless given) to anyone who
+    trusts its cert.
+
+    ``requests`` holds the decrypted request heads: a client that refused the certificate
+    never gets that far, so an empty list proves nothing (not even the key) was sent.
+    """
+
+    scheme = "https"
+
+    def __init__(self, cert: Path, key: Path, body: bytes = b'{"leads":[]}') -> None:
+        self._body = body
+        self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._ctx.load_cert_chain(cert, key)
+        self.handshake_failures = 0
+        super().__init__()
+
+    def _handle(self, conn: socket.socket) -> None:
         try:
             with self._ctx.wrap_socket(conn, server_side=True) as tls:
-                self.requests.append(_read_head(tls))
+                self._read_head(tls)
                 body = self._body
                 tls.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -155,7 +173,7 @@ def http_answer(
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-def _read_head(conn: socket.socket) -> bytes:
+def _read_head(conn: socket.socket | ssl.SSLSocket) -> bytes:
     head = b""
     while b"\r\n\r\n" not in head:
         chunk = conn.recv(65536)
@@ -278,3 +296,28 @@ class RecordingProxy(_Listener):
                     if key.fileobj is client:
                         self._record(data)
                     key.data.sendall(data)
+
+
+class RawServer(_LoopbackServer):
+    """A loopback http server that answers every request with the same raw bytes: headers the
+    sandbox cannot send (a Content-Encoding its body does not have, non-ASCII or absurd
+    Retry-After values)."""
+
+    def __init__(self, response: bytes) -> None:
+        self._response = response
+        super().__init__()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            self._read_head(conn)
+            conn.sendall(self._response)
+
+
+def raw_response(status: str, headers: dict[str, bytes | str], body: bytes) -> bytes:
+    """An HTTP/1.1 answer with exactly these headers (values as given: bytes go out as is)."""
+    lines = [f"HTTP/1.1 {status}".encode()]
+    for name, value in {**headers, "Content-Length": str(len(body)), "Connection": "close"}.items():
+        lines.append(
+            name.encode() + b": " + (value if isinstance(value, bytes) else value.encode())
+        )
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body

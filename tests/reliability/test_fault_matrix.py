@@ -27,7 +27,14 @@ from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.sandbox import Fault, Sandbox
 
 from .conftest import FAST, MARKER_KEY, TIMEOUT_MS, export_args, run_cli
-from .servers import TlsServer, full_backlog_listener, refused_url, self_signed_cert
+from .servers import (
+    RawServer,
+    TlsServer,
+    full_backlog_listener,
+    raw_response,
+    refused_url,
+    self_signed_cert,
+)
 
 AUTH, NOT_FOUND, NETWORK, SERVER = 3, 4, 5, 6
 CREATED = "2026-11-27T10:00:00Z"  # inside the last 24 hours of the sandbox's fixed "now"
@@ -104,10 +111,11 @@ class Case:
     code: int  # CLI exit code
     text: str  # in the message (failure) or the CLI summary (success)
     fault: Fault | None = None
-    target: str = "sandbox"  # or: refused, dns, tls, connect_timeout, other_host
+    target: str = "sandbox"  # or: refused, dns, tls, connect_timeout, other_host, raw
     settings: dict[str, float] = field(default_factory=dict)
     check: Callable[[list[dict[str, str]]], None] | None = None
     skipped: int = 0
+    raw: bytes = b""  # the whole answer, for target "raw" (headers the sandbox cannot send)
 
 
 def status(code: int, error: type[E.ApiError], exit_code: int, text: str, **kw) -> Case:
@@ -140,7 +148,7 @@ CASES = [
         429,
         E.RateLimitedError,
         SERVER,
-        "Wait about",
+        "more than a day",
         name="429-retry-after-date",
         retry_after="Wed, 21 Oct 2099 07:28:00 GMT",
     ),
@@ -202,6 +210,35 @@ CASES = [
         settings={"read_timeout": 1.5, "stall_bytes": 1000},
     ),
     Case("truncated-body", E.InvalidResponseError, SERVER, "cut off", Fault("truncate")),
+    # Issue 14: an answer that is not the compression it claims is invalid, not a lost link.
+    *(
+        Case(
+            f"{how}-garbage",
+            E.InvalidResponseError,
+            SERVER,
+            "could not be unpacked",
+            target="raw",
+            raw=raw_response("200 OK", {"Content-Encoding": how}, b"\x07not packed" * 64),
+        )
+        for how in ("gzip", "deflate")
+    ),
+    # Issue 14: Retry-After is ASCII digits or an HTTP date; anything else is "later", and an
+    # absurd wait is clamped and worded (was ValueError, exit 1, and "inf minutes").
+    *(
+        Case(
+            f"429-retry-after-{name}",
+            E.RateLimitedError,
+            SERVER,
+            text,
+            target="raw",
+            raw=raw_response("429 Too Many Requests", {"Retry-After": value}, b"{}"),
+        )
+        for name, value, text in (
+            ("arabic-indic-digit", "\u0663".encode(), "Try again later."),
+            ("superscript-digit", "\u00b2".encode(), "Try again later."),
+            ("10^400-seconds", b"1" + b"0" * 400, "more than a day"),
+        )
+    ),
     Case("empty-body", E.InvalidResponseError, SERVER, "empty", Fault("raw_body", body=b"")),
     Case("null", E.InvalidResponseError, SERVER, "no list", Fault("raw_body", body=b"null")),
     Case("empty-array", E.InvalidResponseError, SERVER, "no list", Fault("raw_body", body=b"[]")),
@@ -293,6 +330,10 @@ def fault_target(case: Case, sandbox: Sandbox, tls_cert: tuple[Path, Path]) -> I
             yield server.url
         assert server.handshake_failures >= 1
         assert server.requests == []  # the key never went over the unverified connection
+    elif case.target == "raw":
+        with RawServer(case.raw) as server:
+            yield server.url
+        assert server.requests  # the answer was really asked for
     elif case.target == "other_host":
         with Sandbox(leads=5, api_key=MARKER_KEY) as other:
             target = other.leads_url + "?hrs=24"
