@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError, FileSizeError
@@ -29,6 +30,7 @@ from .export import (
     guard_row,
     iter_chunks,
 )
+from .output_file import output_location
 
 __all__ = ["MAX_ROWS", "ExportCancelled", "ExportError", "excel_text", "write_xlsx"]
 
@@ -71,14 +73,16 @@ def write_xlsx(
     """
     columns = list(columns)
     path = Path(target)
-    with atomic_output(path) as raw:
+    real, direct = output_location(path)
+    with atomic_output(path, cancel) as raw:
         # XlsxWriter's constant-memory scratch files go beside the target rather than to /tmp,
-        # which may be a small RAM disk, and so that "drive full" names the right drive.
+        # which may be a small RAM disk, and so that "drive full" names the right drive. A pipe's
+        # folder (/dev/fd) holds no files: then the usual temporary folder it is.
         with tempfile.TemporaryDirectory(
-            prefix=".xlsx-", dir=path.parent, ignore_cleanup_errors=True
+            prefix=".xlsx-", dir=None if direct else real.parent, ignore_cleanup_errors=True
         ) as scratch:
             workbook = xlsxwriter.Workbook(
-                raw,
+                raw if cancel is None else _CancellableFile(raw, cancel),
                 {
                     "constant_memory": True,
                     "tmpdir": scratch,
@@ -211,3 +215,23 @@ def _discard(workbook: xlsxwriter.Workbook) -> None:
         if handle is not None:
             with suppress(OSError):
                 handle.close()
+
+
+class _CancellableFile:
+    """The workbook's output as the zip writer sees it: every write checks ``cancel`` first.
+
+    Saving a large workbook (zipping the sheet) takes seconds after the last row; this makes
+    Cancel, or closing the window, stop it within one write instead of waiting it out.
+    """
+
+    def __init__(self, raw: BinaryIO, cancel: Callable[[], bool]) -> None:
+        self._raw = raw
+        self._cancel = cancel
+
+    def write(self, data: bytes) -> int:
+        if self._cancel():
+            raise ExportCancelled("Export cancelled.")
+        return self._raw.write(data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._raw, name)

@@ -14,7 +14,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
 
-from mymove_viewer import export, export_xlsx
+from mymove_viewer import export_xlsx, output_file
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.export import BAD_PREFIXES, ExportCancelled, ExportError, lead_columns
@@ -231,7 +231,7 @@ def test_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export.os, "fsync", full)
+    monkeypatch.setattr(output_file.os, "fsync", full)
     with pytest.raises(ExportError) as info:
         write_xlsx(target, FIELDS, LEADS)
     monkeypatch.undo()

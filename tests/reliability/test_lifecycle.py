@@ -19,7 +19,7 @@ import keyring.errors
 import pytest
 from keyring.backends import fail
 
-from mymove_viewer import export
+from mymove_viewer import export, output_file
 from mymove_viewer import settings as settings_module
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
@@ -200,7 +200,7 @@ def test_gui_export_target_faults(
         def refuse(**kwargs):
             raise OSError(code, os.strerror(code), str(kwargs.get("dir")))
 
-        monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
+        monkeypatch.setattr(output_file.tempfile, "mkstemp", refuse)
     kind, error = run_gui_export(qtbot, export_window, target)
     assert kind == "failed" and expected in str(error)
     assert export_window.banner.isVisible() and expected in export_window.banner.message()
