@@ -2,14 +2,19 @@
 
 Exit codes: 0 ok, 1 anything else, 2 usage or validation, 3 authentication (or no key),
 4 client not found, 5 network or timeout, 6 server error or invalid response, 7 keychain
-unavailable, 130 interrupted.
+unavailable, 130 interrupted (Ctrl+C); 129 and 143 stopped by SIGHUP and SIGTERM (128 + the
+signal's number, as a shell reports it).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -28,8 +33,16 @@ EXIT_CODES_HELP = """exit codes:
   1  anything else              6  server error, rate limit or invalid response
   2  usage or validation error  7  keychain unavailable
   3  key rejected or missing    130 interrupted
-  4  client ID not found"""
+  4  client ID not found        129, 143 stopped by SIGHUP, SIGTERM"""
 ENVIRONMENTS = [Environment.PRODUCTION.value, Environment.STAGING.value]
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl+C, so a half-written export is removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class CliError(Exception):
@@ -61,6 +74,8 @@ def exit_code_for(exc: BaseException) -> int:
     ]
     if isinstance(exc, CliError):
         return exc.code
+    if isinstance(exc, Stopped):
+        return 128 + exc.signum  # what a shell reports for a command the signal ended
     for kind, code in table:
         if isinstance(exc, kind):
             return code
@@ -146,10 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        if args.command == "export":
-            return cmd_export(args)
-        if args.command == "key":
-            return cmd_key(args)
+        if args.command in ("export", "key"):
+            with _stop_on_signals():
+                return cmd_export(args) if args.command == "export" else cmd_key(args)
         if args.command == "sandbox":
             from . import sandbox
 
@@ -161,11 +175,34 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         message = str(exc) if not isinstance(exc, KeyboardInterrupt) else "Interrupted."
+        if isinstance(exc, Stopped):
+            message = f"Stopped by {signal.Signals(exc.signum).name}."
         code = exit_code_for(exc)
         if code == FAILURE and not _is_known(exc):
             message = f"Unexpected error ({type(exc).__name__}): {exc}. Run with --debug."
         print(f"mymove-viewer: {message}", file=sys.stderr)
         return code
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Make SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl+C does, instead of
+    killing the process with its temporary file left behind; the old handlers come back after."""
+    kinds = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        kinds = []  # only the main thread may set handlers (main() called from a test thread)
+    previous = {kind: signal.getsignal(kind) for kind in kinds}
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
+    for kind in kinds:
+        signal.signal(kind, stop)
+    try:
+        yield
+    finally:
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
 
 
 def _is_known(exc: BaseException) -> bool:

@@ -11,9 +11,10 @@ The formula guard, the atomic temp-file-and-rename, cancel and progress behave a
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import BinaryIO
@@ -30,7 +31,7 @@ from .export import (
     guard_row,
     iter_chunks,
 )
-from .output_file import output_location
+from .output_file import fresh_name, output_location
 
 __all__ = ["MAX_ROWS", "ExportCancelled", "ExportError", "excel_text", "write_xlsx"]
 
@@ -78,9 +79,7 @@ def write_xlsx(
         # XlsxWriter's constant-memory scratch files go beside the target rather than to /tmp,
         # which may be a small RAM disk, and so that "drive full" names the right drive. A pipe's
         # folder (/dev/fd) holds no files: then the usual temporary folder it is.
-        with tempfile.TemporaryDirectory(
-            prefix=".xlsx-", dir=None if direct else real.parent, ignore_cleanup_errors=True
-        ) as scratch:
+        with _scratch_folder(None if direct else real.parent) as scratch:
             workbook = xlsxwriter.Workbook(
                 raw if cancel is None else _CancellableFile(raw, cancel),
                 {
@@ -111,6 +110,24 @@ def write_xlsx(
                 if not saved:
                     _discard(workbook)
     return rows
+
+
+@contextmanager
+def _scratch_folder(parent: Path | None) -> Iterator[str]:
+    """A private folder for XlsxWriter's scratch files, removed afterwards whatever happens: it
+    is named before it exists, so Ctrl+C or SIGTERM at any moment leaves nothing behind."""
+    where = parent or Path(tempfile.gettempdir())
+    folder = fresh_name(where, "", ".xlsx-scratch")
+    try:
+        while True:
+            try:
+                folder.mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                folder = fresh_name(where, "", ".xlsx-scratch")  # not ours: left alone
+        yield str(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fill(

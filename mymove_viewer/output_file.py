@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -25,6 +25,7 @@ __all__ = [
     "ExportError",
     "atomic_output",
     "describe_os_error",
+    "fresh_name",
     "output_location",
 ]
 
@@ -64,16 +65,17 @@ def atomic_output(
             yield f
         return
     via = path if real != path else None
-    try:
-        # The short random name avoids exceeding the file-name limit when the target's is long.
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{real.name[:40]}.", suffix=".part", dir=real.parent
-        )
-    except OSError as exc:
-        raise describe_os_error(real, exc, via=via) from exc
-    tmp = Path(tmp_name)
+    # Named before it exists and created inside the ``try``, so that Ctrl+C or SIGTERM at any
+    # moment (even inside the call that creates it) leaves no temporary file behind.
+    tmp = fresh_name(real.parent, f".{real.name}", ".part")
     replaced = False
     try:
+        while True:
+            try:
+                fd = os.open(tmp, _NEW_FILE, 0o600)  # user-only from the first moment
+                break
+            except FileExistsError:
+                tmp = fresh_name(real.parent, f".{real.name}", ".part")  # not ours: left alone
         f = os.fdopen(fd, "wb", buffering=1 << 16)
         try:
             yield f
@@ -101,6 +103,15 @@ def atomic_output(
         if not replaced:
             with suppress(OSError):
                 tmp.unlink()
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def fresh_name(folder: Path, stem: str, suffix: str) -> Path:
+    """An unused-looking name in ``folder``: ``stem`` cut short (a long target name must not make
+    the temporary name too long), a random part, then ``suffix``."""
+    return folder / f"{stem[:41]}.{secrets.token_hex(6)}{suffix}"
 
 
 # Names that stand for one of this process's open files: they are written into, never replaced.

@@ -19,12 +19,13 @@ import keyring.errors
 import pytest
 from keyring.backends import fail
 
-from mymove_viewer import export, output_file
+from mymove_viewer import export
 from mymove_viewer import settings as settings_module
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.credentials import CredentialStore, KeySource
 from mymove_viewer.settings import FILE_NAME, Settings, SettingsStore
+from tests.export_helpers import refuse_temp_files
 from tests.ui.conftest import MemoryKeyring
 
 from .conftest import FAST, MARKER_KEY, REPO, TIMEOUT_MS, cli_env, export_args, run_cli
@@ -195,12 +196,7 @@ def test_gui_export_target_faults(
         target = tmp_path / "a-folder"
         target.mkdir()
     else:
-        code = errno.EACCES if fault == "permission" else errno.EROFS
-
-        def refuse(**kwargs):
-            raise OSError(code, os.strerror(code), str(kwargs.get("dir")))
-
-        monkeypatch.setattr(output_file.tempfile, "mkstemp", refuse)
+        refuse_temp_files(monkeypatch, errno.EACCES if fault == "permission" else errno.EROFS)
     kind, error = run_gui_export(qtbot, export_window, target)
     assert kind == "failed" and expected in str(error)
     assert export_window.banner.isVisible() and expected in export_window.banner.message()
