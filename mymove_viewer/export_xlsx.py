@@ -238,17 +238,33 @@ class _CancellableFile:
     """The workbook's output as the zip writer sees it: every write checks ``cancel`` first.
 
     Saving a large workbook (zipping the sheet) takes seconds after the last row; this makes
-    Cancel, or closing the window, stop it within one write instead of waiting it out.
+    Cancel, or closing the window, stop it within one write instead of waiting it out. Once
+    cancelled it swallows everything: the abandoned zip writer still writes its end record when
+    it is garbage-collected, after the real file is closed and gone.
     """
 
     def __init__(self, raw: BinaryIO, cancel: Callable[[], bool]) -> None:
         self._raw = raw
         self._cancel = cancel
+        self._stopped = False
 
     def write(self, data: bytes) -> int:
+        if self._stopped:
+            return len(data)
         if self._cancel():
+            self._stopped = True
             raise ExportCancelled("Export cancelled.")
         return self._raw.write(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0 if self._stopped else self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return 0 if self._stopped else self._raw.tell()
+
+    def flush(self) -> None:
+        if not self._stopped:
+            self._raw.flush()
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._raw, name)
