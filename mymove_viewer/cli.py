@@ -344,11 +344,30 @@ def _read_key(env: Environment) -> str:
 
         key = getpass.getpass(f"API key for {env.label} (input hidden): ")
     else:
-        key = sys.stdin.readline() if sys.stdin is not None else ""
+        key = _single_line(sys.stdin.read(_MAX_KEY_INPUT + 1) if sys.stdin is not None else "")
     key = key.strip()
     if not key:
         raise E.ValidationError("No key was entered; nothing was saved.")
     return key
+
+
+_MAX_KEY_INPUT = 4096  # far longer than any API key; a runaway pipe is not read to its end
+
+
+def _single_line(text: str) -> str:
+    """The key from standard input: one line, its line ending (LF or CRLF) dropped. Anything
+    more is refused: saving only the first line would store a key that does not work."""
+    if len(text) > _MAX_KEY_INPUT:
+        raise E.ValidationError(
+            "The input is too long to be an API key; nothing was saved. Pass only the key."
+        )
+    text = text.removesuffix("\n").removesuffix("\r")
+    if "\n" in text or "\r" in text:
+        raise E.ValidationError(
+            "The input has more than one line; nothing was saved. Pass only the key, on a "
+            "single line."
+        )
+    return text
 
 
 if __name__ == "__main__":

@@ -223,3 +223,40 @@ def test_no_arguments_skip_the_parser_but_mean_what_it_would() -> None:
     # The window's cold start does not build the parser: its answer must not drift from it.
     assert vars(parse_args([])) == vars(build_parser().parse_args([]))
     assert parse_args(["--demo"]).demo is True
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    ["first-line\nsecond-line\n", "first-line\r\nsecond-line\r\n", "key\n\n", "ab\rcd", "k" * 5000],
+    ids=["two-lines", "two-crlf-lines", "blank-second-line", "inner-cr", "runaway-input"],
+)
+def test_key_set_refuses_more_than_one_line_before_touching_the_keychain(stdin: str) -> None:
+    """Issue 14: two lines on stdin saved the first. Refused with exit 2 (not 7: the keychain,
+    unusable here, is never reached), and no part of the input is echoed."""
+    proc = run_cli("key", "set", "--env", "staging", key=None, stdin=stdin,
+                   env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip()
+    assert "\n" not in line and "nothing was saved" in line
+    assert "more than one line" in line or "too long" in line
+    assert not any(echo in line for echo in ("first-line", "second-line", "key\n", "ab", "kkkk"))
+
+
+@pytest.mark.keychain
+def test_key_set_with_a_crlf_line_saves_the_exact_key(sandbox) -> None:
+    """A key piped from a Windows-made file ends in CRLF: the line ending goes, the key stays
+    whole (the sandbox accepts only the exact key); a two-line paste saves nothing."""
+    if not os.environ.get("MYMOVE_PRIVATE_KEYRING"):
+        pytest.skip("writes the real keychain: only in the throwaway one `dev.py test` starts")
+    refused = run_cli("key", "set", "--env", "staging", key=None, stdin=f"{DEMO_API_KEY}\nx\n")
+    assert refused.returncode == 2
+    assert "no key is stored" in run_cli("key", "status", "--env", "staging", key=None).stdout
+    saved = run_cli("key", "set", "--env", "staging", key=None, stdin=f"  {DEMO_API_KEY}\r\n")
+    assert saved.returncode == 0, saved.stderr
+    try:
+        args = ["export", "--env", "staging", "--base-url", sandbox.base_url,
+                "--client-id", DEMO_CLIENT_ID, "--hrs", "24"]  # fmt: skip
+        fetched = run_cli(*args, key=None)
+        assert fetched.returncode == 0, fetched.stderr
+    finally:
+        run_cli("key", "delete", "--env", "staging", key=None)
