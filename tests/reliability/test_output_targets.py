@@ -44,7 +44,9 @@ from .conftest import (
     export_args,
     read_cmdline,
 )
-from .test_lifecycle import leads, run_gui_export
+from .test_lifecycle import export_window, run_gui_export  # noqa: F401  (a fixture)
+
+EXPORT_WINDOW_LEADS = 50_000  # what the export_window fixture holds
 
 OK, FAILURE = 0, 1
 
@@ -343,16 +345,8 @@ def test_cli(row: Row, fmt: str, sandbox, tmp_path: Path) -> None:
 # -- the same targets from the window ------------------------------------------------------------
 
 
-@pytest.fixture
-def window_with_leads(marked_window):
-    window = marked_window()
-    window.model.set_leads(leads(2_000), (), None)
-    window.confirm_export_all = lambda _n: True
-    return window
-
-
 @pytest.mark.parametrize("kind", ["symlink", "fifo-with-reader", "long-name", "dangling-symlink"])
-def test_window(kind: str, qtbot, window_with_leads, tmp_path: Path) -> None:
+def test_window(kind: str, qtbot, export_window, tmp_path: Path) -> None:  # noqa: F811  (the imported fixture)
     """What the CLI rows check, through Ctrl+E: the file lands where the link points, the FIFO's
     reader gets every row, a long name gets the plain message in the banner."""
     folder = tmp_path / "out"
@@ -372,15 +366,15 @@ def test_window(kind: str, qtbot, window_with_leads, tmp_path: Path) -> None:
         reader = Reader(lambda: open(target, "rb"))  # noqa: SIM115  (Reader closes it)
     else:
         target = folder / ("n" * 300 + ".csv")
-    outcome, detail = run_gui_export(qtbot, window_with_leads, target)
+    outcome, detail = run_gui_export(qtbot, export_window, target)
     if kind == "long-name":
         assert outcome == "failed" and "too long" in str(detail)
-        assert "too long" in window_with_leads.banner.message()
+        assert "too long" in export_window.banner.message()
         assert list(folder.iterdir()) == []
         return
-    assert outcome == "finished" and detail == 2_000
+    assert outcome == "finished" and detail == EXPORT_WINDOW_LEADS
     data = reader.result(target) if reader is not None else real.read_bytes()
-    assert len(lead_rows(data, "csv")) == 2_000
+    assert len(lead_rows(data, "csv")) == EXPORT_WINDOW_LEADS
     if kind == "fifo-with-reader":
         assert stat.S_ISFIFO(target.stat().st_mode)
     else:
