@@ -250,3 +250,40 @@ def test_file_size_limit_hit_mid_export(tmp_path: Path) -> None:
     assert "larger than this drive or system allows" in result.stdout
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.xlsx"]
+
+
+def test_cancel_during_the_final_save_stops_it_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the save after the last row (zipping the sheet) took seconds and ignored cancel,
+    so closing the window then finished the file anyway or was cut short by the app's exit. Cancel
+    now lands at the zip writer's next write, and the abandoned zip writer, collected later,
+    touches nothing (no unraisable-exception warning, which pytest here turns into a failure)."""
+    import gc
+
+    import xlsxwriter
+
+    saving = []
+    real_close = xlsxwriter.Workbook.close
+
+    def close(self: xlsxwriter.Workbook) -> None:
+        saving.append(True)
+        real_close(self)
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", close)
+    polls_while_saving = []
+
+    def cancel() -> bool:
+        if saving:
+            polls_while_saving.append(1)
+        return bool(saving)
+
+    target = tmp_path / "leads.xlsx"
+    target.write_text("old\n")
+    leads = [Lead.build([f"{f} {i}" for f in FIELDS]) for i in range(3000)]
+    with pytest.raises(ExportCancelled, match="was not changed"):
+        write_xlsx(target, FIELDS, leads, cancel=cancel)
+    gc.collect()
+    assert polls_while_saving == [1]  # stopped at the first write of the save
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.xlsx"]
