@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -340,15 +341,56 @@ def cmd_key(args: argparse.Namespace) -> int:
 
 def _read_key(env: Environment) -> str:
     if sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
-        key = getpass.getpass(f"API key for {env.label} (input hidden): ")
+        key = _prompt_hidden(f"API key for {env.label} (input hidden): ")
     else:
         key = _single_line(sys.stdin.read(_MAX_KEY_INPUT + 1) if sys.stdin is not None else "")
     key = key.strip()
     if not key:
         raise E.ValidationError("No key was entered; nothing was saved.")
     return key
+
+
+def _prompt_hidden(prompt: str) -> str:
+    """``getpass``, except that a paste of more than one line is refused: getpass keeps the
+    first line and silently drops the rest, so a wrapped key was saved cut short."""
+    try:
+        import termios
+
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except (ImportError, OSError):  # Windows, or no terminal to control: getpass copes
+        import getpass
+
+        return getpass.getpass(prompt)
+    try:
+        saved = termios.tcgetattr(fd)
+        quiet = list(saved)
+        quiet[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        try:
+            os.write(fd, prompt.encode())
+            line = b""
+            while not line.endswith(b"\n"):
+                chunk = os.read(fd, _MAX_KEY_INPUT)  # a line at a time; b"" at Ctrl+D
+                if not chunk:
+                    break
+                line += chunk
+            # Whatever else is there (an unfinished line too, once not canonical) came with it.
+            quiet[3] &= ~termios.ICANON
+            quiet[6] = list(quiet[6])
+            quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 0, 0
+            termios.tcsetattr(fd, termios.TCSANOW, quiet)
+            rest = os.read(fd, _MAX_KEY_INPUT)
+        finally:
+            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)  # and drop anything left over
+            os.write(fd, b"\n")
+    finally:
+        os.close(fd)
+    if rest.strip():
+        raise E.ValidationError(
+            "The pasted key has more than one line; nothing was saved. Copy the key as a single "
+            "line and paste it again."
+        )
+    return line.decode("utf-8", "replace").rstrip("\r\n")
 
 
 _MAX_KEY_INPUT = 4096  # far longer than any API key; a runaway pipe is not read to its end

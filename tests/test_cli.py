@@ -260,3 +260,82 @@ def test_key_set_with_a_crlf_line_saves_the_exact_key(sandbox) -> None:
         assert fetched.returncode == 0, fetched.stderr
     finally:
         run_cli("key", "delete", "--env", "staging", key=None)
+
+
+def key_set_at_a_terminal(typed: bytes) -> tuple[int, str]:
+    """``key set`` with a pseudo-terminal as its controlling terminal, as when a person runs it:
+    ``typed`` is sent in one go (a paste) once the hidden prompt shows. Checks that the terminal
+    echoes again afterwards."""
+    import fcntl
+    import select
+    import termios
+
+    main_fd, child_fd = os.openpty()
+    environ = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    environ.pop("MYMOVE_API_KEY", None)
+    environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mymove_viewer", "key", "set", "--env", "staging"],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=environ,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(child_fd)
+    shown = b""
+    sent = False
+    try:
+        while True:
+            ready, _, _ = select.select([main_fd], [], [], 30)
+            assert ready, f"no output for 30 s: {shown!r}"
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:  # EIO: the child has ended and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if not sent and b"(input hidden): " in shown:
+                os.write(main_fd, typed)
+                sent = True
+        code = proc.wait(timeout=30)
+        assert termios.tcgetattr(main_fd)[3] & termios.ECHO, "echo left off"
+        return code, shown.decode("utf-8", "replace")
+    finally:
+        os.close(main_fd)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="POSIX terminals")
+@pytest.mark.parametrize(
+    ("typed", "refused"),
+    [
+        (b"first-half\nsecond-half\n", True),
+        (b"first-half\nsecond-half", True),  # an unfinished second line counts too
+        (b"whole-key\r", False),  # Enter sends CR; the terminal makes it a line end
+        (b"whole-key\n\n", False),  # an extra Enter is not a second line
+    ],
+    ids=["two-lines", "unfinished-second-line", "one-line", "extra-enter"],
+)
+def test_key_set_at_the_hidden_prompt_refuses_a_multi_line_paste(
+    typed: bytes, refused: bool
+) -> None:
+    """getpass reads one line: the rest of a pasted key used to stay in the terminal and reach
+    the shell as a command. Refused (exit 2) and discarded; a one-line key goes on to the
+    keychain (unusable here: exit 7). Nothing typed is echoed."""
+    code, shown = key_set_at_a_terminal(typed)
+    if refused:
+        assert code == 2 and "more than one line; nothing was saved" in shown, shown
+    else:
+        assert code == 7 and "No usable keychain" in shown, shown
+    assert "half" not in shown and "whole-key" not in shown
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="POSIX terminals")
+def test_ctrl_c_at_the_hidden_prompt_exits_130_with_echo_back_on() -> None:
+    code, shown = key_set_at_a_terminal(b"\x03")
+    assert code == 130 and "mymove-viewer: Interrupted." in shown, shown
