@@ -105,7 +105,10 @@ def atomic_output(
                 tmp.unlink()
 
 
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+# O_NOCTTY and O_CLOEXEC are POSIX only (Windows handles are not inherited by default).
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC
+_INTO_FILE = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0) | _CLOEXEC
 
 
 def fresh_name(folder: Path, stem: str, suffix: str) -> Path:
@@ -160,7 +163,7 @@ def _direct_output(path: Path, cancel: Callable[[], bool] | None) -> Iterator[Bi
     file is empty anyway); a pipe and a device ignore it.
     """
     try:
-        fd = _open_direct(path, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | os.O_CLOEXEC, cancel)
+        fd = _open_direct(path, _INTO_FILE, cancel)
     except OSError as exc:
         raise describe_os_error(path, exc) from exc
     except ExportCancelled as exc:
