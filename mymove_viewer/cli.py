@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 1 anything else, 2 usage or validation, 3 authentication (or no key),
 4 client not found, 5 network or timeout, 6 server error or invalid response, 7 keychain
-unavailable, 130 interrupted.
+unavailable, 130 interrupted (Ctrl+C); 129 and 143 stopped by SIGHUP and SIGTERM (128 + the
+signal's number, as a shell reports it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -30,8 +35,16 @@ EXIT_CODES_HELP = """exit codes:
   1  anything else              6  server error, rate limit or invalid response
   2  usage or validation error  7  keychain unavailable
   3  key rejected or missing    130 interrupted
-  4  client ID not found"""
+  4  client ID not found        129, 143 stopped by SIGHUP, SIGTERM"""
 ENVIRONMENTS = [Environment.PRODUCTION.value, Environment.STAGING.value]
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl+C, so a half-written export is removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class CliError(Exception):
@@ -63,6 +76,8 @@ def exit_code_for(exc: BaseException) -> int:
     ]
     if isinstance(exc, CliError):
         return exc.code
+    if isinstance(exc, Stopped):
+        return 128 + exc.signum  # what a shell reports for a command the signal ended
     for kind, code in table:
         if isinstance(exc, kind):
             return code
@@ -150,10 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:  # also other libraries' records (--debug)
         handler.addFilter(E.REDACT_LOGS)
     try:
-        if args.command == "export":
-            return cmd_export(args)
-        if args.command == "key":
-            return cmd_key(args)
+        if args.command in ("export", "key"):
+            with _stop_on_signals():
+                return cmd_export(args) if args.command == "export" else cmd_key(args)
         if args.command == "sandbox":
             from . import sandbox
 
@@ -175,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
 def _message(exc: BaseException, code: int, debug: bool) -> str:
     from .credentials import KeychainError, command_line_wording
 
+    if isinstance(exc, Stopped):
+        return f"Stopped by {signal.Signals(exc.signum).name}."
     if isinstance(exc, KeyboardInterrupt):
         return "Interrupted."
     if isinstance(exc, KeychainError):
@@ -183,6 +199,27 @@ def _message(exc: BaseException, code: int, debug: bool) -> str:
         more = "" if debug else " Run with --debug."
         return f"Unexpected error ({type(exc).__name__}): {exc}.{more}"
     return str(exc)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Make SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl+C does, instead of
+    killing the process with its temporary file left behind; the old handlers come back after."""
+    kinds = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        kinds = []  # only the main thread may set handlers (main() called from a test thread)
+    previous = {kind: signal.getsignal(kind) for kind in kinds}
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
+    for kind in kinds:
+        signal.signal(kind, stop)
+    try:
+        yield
+    finally:
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
 
 
 def _is_known(exc: BaseException) -> bool:
@@ -363,15 +400,75 @@ def _key_status(store: CredentialStore, env: Environment) -> int:
 
 def _read_key(env: Environment) -> str:
     if sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
-        key = getpass.getpass(f"API key for {env.label} (input hidden): ")
+        key = _prompt_hidden(f"API key for {env.label} (input hidden): ")
     else:
-        key = sys.stdin.readline() if sys.stdin is not None else ""
+        key = _single_line(sys.stdin.read(_MAX_KEY_INPUT + 1) if sys.stdin is not None else "")
     key = key.strip()
     if not key:
         raise E.ValidationError("No key was entered; nothing was saved.")
     return key
+
+
+def _prompt_hidden(prompt: str) -> str:
+    """``getpass``, except that a paste of more than one line is refused: getpass keeps the
+    first line and silently drops the rest, so a wrapped key was saved cut short."""
+    try:
+        import termios
+
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except (ImportError, OSError):  # Windows, or no terminal to control: getpass copes
+        import getpass
+
+        return getpass.getpass(prompt)
+    try:
+        saved = termios.tcgetattr(fd)
+        quiet = list(saved)
+        quiet[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        try:
+            os.write(fd, prompt.encode())
+            line = b""
+            while not line.endswith(b"\n"):
+                chunk = os.read(fd, _MAX_KEY_INPUT)  # a line at a time; b"" at Ctrl+D
+                if not chunk:
+                    break
+                line += chunk
+            # Whatever else is there (an unfinished line too, once not canonical) came with it.
+            quiet[3] &= ~termios.ICANON
+            quiet[6] = list(quiet[6])
+            quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 0, 0
+            termios.tcsetattr(fd, termios.TCSANOW, quiet)
+            rest = os.read(fd, _MAX_KEY_INPUT)
+        finally:
+            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)  # and drop anything left over
+            os.write(fd, b"\n")
+    finally:
+        os.close(fd)
+    if rest.strip():
+        raise E.ValidationError(
+            "The pasted key has more than one line; nothing was saved. Copy the key as a single "
+            "line and paste it again."
+        )
+    return line.decode("utf-8", "replace").rstrip("\r\n")
+
+
+_MAX_KEY_INPUT = 4096  # far longer than any API key; a runaway pipe is not read to its end
+
+
+def _single_line(text: str) -> str:
+    """The key from standard input: one line, its line ending (LF or CRLF) dropped. Anything
+    more is refused: saving only the first line would store a key that does not work."""
+    if len(text) > _MAX_KEY_INPUT:
+        raise E.ValidationError(
+            "The input is too long to be an API key; nothing was saved. Pass only the key."
+        )
+    text = text.removesuffix("\n").removesuffix("\r")
+    if "\n" in text or "\r" in text:
+        raise E.ValidationError(
+            "The input has more than one line; nothing was saved. Pass only the key, on a "
+            "single line."
+        )
+    return text
 
 
 if __name__ == "__main__":

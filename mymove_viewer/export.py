@@ -11,10 +11,10 @@ Values are written exactly as the API sent them, with two exceptions:
 * a lone surrogate (JSON may carry ``"\\ud800"``; UTF-8 cannot encode it) becomes U+FFFD,
   the Unicode replacement character, rather than failing the whole export.
 
-Files are written to a temporary file beside the target (created 0600, user-only: leads are
-personal data) and renamed over the target only when complete, so a failed or cancelled export
-leaves the previous file untouched. ``atomic_output`` and the row helpers are shared with the
-XLSX exporter.
+Files are written through ``output_file.atomic_output``: a temporary file beside the target
+(created 0600, user-only: leads are personal data) renamed over it only when complete, so a
+failed or cancelled export leaves the previous file untouched; pipes and devices are written
+straight into. It and the row helpers are shared with the XLSX exporter.
 
 The records themselves are made by ``csv_encode`` (fast, byte for byte what ``csv.writer``
 writes), in chunks of ``POLL_ROWS`` rows, so no single C call holds the GIL for more than a few
@@ -24,12 +24,8 @@ milliseconds.
 from __future__ import annotations
 
 import csv
-import errno
 import io
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
 from itertools import islice, repeat
 from operator import add, call, itemgetter
 from pathlib import Path
@@ -45,12 +41,14 @@ from .csv_encode import (
     guard_cell,
     guard_row,
 )
+from .output_file import ExportCancelled, ExportError, atomic_output, describe_os_error
 
 __all__ = [
     "BAD_PREFIXES",
     "ExportCancelled",
     "ExportError",
     "atomic_output",
+    "describe_os_error",
     "guard_cell",
     "lead_columns",
     "write_csv",
@@ -65,18 +63,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _FIELD_COUNT = len(FIELDS)
 _names_of = itemgetter(_FIELD_COUNT)
 _PAD = ("",)  # appended to a lead so that one index holds "" for the columns it lacks
-
-
-class ExportError(Exception):
-    """An export failed; the message says what happened and what to do, in plain words."""
-
-    def __init__(self, message: str, path: Path | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-class ExportCancelled(ExportError):
-    """The user cancelled; any previous file at the target is untouched."""
 
 
 def lead_columns(
@@ -227,7 +213,7 @@ def write_csv(
     """
     columns = list(columns)
     path = Path(target)
-    with atomic_output(path) as raw:
+    with atomic_output(path, cancel) as raw:
         if excel:
             raw.write(UTF8_BOM)
         return _write_rows(raw.write, columns, leads, formula_guard, cancel, progress)
@@ -299,96 +285,3 @@ def _write_rows(
         write(encode_chunk(chunk, width, formula_guard, writer, parts))
         rows += len(chunk)
     return rows
-
-
-# --- atomic file output, shared with export_xlsx -------------------------------------------------
-
-
-@contextmanager
-def atomic_output(target: Path | str) -> Iterator[BinaryIO]:
-    """A binary file that replaces ``target`` only if the ``with`` block completes.
-
-    The file is created beside the target (same file system, so the final rename is atomic),
-    mode 0600, and synced to disk before the rename. On any exception it is removed and the
-    target is left as it was. OS errors become ``ExportError``; ``ExportCancelled`` gets a message
-    naming the target.
-    """
-    path = Path(target)
-    if path.is_dir():
-        raise ExportError(
-            f"“{path}” is a folder. Type a file name inside it, such as “leads.csv”.", path
-        )
-    folder = path.parent
-    try:
-        # The short random name avoids exceeding the file-name limit when the target's is long.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise describe_os_error(path, exc) from exc
-    tmp = Path(tmp_name)
-    replaced = False
-    try:
-        f = os.fdopen(fd, "wb", buffering=1 << 16)
-        try:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        except BaseException:
-            with suppress(OSError):
-                f.close()
-            raise
-        f.close()
-        try:
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise describe_os_error(path, exc, replacing=True) from exc
-        replaced = True
-    except ExportCancelled as exc:
-        raise ExportCancelled(f"Export cancelled. “{path}” was not changed.", path) from exc
-    except ExportError:
-        raise
-    except OSError as exc:
-        raise describe_os_error(path, exc) from exc
-    finally:
-        if not replaced:
-            with suppress(OSError):
-                tmp.unlink()
-
-
-def describe_os_error(path: Path | None, exc: OSError, *, replacing: bool = False) -> ExportError:
-    """An ``ExportError`` saying plainly why ``path`` could not be written and what to do."""
-    where = f"“{path}”" if path is not None else "the output"
-    folder = f"“{path.parent}”" if path is not None else "that location"
-    code = exc.errno
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        what = "the drive is full. Free some space or choose another drive, then export again."
-    elif code == errno.EFBIG:
-        what = (
-            "the file is larger than this drive or system allows. "
-            "Choose another drive, or export fewer leads."
-        )
-    elif code == errno.EROFS:
-        what = f"the folder {folder} is read-only. Choose another folder."
-    elif isinstance(exc, PermissionError) and replacing:
-        what = (
-            "the existing file may be open in another program, such as Excel, or be read-only. "
-            "Close it, or choose another file name, then export again."
-        )
-    elif isinstance(exc, PermissionError):
-        what = (
-            f"you do not have permission to save in {folder}. "
-            "Choose another folder, such as your Documents folder."
-        )
-    elif isinstance(exc, IsADirectoryError):
-        what = "that is a folder. Type a file name inside it, such as “leads.csv”."
-    elif isinstance(exc, FileNotFoundError):
-        what = f"the folder {folder} does not exist. Choose an existing folder, or create it first."
-    elif isinstance(exc, NotADirectoryError):
-        what = f"{folder} is not a folder. Choose an existing folder."
-    elif code == errno.ENAMETOOLONG:
-        what = "the file name is too long. Choose a shorter name."
-    elif code == errno.EPIPE:
-        what = "the program reading the output stopped before the export finished."
-    else:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        what = f"{reason}. Choose another location and try again."
-    return ExportError(f"Could not save {where}: {what}", path)

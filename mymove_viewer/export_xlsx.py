@@ -11,11 +11,13 @@ The formula guard, the atomic temp-file-and-rename, cancel and progress behave a
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError, FileSizeError
@@ -29,6 +31,7 @@ from .export import (
     guard_row,
     iter_chunks,
 )
+from .output_file import fresh_name, output_location
 
 __all__ = ["MAX_ROWS", "ExportCancelled", "ExportError", "excel_text", "write_xlsx"]
 
@@ -71,14 +74,14 @@ def write_xlsx(
     """
     columns = list(columns)
     path = Path(target)
-    with atomic_output(path) as raw:
+    real, direct = output_location(path)
+    with atomic_output(path, cancel) as raw:
         # XlsxWriter's constant-memory scratch files go beside the target rather than to /tmp,
-        # which may be a small RAM disk, and so that "drive full" names the right drive.
-        with tempfile.TemporaryDirectory(
-            prefix=".xlsx-", dir=path.parent, ignore_cleanup_errors=True
-        ) as scratch:
+        # which may be a small RAM disk, and so that "drive full" names the right drive. A pipe's
+        # folder (/dev/fd) holds no files: then the usual temporary folder it is.
+        with _scratch_folder(None if direct else real.parent) as scratch:
             workbook = xlsxwriter.Workbook(
-                raw,
+                raw if cancel is None else _CancellableFile(raw, cancel),
                 {
                     "constant_memory": True,
                     "tmpdir": scratch,
@@ -107,6 +110,24 @@ def write_xlsx(
                 if not saved:
                     _discard(workbook)
     return rows
+
+
+@contextmanager
+def _scratch_folder(parent: Path | None) -> Iterator[str]:
+    """A private folder for XlsxWriter's scratch files, removed afterwards whatever happens: it
+    is named before it exists, so Ctrl+C or SIGTERM at any moment leaves nothing behind."""
+    where = parent or Path(tempfile.gettempdir())
+    folder = fresh_name(where, "", ".xlsx-scratch")
+    try:
+        while True:
+            try:
+                folder.mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                folder = fresh_name(where, "", ".xlsx-scratch")  # not ours: left alone
+        yield str(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fill(
@@ -211,3 +232,39 @@ def _discard(workbook: xlsxwriter.Workbook) -> None:
         if handle is not None:
             with suppress(OSError):
                 handle.close()
+
+
+class _CancellableFile:
+    """The workbook's output as the zip writer sees it: every write checks ``cancel`` first.
+
+    Saving a large workbook (zipping the sheet) takes seconds after the last row; this makes
+    Cancel, or closing the window, stop it within one write instead of waiting it out. Once
+    cancelled it swallows everything: the abandoned zip writer still writes its end record when
+    it is garbage-collected, after the real file is closed and gone.
+    """
+
+    def __init__(self, raw: BinaryIO, cancel: Callable[[], bool]) -> None:
+        self._raw = raw
+        self._cancel = cancel
+        self._stopped = False
+
+    def write(self, data: bytes) -> int:
+        if self._stopped:
+            return len(data)
+        if self._cancel():
+            self._stopped = True
+            raise ExportCancelled("Export cancelled.")
+        return self._raw.write(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0 if self._stopped else self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return 0 if self._stopped else self._raw.tell()
+
+    def flush(self) -> None:
+        if not self._stopped:
+            self._raw.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._raw, name)

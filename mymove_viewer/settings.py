@@ -262,8 +262,10 @@ class SettingsStore:
         try:
             self._write_atomically(payload)
         except OSError as exc:
+            target = self._link_target()
+            where = f"{self.path} (a link to {target})" if target else str(self.path)
             raise SettingsError(
-                f"Settings could not be saved to {self.path} ({_reason(exc)}). Check that the "
+                f"Settings could not be saved to {where} ({_reason(exc)}). Check that the "
                 "folder is writable and the disk is not full."
             ) from exc
 
@@ -343,19 +345,26 @@ class SettingsStore:
         )
 
     def _write_atomically(self, payload: bytes) -> None:
+        # A settings file that is a symbolic link (dotfiles kept elsewhere) is written through:
+        # the file it names is replaced, in that file's folder, and the link stays.
+        target = self._link_target() or self.path
         # mkstemp creates the file 0600 from the start: no moment where others could read it.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=self.directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp_name, self.path)
+            os.replace(tmp_name, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
             raise
-        _fsync_directory(self.directory)
+        _fsync_directory(target.parent)
+
+    def _link_target(self) -> Path | None:
+        """Where the settings file's symbolic link points, or None when it is not a link."""
+        return Path(os.path.realpath(self.path)) if self.path.is_symlink() else None
 
 
 class _Unreadable(Exception):

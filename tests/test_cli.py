@@ -225,3 +225,119 @@ def test_no_arguments_skip_the_parser_but_mean_what_it_would() -> None:
     # The window's cold start does not build the parser: its answer must not drift from it.
     assert vars(parse_args([])) == vars(build_parser().parse_args([]))
     assert parse_args(["--demo"]).demo is True
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    ["first-line\nsecond-line\n", "first-line\r\nsecond-line\r\n", "key\n\n", "ab\rcd", "k" * 5000],
+    ids=["two-lines", "two-crlf-lines", "blank-second-line", "inner-cr", "runaway-input"],
+)
+def test_key_set_refuses_more_than_one_line_before_touching_the_keychain(stdin: str) -> None:
+    """Issue 14: two lines on stdin saved the first. Refused with exit 2 (a usable keychain is
+    there: in-memory, per process), and no part of the input is echoed."""
+    proc = run_cli("key", "set", "--env", "staging", key=None, stdin=stdin,
+                   env={"PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"})  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip()
+    assert "\n" not in line and "nothing was saved" in line
+    assert "more than one line" in line or "too long" in line
+    assert not any(echo in line for echo in ("first-line", "second-line", "key\n", "ab", "kkkk"))
+
+
+@pytest.mark.keychain
+def test_key_set_with_a_crlf_line_saves_the_exact_key(sandbox) -> None:
+    """A key piped from a Windows-made file ends in CRLF: the line ending goes, the key stays
+    whole (the sandbox accepts only the exact key); a two-line paste saves nothing."""
+    if not os.environ.get("MYMOVE_PRIVATE_KEYRING"):
+        pytest.skip("writes the real keychain: only in the throwaway one `dev.py test` starts")
+    refused = run_cli("key", "set", "--env", "staging", key=None, stdin=f"{DEMO_API_KEY}\nx\n")
+    assert refused.returncode == 2
+    assert "no key is stored" in run_cli("key", "status", "--env", "staging", key=None).stdout
+    saved = run_cli("key", "set", "--env", "staging", key=None, stdin=f"  {DEMO_API_KEY}\r\n")
+    assert saved.returncode == 0, saved.stderr
+    try:
+        args = ["export", "--env", "staging", "--base-url", sandbox.base_url,
+                "--client-id", DEMO_CLIENT_ID, "--hrs", "24"]  # fmt: skip
+        fetched = run_cli(*args, key=None)
+        assert fetched.returncode == 0, fetched.stderr
+    finally:
+        run_cli("key", "delete", "--env", "staging", key=None)
+
+
+def key_set_at_a_terminal(typed: bytes) -> tuple[int, str]:
+    """``key set`` with a pseudo-terminal as its controlling terminal, as when a person runs it:
+    ``typed`` is sent in one go (a paste) once the hidden prompt shows. Checks that the terminal
+    echoes again afterwards."""
+    import fcntl
+    import select
+    import termios
+
+    main_fd, child_fd = os.openpty()
+    environ = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    environ.pop("MYMOVE_API_KEY", None)
+    environ["PYTHON_KEYRING_BACKEND"] = "tests.memory_keyring.MemoryKeyring"  # per process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mymove_viewer", "key", "set", "--env", "staging"],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=environ,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(child_fd)
+    shown = b""
+    sent = False
+    try:
+        while True:
+            ready, _, _ = select.select([main_fd], [], [], 30)
+            assert ready, f"no output for 30 s: {shown!r}"
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:  # EIO: the child has ended and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if not sent and b"(input hidden): " in shown:
+                os.write(main_fd, typed)
+                sent = True
+        code = proc.wait(timeout=30)
+        assert termios.tcgetattr(main_fd)[3] & termios.ECHO, "echo left off"
+        return code, shown.decode("utf-8", "replace")
+    finally:
+        os.close(main_fd)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="POSIX terminals")
+@pytest.mark.parametrize(
+    ("typed", "refused"),
+    [
+        (b"first-half\nsecond-half\n", True),
+        (b"first-half\nsecond-half", True),  # an unfinished second line counts too
+        (b"whole-key\r", False),  # Enter sends CR; the terminal makes it a line end
+        (b"whole-key\n\n", False),  # an extra Enter is not a second line
+    ],
+    ids=["two-lines", "unfinished-second-line", "one-line", "extra-enter"],
+)
+def test_key_set_at_the_hidden_prompt_refuses_a_multi_line_paste(
+    typed: bytes, refused: bool
+) -> None:
+    """getpass reads one line: the rest of a pasted key used to stay in the terminal and reach
+    the shell as a command. Refused (exit 2) and discarded; a one-line key goes on to the
+    keychain (an in-memory one here). Nothing typed is echoed."""
+    code, shown = key_set_at_a_terminal(typed)
+    if refused:
+        assert code == 2 and "more than one line; nothing was saved" in shown, shown
+    else:
+        assert code == 0 and "Saved the Staging API key" in shown, shown
+    assert "half" not in shown and "whole-key" not in shown
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="POSIX terminals")
+def test_ctrl_c_at_the_hidden_prompt_exits_130_with_echo_back_on() -> None:
+    code, shown = key_set_at_a_terminal(b"\x03")
+    assert code == 130 and "mymove-viewer: Interrupted." in shown, shown

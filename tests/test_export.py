@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mymove_viewer import export
+from mymove_viewer import export, output_file
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.export import (
@@ -30,7 +30,7 @@ from mymove_viewer.export import (
     write_csv,
     write_csv_stream,
 )
-from tests.export_helpers import export_over_size_limit
+from tests.export_helpers import export_over_size_limit, refuse_temp_files
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -385,10 +385,7 @@ def test_permission_denied_for_real() -> None:
 
 
 def test_permission_denied_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def denied(**kwargs: object) -> tuple[int, str]:
-        raise PermissionError(errno.EACCES, "Permission denied", str(kwargs["dir"]))
-
-    monkeypatch.setattr(export.tempfile, "mkstemp", denied)
+    refuse_temp_files(monkeypatch, errno.EACCES)
     with pytest.raises(ExportError) as info:
         write_csv(tmp_path / "leads.csv", FIELDS, TRICKY)
     assert "do not have permission to save in" in str(info.value)
@@ -396,10 +393,7 @@ def test_permission_denied_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_read_only_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def read_only(**kwargs: object) -> tuple[int, str]:
-        raise OSError(errno.EROFS, "Read-only file system", str(kwargs["dir"]))
-
-    monkeypatch.setattr(export.tempfile, "mkstemp", read_only)
+    refuse_temp_files(monkeypatch, errno.EROFS)
     with pytest.raises(ExportError) as info:
         write_csv(tmp_path / "leads.csv", FIELDS, TRICKY)
     assert "read-only" in str(info.value) and "Choose another folder" in str(info.value)
@@ -415,7 +409,7 @@ def test_file_open_elsewhere_cannot_be_replaced(
     def locked(src: object, dst: object) -> None:
         raise PermissionError(errno.EACCES, "Access is denied", str(dst))
 
-    monkeypatch.setattr(export.os, "replace", locked)
+    monkeypatch.setattr(output_file.os, "replace", locked)
     with pytest.raises(ExportError) as info:
         write_csv(target, FIELDS, TRICKY)
     assert "open in another program, such as Excel" in str(info.value)
@@ -431,7 +425,7 @@ def test_disk_full_while_syncing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export.os, "fsync", full)
+    monkeypatch.setattr(output_file.os, "fsync", full)
     with pytest.raises(ExportError) as info:
         write_csv(target, FIELDS, TRICKY)
     monkeypatch.undo()

@@ -14,7 +14,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
 
-from mymove_viewer import export, export_xlsx
+from mymove_viewer import export_xlsx, output_file
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.export import BAD_PREFIXES, ExportCancelled, ExportError, lead_columns
@@ -231,7 +231,7 @@ def test_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export.os, "fsync", full)
+    monkeypatch.setattr(output_file.os, "fsync", full)
     with pytest.raises(ExportError) as info:
         write_xlsx(target, FIELDS, LEADS)
     monkeypatch.undo()
@@ -249,4 +249,41 @@ def test_file_size_limit_hit_mid_export(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stderr
     assert "larger than this drive or system allows" in result.stdout
     assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.xlsx"]
+
+
+def test_cancel_during_the_final_save_stops_it_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the save after the last row (zipping the sheet) took seconds and ignored cancel,
+    so closing the window then finished the file anyway or was cut short by the app's exit. Cancel
+    now lands at the zip writer's next write, and the abandoned zip writer, collected later,
+    touches nothing (no unraisable-exception warning, which pytest here turns into a failure)."""
+    import gc
+
+    import xlsxwriter
+
+    saving = []
+    real_close = xlsxwriter.Workbook.close
+
+    def close(self: xlsxwriter.Workbook) -> None:
+        saving.append(True)
+        real_close(self)
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", close)
+    polls_while_saving = []
+
+    def cancel() -> bool:
+        if saving:
+            polls_while_saving.append(1)
+        return bool(saving)
+
+    target = tmp_path / "leads.xlsx"
+    target.write_text("old\n")
+    leads = [Lead.build([f"{f} {i}" for f in FIELDS]) for i in range(3000)]
+    with pytest.raises(ExportCancelled, match="was not changed"):
+        write_xlsx(target, FIELDS, leads, cancel=cancel)
+    gc.collect()
+    assert polls_while_saving == [1]  # stopped at the first write of the save
+    assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.xlsx"]

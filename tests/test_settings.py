@@ -482,3 +482,36 @@ def test_damaged_is_set_exactly_when_saved_settings_were_lost_or_reset(
     write_file(store, b"{garbage")
     monkeypatch.setattr(os, "rename", lambda *a: (_ for _ in ()).throw(PermissionError()))
     assert store.load().damaged  # could not even be moved
+
+
+# --- a settings file that is a symbolic link (issue 14) --------------------------------------
+
+
+def test_save_through_a_symlink_updates_the_file_it_names(
+    store: SettingsStore, directory: Path, tmp_path: Path
+) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "mymove.json"
+    real.write_text('{"schema": 1, "hours": 48}\n')
+    directory.mkdir()
+    store.path.symlink_to(Path("..") / "dotfiles" / "mymove.json")  # relative, as stow makes
+    assert store.load().settings.hours == 48
+    store.save(custom_settings())
+    assert store.path.is_symlink() and os.readlink(store.path) == "../dotfiles/mymove.json"
+    assert SettingsStore(directory).load().settings == custom_settings()
+    assert mode(real) == 0o600
+    assert sorted(p.name for p in dotfiles.iterdir()) == ["mymove.json"]  # no temp file left
+    assert sorted(p.name for p in directory.iterdir()) == [FILE_NAME]
+
+
+def test_save_through_a_link_into_a_missing_folder_names_both(
+    store: SettingsStore, directory: Path, tmp_path: Path
+) -> None:
+    directory.mkdir()
+    store.path.symlink_to(tmp_path / "unmounted" / "settings.json")
+    with pytest.raises(SettingsError) as info:
+        store.save(custom_settings())
+    message = str(info.value)
+    assert f"{store.path} (a link to {tmp_path / 'unmounted' / 'settings.json'})" in message
+    assert store.path.is_symlink()

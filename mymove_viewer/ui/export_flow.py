@@ -8,6 +8,7 @@ with progress and cancel (Esc). CSV goes through ``export.write_csv``, Excel wor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Slot
 
 from .worker import BackgroundRunner
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .window import MainWindow
@@ -151,7 +154,16 @@ class ExportFlow(QObject):
         self.runner.cancel()
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
-        return self.runner.shutdown(timeout_ms)
+        """Cancel the export and wait until its thread has ended, however long that takes.
+
+        The thread removes its half-written file on the way out, and a QThread destroyed while
+        it runs aborts the app. The writers check cancel at every chunk of rows and, in the final
+        save of a workbook, at every write, so the wait is short; ``timeout_ms`` only sets how
+        often a slow stop is logged.
+        """
+        while not self.runner.shutdown(timeout_ms):
+            log.warning("waiting for the export to stop before closing")
+        return True
 
     @Slot(int, object, object)
     def _on_progress(self, _gen: int, done: object, total: object) -> None:

@@ -473,6 +473,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.export_flow.shutdown(2000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.export_flow.busy:
+            self.hide()  # gone at once; the export's cancel and clean-up follow in shutdown()
         if not self._closed:
             self._remember_client_id()
             self._remember_query()

@@ -18,6 +18,7 @@ from pathlib import Path
 import keyring.errors
 import pytest
 from keyring.backends import fail
+from PySide6.QtCore import QTimer
 
 from mymove_viewer import export
 from mymove_viewer import settings as settings_module
@@ -25,6 +26,7 @@ from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.credentials import CredentialStore, KeySource
 from mymove_viewer.settings import FILE_NAME, Settings, SettingsStore
+from tests.export_helpers import refuse_temp_files
 from tests.ui.conftest import MemoryKeyring
 
 from .conftest import FAST, MARKER_KEY, REPO, TIMEOUT_MS, cli_env, export_args, run_cli
@@ -195,12 +197,7 @@ def test_gui_export_target_faults(
         target = tmp_path / "a-folder"
         target.mkdir()
     else:
-        code = errno.EACCES if fault == "permission" else errno.EROFS
-
-        def refuse(**kwargs):
-            raise OSError(code, os.strerror(code), str(kwargs.get("dir")))
-
-        monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
+        refuse_temp_files(monkeypatch, errno.EACCES if fault == "permission" else errno.EROFS)
     kind, error = run_gui_export(qtbot, export_window, target)
     assert kind == "failed" and expected in str(error)
     assert export_window.banner.isVisible() and expected in export_window.banner.message()
@@ -392,3 +389,45 @@ def test_real_secret_service_vanishing_mid_session(monkeypatch) -> None:
         )
         is None
     )
+
+
+# -- closing the window while an export runs ---------------------------------------------------
+
+
+def part_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.glob("*.part"))
+
+
+@pytest.mark.parametrize("moment", ["writing rows", "final save"])
+def test_closing_the_window_mid_xlsx_export_stops_it_and_removes_the_partial_file(
+    qtbot, marked_window, tmp_path: Path, moment: str
+) -> None:
+    """Issue 14: closing during the final save of a large workbook aborted the app (the export
+    thread outlived the window) and left a .part file. The final save is the zip phase: the
+    only time the .part file grows (the rows go to XlsxWriter's scratch files first)."""
+    window = marked_window()
+    window.model.set_leads(leads(12_000), (), None)
+    window.confirm_export_all = lambda _n: True
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "leads.xlsx"
+    target.write_text("old\n")
+    window.ask_export_path = lambda _suggested: target
+    x = window.exporter
+    # Waiting on signals runs a real event loop, which lets the export thread have the GIL
+    # (qtbot.waitUntil's qWait would starve it).
+    with qtbot.waitSignal(x.progress, timeout=60_000, check_params_cb=lambda _g, done, n: done):
+        window.export_selected_xlsx()
+    if moment == "final save":
+        poll = QTimer()
+        poll.start(5)
+        with qtbot.waitSignal(
+            poll.timeout, timeout=60_000, check_params_cb=lambda: part_bytes(folder) > 0
+        ):
+            pass
+        poll.stop()
+    assert x.thread_count() == 1  # still exporting when the user closes the window
+    window.close()
+    assert x.thread_count() == 0 and not window.isVisible()
+    assert target.read_text() == "old\n"  # cancelled, not finished behind the user's back
+    assert sorted(p.name for p in folder.iterdir()) == ["leads.xlsx"]  # no .part, no scratch

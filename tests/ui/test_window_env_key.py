@@ -167,3 +167,33 @@ def test_accessible_names_and_shortcuts(make_window) -> None:
         assert "(" in action.toolTip(), name
     fetch = window.findChild(QAction, "fetchAction")
     assert [s.toString() for s in fetch.shortcuts()] == ["F5", "Ctrl+R"]
+
+
+def test_pasted_multi_line_key_is_refused_and_a_crlf_line_saved_whole(
+    qtbot, make_window, keychain
+) -> None:
+    """Issue 14: a key copied with a second line (or a Windows line ending) and pasted with
+    Ctrl+V. The field keeps the line break; Save refuses it and saves nothing; a single line's
+    trailing CRLF is dropped and the key saved exactly."""
+    from PySide6.QtGui import QGuiApplication
+
+    window = make_window(key=False)
+    dialog = window.open_key_dialog()
+    clipboard = QGuiApplication.clipboard()
+    try:
+        clipboard.setText(f"{DEMO_API_KEY}\nsecond line\n")
+        qtbot.keyClick(dialog.key_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert "\n" in dialog.key_edit.text()
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert dialog.isVisible() and keychain.items == {}
+        message = dialog.result_label.text()
+        assert "line break" in message and DEMO_API_KEY not in message
+
+        dialog.key_edit.clear()
+        clipboard.setText(f"{DEMO_API_KEY}\r\n")
+        qtbot.keyClick(dialog.key_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert not dialog.isVisible()
+        assert keychain.items == {("mymove-viewer-test", "production"): DEMO_API_KEY}
+    finally:
+        clipboard.clear()
