@@ -235,8 +235,8 @@ def test_no_arguments_skip_the_parser_but_mean_what_it_would() -> None:
 def test_key_set_refuses_more_than_one_line_before_touching_the_keychain(stdin: str) -> None:
     """Issue 14: two lines on stdin saved the first. Refused with exit 2 (a usable keychain is
     there: in-memory, per process), and no part of the input is echoed."""
-    proc = run_cli("key", "set", "--env", "staging", key=None, stdin=stdin,
-                   env={"PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"})  # fmt: skip
+    memory = {"PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
+    proc = run_cli("key", "set", "--env", "staging", key=None, stdin=stdin, env=memory)
     assert proc.returncode == 2, proc.stderr
     line = proc.stderr.strip()
     assert "\n" not in line and "nothing was saved" in line

@@ -15,7 +15,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from .errors import app_logger
+from .errors import NetworkError, app_logger
 from .query import _is_loopback
 
 # httpcore's DEBUG trace prints response headers and httpx's INFO line the reason phrase, both
@@ -153,15 +153,20 @@ def build_http_client(
     if target_host and _is_loopback(target_host):
         host = f"[{target_host}]" if ":" in target_host else target_host
         direct = {f"all://{host}": None}
-    client = httpx.Client(
-        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-        follow_redirects=False,
-        verify=ssl_context(),
-        trust_env=True,
-        transport=transport,
-        mounts=direct,
-        headers={"User-Agent": user_agent},
-    )
+    try:
+        client = httpx.Client(
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            follow_redirects=False,
+            verify=ssl_context(),
+            trust_env=True,
+            transport=transport,
+            mounts=direct,
+            headers={"User-Agent": user_agent},
+        )
+    except (ImportError, ValueError, httpx.InvalidURL) as exc:
+        # httpx reads the proxy variables here: a SOCKS proxy needs a package we do not ship,
+        # and a malformed URL fails to parse. Either way no request can go out as configured.
+        raise _unusable_proxy(exc) from None
     # httpx has no public hook for the network backend; every pool it made (direct and
     # per-proxy) gets ours. If its internals change, cancel still works, only less promptly.
     transports = [client._transport, *client._mounts.values()]
@@ -170,3 +175,31 @@ def build_http_client(
         if pool is not None and hasattr(pool, "_network_backend"):
             pool._network_backend = backend
     return client, backend
+
+
+PROXY_VARIABLES = ("ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY")
+
+
+def _unusable_proxy(exc: Exception) -> NetworkError:
+    """A message naming the proxy variable at fault, without the proxy's password."""
+    import os
+
+    for name in (n for upper in PROXY_VARIABLES for n in (upper, upper.lower())):
+        value = os.environ.get(name)
+        if not value:
+            continue
+        scheme, sep, rest = value.partition("://")
+        shown = scheme + sep + rest.rpartition("@")[2]  # never its user:password@
+        if value.lower().startswith(("socks", "socks5", "socks4")):
+            what = "is a SOCKS proxy, which this app cannot use"
+        else:
+            what = "is not a proxy address this app can use"
+        return NetworkError(
+            f"The proxy in the {name} environment variable ({shown}) {what}. "
+            f"Set {name} to an http:// proxy, or unset it.",
+            detail=f"{type(exc).__name__}: {exc}",
+        )
+    return NetworkError(
+        "The network settings could not be used. Check the proxy environment variables.",
+        detail=f"{type(exc).__name__}: {exc}",
+    )
