@@ -153,8 +153,8 @@ def row_for(
     label = STEPS[step]
     if step == "first_keystroke":
         label += (
-            f" (with the {delay_ms} ms throttle; floor: throttle + scan; the index was not "
-            f"ready yet in {len(walls) - index_ready} of {len(walls)} runs)"
+            f" (with the {delay_ms} ms throttle; index not in yet: "
+            f"{len(walls) - index_ready} of {len(walls)} runs)"
         )
     target, ok = "", True
     if step == "fetch" and floor is not None:
