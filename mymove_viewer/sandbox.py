@@ -40,7 +40,15 @@ from .sandbox_http import (
     _Server,
     _shutdown,
 )
-from .sandbox_leads import decode_records, generate_json, generate_leads, now_utc
+from .sandbox_leads import (
+    ODD_KINDS,
+    ODD_RECORDS,
+    decode_records,
+    generate_json,
+    generate_leads,
+    make_odd,
+    now_utc,
+)
 from .sandbox_query import _epoch_us, _QueryError, _window, parse_rfc3339
 
 __all__ = [
@@ -75,7 +83,11 @@ class Sandbox:
         port: int = 0,
         days: int = 30,
         empty_as_null: bool = False,
+        odd: bool = False,
     ) -> None:
+        """``odd``: a few of the generated leads, spread through them, carry what the vendor's
+        page does not promise (an undocumented field, a null, a number, an offset timestamp);
+        see ``sandbox_leads.make_odd``."""
         self.api_key = api_key
         self.client_id = client_id
         self.host = host
@@ -104,9 +116,13 @@ class Sandbox:
             if leads < 0:
                 raise ValueError("leads must not be negative")
             stamps, blobs = generate_json(leads, random.Random(seed), now or now_utc(), days)
+            if odd:
+                make_odd(stamps, blobs)
             self._keys = [s * 1_000_000 for s in stamps]
             self._blobs = blobs
         else:
+            if odd:
+                raise ValueError("odd applies to generated leads; put odd records in the list")
             self._store(leads)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -356,13 +372,24 @@ def main(
     parser.add_argument("--leads", type=int, default=1000, help="how many leads to serve")
     parser.add_argument("--seed", type=int, default=1, help="seed for the synthetic leads")
     parser.add_argument("--days", type=int, default=30, help="leads spread over this many days")
+    parser.add_argument(
+        "--odd",
+        action="store_true",
+        help=f"make {ODD_RECORDS} leads, spread through the rest, carry what the API's page does "
+        f"not promise: {', '.join(ODD_KINDS)}",
+    )
     args = parser.parse_args(argv)
     if args.leads < 0 or args.days < 0:
         parser.error("--leads and --days must not be negative")
     if args.leads >= 100_000:
         print(f"Generating {args.leads:,} leads…", flush=True)
     sandbox = Sandbox(
-        leads=args.leads, seed=args.seed, days=args.days, host=args.host, port=args.port
+        leads=args.leads,
+        seed=args.seed,
+        days=args.days,
+        host=args.host,
+        port=args.port,
+        odd=args.odd,
     )
     try:
         sandbox.start()
@@ -375,6 +402,8 @@ def main(
         return 1
     try:
         print(f"MYMOVE sandbox serving {sandbox.count:,} synthetic leads")
+        if args.odd:
+            print(f"  {min(ODD_RECORDS, sandbox.count)} of them odd: {', '.join(ODD_KINDS)}")
         print(f"  Base URL:  {sandbox.base_url}")
         print(f"  Client ID: {sandbox.client_id}")
         print(f"  API key:   {DEMO_API_KEY}  (demo key for this sandbox only)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 
 import msgspec
@@ -346,3 +346,35 @@ def _check_layout() -> None:
 
 
 _check_layout()
+
+
+# -- an odd body -----------------------------------------------------------------------------
+
+ODD_FIELD = "lead_source"  # not on the vendor's page: the client must keep it as an extra column
+ODD_KINDS = ("undocumented field", "null", "number", "offset timestamp")
+ODD_RECORDS = 8  # "a few": two of each kind
+
+
+def _oddity(record: dict[str, object], kind: str, stamp: int) -> None:
+    if kind == "undocumented field":
+        record[ODD_FIELD] = "partner-web"
+    elif kind == "null":
+        record["new_address_2"] = None
+    elif kind == "number":
+        record["new_postal_code_plus4"] = int(str(record["new_postal_code_plus4"]) or "0")
+    else:  # the same instant in a New York winter offset, as some proxies rewrite it
+        local = datetime.fromtimestamp(stamp, timezone(timedelta(hours=-5)))
+        record["created_at"] = local.isoformat()
+
+
+def make_odd(stamps: list[int], records: list[bytes], count: int = ODD_RECORDS) -> list[int]:
+    """Make ``count`` records, spread evenly through ``records`` (in place), odd in turn: an
+    undocumented field, a null, a number, an offset timestamp (the same instant, so the order
+    by ``created_at`` holds). The positions changed, in order."""
+    n = min(count, len(records))
+    where = [(i * 2 + 1) * len(records) // (n * 2) for i in range(n)]
+    for i, at in enumerate(where):
+        record = msgspec.json.decode(records[at])
+        _oddity(record, ODD_KINDS[i % len(ODD_KINDS)], stamps[at])
+        records[at] = msgspec.json.encode(record)
+    return where

@@ -1,8 +1,10 @@
-"""``python -m tests.benchmarks [--sizes 10000,100000,1000000] [--runs N] [--quick] [--json PATH]``
+"""``python -m tests.benchmarks [--sizes 10000,100000,1000000] [--shape clean,odd] [--runs N]
+[--quick] [--json PATH]``
 
-Starts a sandbox (in its own process) per size, runs the GUI figures and the memory figure each
-in a fresh child process, then the cold-start figure; prints one table and writes the rows as
-JSON (default ``bench-results/<timestamp>.json``) for comparison across commits.
+Starts a sandbox (in its own process) per size and body shape, runs the GUI figures, the user's
+journey and the memory figure each in a fresh child process, then the cold-start figure; prints
+one table and writes the rows as JSON (default ``bench-results/<timestamp>.json``) for
+comparison across commits.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .common import FIGURES, ROOT, Row, run_child, sandbox_process
+from .common import FIGURES, ROOT, SHAPES, Row, run_child, sandbox_process
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated lead counts")
+    parser.add_argument(
+        "--shape",
+        default=",".join(SHAPES),
+        help="bodies to fetch, comma-separated: clean (the sandbox's leads), odd (the same with "
+        "a few records carrying an undocumented field, a null, a number, an offset timestamp)",
+    )
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5)")
     parser.add_argument("--quick", action="store_true", help="CI smoke: 10k leads, 3 runs")
     parser.add_argument("--json", type=Path, default=None, help="where to write the results")
@@ -31,6 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         parser.error("--sizes takes whole numbers separated by commas, e.g. 10000,100000")
+    args.shape = [s.strip() for s in args.shape.split(",") if s.strip()]
+    if not args.shape or any(s not in SHAPES for s in args.shape):
+        parser.error(f"--shape takes {' or '.join(SHAPES)}, or both separated by a comma")
     if args.quick:
         args.sizes = [10_000]
         args.runs = args.runs or 3
@@ -49,20 +60,27 @@ def rows_from(text: str) -> list[Row]:
     return out
 
 
-def run_size(size: int, runs: int) -> list[Row]:
+def run_size(size: int, shape: str, runs: int, journeys: int) -> list[Row]:
     timeout = 600 + size / 500  # 1M leads: ~40 minutes at most
-    with sandbox_process(size) as url:
+    with sandbox_process(size, shape=shape) as served:
+        args = ["--url", served.url, "--size", str(size)]
         rows = rows_from(
-            run_child(
-                "tests.benchmarks.gui_run",
-                ["--url", url, "--size", str(size), "--runs", str(runs)],
-                timeout,
-            )
+            run_child("tests.benchmarks.gui_run", [*args, "--runs", str(runs)], timeout)
         )
-        rows += rows_from(
-            run_child("tests.benchmarks.memory_run", ["--url", url, "--size", str(size)], timeout)
-        )
+        rows += rows_from(run_child("tests.benchmarks.memory_run", args, timeout))
+    # The journey adds leads to its sandbox as it goes: one of its own, in its child.
+    journey = ["--size", str(size), "--shape", shape, "--runs", str(journeys)]
+    rows += rows_from(run_child("tests.benchmarks.journey_run", journey, timeout * 2))
+    for row in rows:
+        row.shape = shape
     return rows
+
+
+def journey_runs(size: int, runs: int, quick: bool) -> int:
+    """Each journey ends by closing its window, and takes long: fewer runs than the figures."""
+    if quick:
+        return 1
+    return max(1, min(runs, 3 if size <= 100_000 else 1))
 
 
 def fmt(value: float | None, unit: str) -> str:
@@ -78,15 +96,18 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ("figure", "size", "metric", "value", "floor", "ratio", "target", "result")
+    head = ("figure", "size", "body", "metric", "value", "floor", "ratio", "stall", "target",
+            "result")  # fmt: skip
     lines = [
         (
             r.figure,
             f"{r.size:,}" if r.size else "—",
+            r.shape or "—",
             r.metric,
             fmt(r.value, r.unit),
             fmt(r.floor, r.unit),
             f"{r.ratio:.2f}×" if r.ratio is not None else "—",
+            fmt(r.stall, "ms"),
             r.target,
             {True: "pass", False: "FAIL", None: "info"}[r.passed],
         )
@@ -119,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for size in args.sizes:
         runs = args.runs or (5 if size <= 100_000 else 3)
-        print(f"benchmarking {size:,} leads ({runs} runs)…", file=sys.stderr, flush=True)
-        rows += run_size(size, runs)
+        for shape in args.shape:
+            print(f"benchmarking {size:,} leads, {shape} body ({runs} runs)…", file=sys.stderr,
+                  flush=True)  # fmt: skip
+            rows += run_size(size, shape, runs, journey_runs(size, runs, args.quick))
     print("benchmarking cold start…", file=sys.stderr, flush=True)
     from .startup import bench as bench_startup
 
@@ -138,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "sizes": args.sizes,
+            "shapes": args.shape,
             "runs": args.runs,
             "quick": args.quick,
             "seconds": round(time.monotonic() - started, 1),

@@ -12,22 +12,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 import argparse
 import csv
 import gc
-import http.client
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 import keyring.backends.fail
-import msgspec
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from mymove_viewer import reaper
-from mymove_viewer.api.query import Query, leads_path
 from mymove_viewer.credentials import CredentialStore
 from mymove_viewer.export import lead_columns, row_getter, write_csv
 from mymove_viewer.leadtable import search_texts
@@ -39,6 +35,7 @@ from mymove_viewer.ui.window import DemoSetup, MainWindow
 from .common import (
     QUERY_DAYS,
     Row,
+    floor_fetch,
     median,
     target_fetch,
     target_filter,
@@ -167,22 +164,6 @@ class Ticker(QObject):
         return self.stop()
 
 
-def floor_fetch(url: str) -> float:
-    """``http.client`` read of the same answer plus the fastest plain decode of it."""
-    parts = urlsplit(url)
-    query = urlencode(Query.last_days(QUERY_DAYS).params())
-    path = leads_path(DEMO_CLIENT_ID) + "?" + query
-    start = time.perf_counter()
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
-    try:
-        conn.request("GET", path, headers={"Authorization": DEMO_API_KEY})
-        body = conn.getresponse().read()
-    finally:
-        conn.close()
-    msgspec.json.decode(body)
-    return (time.perf_counter() - start) * 1000
-
-
 def make_window(url: str, config: Path) -> MainWindow:
     window = MainWindow(
         credentials=CredentialStore(backend=keyring.backends.fail.Keyring(), environ={}),
@@ -289,7 +270,7 @@ def bench_sort_distinct(window: MainWindow, size: int, runs: int) -> list[Row]:
                 times.append(
                     timed(lambda c=c, o=order: (table.sortByColumn(c, o), repaint(window)))
                 )
-            target, ok = target_sort(size, median(times))
+            target, ok = target_sort(size, median(times), median(floors[f]))
             out.append(Row("sort", f"sort by {f} + paint, {label}", size, "ms", median(times),
                            median(floors[f]), target, ok, times, floors[f]))  # fmt: skip
     table.sortByColumn(model.column_of("created_at"), desc)
@@ -322,7 +303,7 @@ def bench_sort(window: MainWindow, size: int, runs: int) -> list[Row]:
     out = []
     for f in SORT_FIELDS:
         value = median(first[f])
-        target, ok = target_sort(size, value)
+        target, ok = target_sort(size, value, median(floors[f]))
         out.append(Row("sort", f"sort by {f} + paint (first time)", size, "ms", value,
                        median(floors[f]), target, ok, first[f], floors[f]))  # fmt: skip
     slowest = max(SORT_FIELDS, key=lambda f: median(again[f]))
@@ -370,7 +351,7 @@ def bench_filter(window: MainWindow, size: int, runs: int) -> list[Row]:
     out = []
     for key, label in labels.items():
         value = median(results[key])
-        target, ok = target_filter(size, value, narrowing=key == "narrow")
+        target, ok = target_filter(size, value, median(floors[key]))
         out.append(Row("filter", label, size, "ms", value, median(floors[key]), target, ok,
                        results[key], floors[key]))  # fmt: skip
     return out
