@@ -48,8 +48,10 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ROLES = frozenset({_DISPLAY, _TOOLTIP, RawRole, LeadRole})
 # Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
-# repaint (and 3 s more to size the columns). Shown text stops here; RawRole keeps every character.
-DISPLAY_LIMIT = 10_000
+# repaint (and 3 s more to size the columns); 40 rows of two 10,000-character cells still took
+# 1.2 s, 34 ms at this limit (as short values). No cell is wide enough to show more; copy, export
+# and RawRole keep every character.
+DISPLAY_LIMIT = 300
 FREE_AFTER_S = 0.3  # old leads are freed once the new ones are painted (see reaper.release)
 TIP_LIMIT = 500  # a tooltip of a cut cell shows this much, and says how long the value is
 

@@ -1,0 +1,171 @@
+"""Selections as a user makes them (Ctrl+A, clicks, Ctrl+click) through export, copy, the
+status bar count and Esc; a lead with a 1 MB value in the table, its details and copies."""
+
+from __future__ import annotations
+
+import csv
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from mymove_viewer.ui.model import DISPLAY_LIMIT, RawRole
+
+from .conftest import TIMEOUT_MS
+from .test_window_table import click_header, click_row, copy_keys
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+MB = 1 << 20
+
+
+@pytest.fixture
+def window(make_window, do_fetch, local_tz):
+    local_tz("Asia/Kolkata")  # the copied "Created" must be the local time the table shows
+    window = make_window()
+    window.panel.days_radio.click()
+    window.panel.days_spin.setValue(7)
+    do_fetch(window)
+    assert window.model.rowCount() > 300
+    return window
+
+
+def shown_text(window, rows: list[int]) -> list[str]:
+    """The header and rows as the table shows them, for the visible columns in their order."""
+    model, columns = window.model, window.table.visible_columns()
+    lines = ["\t".join(model.headerData(c, Qt.Orientation.Horizontal) for c in columns)]
+    for r in rows:
+        lines.append("\t".join(model.data(model.index(r, c)) for c in columns))
+    return lines
+
+
+def export_csv(qtbot, window, target: Path) -> list[list[str]]:
+    window.ask_export_path = lambda _suggested: target
+    with qtbot.waitSignal(window.exporter.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window.table, Qt.Key.Key_E, CTRL)
+    with target.open(newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def visible_fields(window) -> list[str]:
+    return [window.model.columns[c].field for c in window.table.visible_columns()]
+
+
+def wait_selected(qtbot, window, text: str) -> None:
+    label = window.status.selected_label
+    qtbot.waitUntil(lambda: label.text() == text and label.isVisible(), timeout=TIMEOUT_MS)
+
+
+def test_select_all_then_export_and_copy_every_row_in_view_order(qtbot, window, tmp_path) -> None:
+    click_header(qtbot, window, "last_name")  # view order is not the order leads arrived in
+    header = window.table.horizontalHeader()
+    header.moveSection(header.visualIndex(window.model.column_of("email")), 0)
+    header.setSectionHidden(window.model.column_of("old_tenure"), True)
+    n = window.model.rowCount()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_A, CTRL)
+    wait_selected(qtbot, window, f"{n:,} selected")
+
+    rows = export_csv(qtbot, window, tmp_path / "all.csv")
+    fields = visible_fields(window)
+    assert fields[0] == "email" and "old_tenure" not in fields
+    assert rows[0] == fields
+    assert rows[1:] == [lead.values(fields) for lead in window.model.shown_leads()]
+    assert f"Exported {n:,} leads" in window.status.text()
+
+    copy_keys(qtbot, window)
+    assert QGuiApplication.clipboard().text().splitlines() == shown_text(window, list(range(n)))
+    assert window.status.text() == f"Copied {n:,} rows to the clipboard."
+
+
+def test_ctrl_click_rows_export_and_copy_exactly_those(qtbot, window, tmp_path) -> None:
+    click_header(qtbot, window, "new_city")
+    table = window.table
+    click_row(qtbot, window, 2)
+    click_row(qtbot, window, 4, Qt.KeyboardModifier.ShiftModifier)  # 2-4
+    click_row(qtbot, window, 12, CTRL)
+    click_row(qtbot, window, 9, CTRL)
+    click_row(qtbot, window, 3, CTRL)  # off again: the first span splits
+    picked = [2, 4, 9, 12]
+    assert table.selected_spans() == [(2, 2), (4, 4), (9, 9), (12, 12)]
+    wait_selected(qtbot, window, "4 selected")
+
+    rows = export_csv(qtbot, window, tmp_path / "picked.csv")
+    fields = visible_fields(window)
+    assert rows[1:] == [window.model.lead_at(r).values(fields) for r in picked]
+
+    copy_keys(qtbot, window)
+    assert QGuiApplication.clipboard().text().splitlines() == shown_text(window, picked)
+
+    table.clearSelection()
+    qtbot.waitUntil(lambda: not window.status.selected_label.isVisible(), timeout=TIMEOUT_MS)
+    qtbot.keyClick(table, Qt.Key.Key_C, CTRL)
+    assert window.status.text().startswith("Nothing to copy")
+
+
+def test_esc_cancels_a_long_copy(qtbot, window) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def held() -> None:  # the worker's pause between slices: hold it until the test has pressed Esc
+        entered.set()
+        release.wait(TIMEOUT_MS / 1000)
+
+    window.paint_gate.wait_turn = held
+    QGuiApplication.clipboard().setText("before")
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_A, CTRL)
+    qtbot.keyClick(window.table, Qt.Key.Key_C, CTRL)
+    qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+    n = window.model.rowCount()
+    assert window.status.text() == f"Copying {n:,} rows… (Esc cancels)"
+    assert window.cancel_action.isEnabled() and window.progress_bar.isVisible()
+    try:
+        with qtbot.waitSignal(window.copy_flow.runner.cancelled, timeout=TIMEOUT_MS):
+            qtbot.keyClick(window.table, Qt.Key.Key_Escape)
+            release.set()
+    finally:
+        release.set()
+    assert window.status.text() == "Copy cancelled; the clipboard is unchanged."
+    assert QGuiApplication.clipboard().text() == "before"
+    assert not window.cancel_action.isEnabled() and not window.progress_bar.isVisible()
+    assert window.table.selected_spans() == [(0, n - 1)]  # the selection stays
+
+
+def test_a_1mb_value_shows_in_details_and_copies_in_full(
+    qtbot, make_window, do_fetch, sandbox
+) -> None:
+    template = sandbox.served_leads({"days": "7"})[0]
+    huge = "".join(f"word{i} " for i in range(MB))[: MB - 3] + "END"
+    sandbox.add_leads([{**template, "last_name": "<b>Zyzzyva</b>", "new_address_2": huge}])
+    window = make_window()
+    window.panel.days_radio.click()
+    window.panel.days_spin.setValue(7)
+    do_fetch(window)
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, "zyzzyva")
+    model = window.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=TIMEOUT_MS)
+    cell = model.index(0, model.column_of("new_address_2"))
+    assert model.data(cell) == huge[:DISPLAY_LIMIT] + "…"
+    assert model.data(cell, RawRole) == huge
+    assert "1,048,576 characters" in model.data(cell, Qt.ItemDataRole.ToolTipRole)
+
+    click_row(qtbot, window, 0)
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    detail = window.detail
+    assert detail.isVisible() and detail.lead == model.lead_at(0)
+    label = detail.value_labels["new_address_2"]
+    assert huge.startswith(label.text().removesuffix("…")) and len(label.text()) <= 1001
+    note = detail.findChild(type(label), "detailNote_new_address_2")
+    assert note.text() == "(1,048,576 characters — Copy to get all)"
+    name = detail.value_labels["last_name"]
+    assert name.text() == "<b>Zyzzyva</b>" and name.textFormat() == Qt.TextFormat.PlainText
+    assert set(detail.copy_buttons) == {"new_address_2"}  # short values need no button
+    detail.copy_buttons["new_address_2"].click()
+    assert QGuiApplication.clipboard().text() == huge
+
+    copy_keys(qtbot, window)  # the row, whole: the table's cut text is not what is copied
+    header, line = QGuiApplication.clipboard().text().splitlines()
+    columns = header.split("\t")
+    assert line.split("\t")[columns.index("New address 2")] == huge
