@@ -45,16 +45,6 @@ def copy_keys(qtbot, window) -> None:
         qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
 
 
-@pytest.fixture
-def fetched(make_window, do_fetch):
-    window = make_window()
-    window.panel.days_radio.click()
-    window.panel.days_spin.setValue(7)
-    do_fetch(window)
-    assert window.model.rowCount() > 300
-    return window
-
-
 @pytest.mark.parametrize(
     ("field", "key"),
     [
