@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from .selection import Span, selected_spans, span_count
+from .selection import SelectionKeeper, Span, selected_spans, span_count
 
 SAMPLE_ROWS = 60  # column widths come from this many rows, never from every row
 MIN_WIDTH, MAX_WIDTH = 48, 320
@@ -37,6 +37,7 @@ class LeadTableView(QTableView):
     leadActivated = Signal(int)  # view row: double-click or Enter
     copyRequested = Signal()  # Ctrl+C with the table focused
     selectionCountChanged = Signal(int)  # rows selected, once the selection has settled
+    selectionDropped = Signal(int)  # rows: a new order scattered the selection too far to keep
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,7 @@ class LeadTableView(QTableView):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         self.doubleClicked.connect(lambda index: self.leadActivated.emit(index.row()))
+        self._keeper = SelectionKeeper(self, self._dropped_later)
         self._count_timer = QTimer(self)  # one count per event-loop turn, however many changes
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(0)
@@ -142,16 +144,31 @@ class LeadTableView(QTableView):
         selection.selectionChanged.connect(self._count_soon)
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
+        if model is not None:  # ahead of the selection model that setModel creates
+            model.layoutAboutToBeChanged.connect(self._keeper.save)
         super().setModel(model)
-        if model is not None:  # these change the selection without selectionChanged
+        if model is not None:  # after it
+            model.layoutChanged.connect(self._keeper.restore)
+            # These change the selection without selectionChanged.
             for signal in (model.layoutChanged, model.modelReset, model.rowsInserted):
                 signal.connect(self._count_soon)
+
+    def _dropped_later(self, rows: int) -> None:
+        # After the model's own signals for this change, whose slots update the status bar too.
+        QTimer.singleShot(0, self, lambda: self.selectionDropped.emit(rows))
 
     def _count_soon(self, *_: object) -> None:
         self._count_timer.start()
 
     def _emit_count(self) -> None:
         self.selectionCountChanged.emit(span_count(self.selected_spans()))
+
+    def selectAll(self) -> None:
+        # Replacing thousands of ranges with one that covers them all makes Qt compare each
+        # old range with each piece it splits off (132 s for 23k ranges); clearing first is
+        # one step.
+        self.clearSelection()
+        super().selectAll()
 
     def selected_spans(self) -> list[Span]:
         """The selected view rows as (first, last) spans, in view order."""

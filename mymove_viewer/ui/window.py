@@ -234,6 +234,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.copy_flow.runner.idle.connect(self.sync_busy)
         self.table.copyRequested.connect(self.copy_selection)
         self.table.selectionCountChanged.connect(self.status.set_selected)
+        self.table.selectionDropped.connect(self._on_selection_dropped)
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
         # What the user does that runs Python code: background work nobody waits for yields.
         gate = self.paint_gate
@@ -417,6 +418,13 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     @Slot()
     def copy_selection(self) -> None:
         self.copy_flow.start()
+
+    @Slot(int)
+    def _on_selection_dropped(self, rows: int) -> None:
+        self.status.show(
+            f"Selection cleared: the new order scattered its {rows:,} rows too widely to keep."
+            " Select again, or filter to the leads you want."
+        )
 
     @Slot()
     def select_all(self) -> None:

@@ -164,3 +164,56 @@ def test_a_1mb_value_shows_in_details_and_copies_in_full(
     header, line = QGuiApplication.clipboard().text().splitlines()
     columns = header.split("\t")
     assert line.split("\t")[columns.index("New address 2")] == huge
+
+
+def selected_leads(window) -> list:
+    return [window.model.lead_at(r) for r in window.table.selected_rows()]
+
+
+@pytest.mark.parametrize("rows", [3, 200])  # Qt carries a few rows; more, the window's keeper
+def test_selection_follows_its_leads_through_sort_and_filter(qtbot, window, rows) -> None:
+    click_header(qtbot, window, "created_at")
+    click_row(qtbot, window, 10)
+    window.table.scrollTo(window.model.index(10 + rows - 1, 0))
+    click_row(qtbot, window, 10 + rows - 1, Qt.KeyboardModifier.ShiftModifier)
+    picked = selected_leads(window)
+    assert len(picked) == rows
+
+    click_header(qtbot, window, "created_at")  # the other way round: still one span
+    assert selected_leads(window) == picked[::-1]
+    assert len(window.table.selected_spans()) == 1
+
+    click_header(qtbot, window, "new_state")  # scattered, but every lead still selected
+    assert sorted(map(tuple, selected_leads(window))) == sorted(map(tuple, picked))
+    wait_selected(qtbot, window, f"{rows:,} selected")
+
+    term = picked[0].new_state.lower()
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, term)
+    qtbot.waitUntil(lambda: window.model.filter_text == term, timeout=TIMEOUT_MS)
+    kept = [lead for lead in picked if term in "\x1f".join(lead[:19]).lower()]
+    assert sorted(map(tuple, selected_leads(window))) == sorted(map(tuple, kept))
+    wait_selected(qtbot, window, f"{len(kept):,} selected")
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Escape)  # what the filter hid is not selected
+    qtbot.waitUntil(lambda: window.model.filter_text == "", timeout=TIMEOUT_MS)
+    assert sorted(map(tuple, selected_leads(window))) == sorted(map(tuple, kept))
+
+
+def test_a_selection_scattered_too_widely_is_cleared_and_said(qtbot, window, monkeypatch) -> None:
+    from mymove_viewer.ui import selection
+
+    monkeypatch.setattr(selection, "MAX_SPANS", 5)  # the window has a few hundred rows here
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_A, CTRL)
+    click_header(qtbot, window, "last_name")  # every row stays selected: one span
+    n = window.model.rowCount()
+    assert window.table.selected_spans() == [(0, n - 1)]
+    click_row(qtbot, window, 0)
+    window.table.scrollTo(window.model.index(199, 0))
+    click_row(qtbot, window, 199, Qt.KeyboardModifier.ShiftModifier)
+    with qtbot.waitSignal(window.table.selectionDropped, timeout=TIMEOUT_MS) as dropped:
+        click_header(qtbot, window, "email")
+    assert dropped.args == [200]
+    assert window.table.selected_spans() == []
+    qtbot.waitUntil(lambda: not window.status.selected_label.isVisible(), timeout=TIMEOUT_MS)
+    assert window.status.text().startswith("Selection cleared: the new order scattered its 200")
