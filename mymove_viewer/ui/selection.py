@@ -1,8 +1,8 @@
 """The table's selection as spans of view rows: counted and read without visiting each row.
 
-``QItemSelectionModel.selectedRows()`` and ``selectedIndexes()`` ask the model's ``flags`` for
-every cell, a call into Python each: after Ctrl+A at 100k leads, exporting froze the window for
-~10 s and copying for ~30 s. ``selection().ranges`` already holds the same rows as a few
+Qt's lists of selected rows or indexes ask the model's ``flags`` for every cell, a call into
+Python each: after Ctrl+A at 100k leads, exporting froze the window for ~10 s and copying for
+~30 s. ``selection().ranges`` already holds the same rows as a few
 ``(top, bottom)`` pairs; everything here works on those, and turns them into lead indexes with
 list slices (C copies), so the GUI thread never runs Python per selected row.
 """
