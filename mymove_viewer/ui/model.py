@@ -37,7 +37,7 @@ from ..leadtable import (
 )
 from ..overview_data import instants as created_instants
 from ..textsearch import filter_rows, positions_of
-from .selection import rows_of_leads
+from .selection import HINTED, rows_of_leads
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -47,6 +47,8 @@ _N = len(FIELDS)
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ROLES = frozenset({_DISPLAY, _TOOLTIP, RawRole, LeadRole})
+_NO_HINT = QAbstractTableModel.LayoutChangeHint.NoLayoutChangeHint
+_SORT_HINT = QAbstractTableModel.LayoutChangeHint.VerticalSortHint
 # Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
 # repaint (and 3 s more to size the columns); 40 rows of two 10,000-character cells still took
 # 1.2 s, 34 ms at this limit (as short values). No cell is wide enough to show more; copy, export
@@ -270,7 +272,7 @@ class LeadTableModel(QAbstractTableModel):
             new_rows = list(compress(new_order, map(keep.__getitem__, new_order)))
         else:
             new_rows = new_order
-        self._relayout(new_order, new_rows)
+        self._relayout(new_order, new_rows, _SORT_HINT)  # the same rows, moved
 
     def drop_sort_cache(self) -> None:
         """Forget the per-column ranks, so the next sort of any column computes them (the
@@ -464,8 +466,8 @@ class LeadTableModel(QAbstractTableModel):
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _relayout(self, new_order: list[int], new_rows: list[int]) -> None:
-        self.layoutAboutToBeChanged.emit()
+    def _relayout(self, new_order: list[int], new_rows: list[int], hint: Any = _NO_HINT) -> None:
+        self.layoutAboutToBeChanged[HINTED].emit([], hint)
         old_rows = self._rows
         persistent = self.persistentIndexList()
         if persistent:
@@ -484,7 +486,7 @@ class LeadTableModel(QAbstractTableModel):
         self._order, self._rows = new_order, new_rows
         if persistent:
             self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit()
+        self.layoutChanged[HINTED].emit([], hint)
         self._emit_counts()
 
     def _emit_counts(self) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from itertools import repeat
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import QAbstractItemView
 
 Span = tuple[int, int]  # first and last view row, both included
@@ -25,6 +25,10 @@ KEEP_FROM = 64  # selected rows from which the keeper, not Qt, carries them thro
 # selection that a new order scatters into more pieces than this is dropped, and the user told.
 MAX_SPANS = 1_000
 _RUNS = re.compile(b"\x01+")
+_SORT_HINT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
+# The layout signals' overload that carries a hint (a plain connect gets the one without).
+HINTED = ("QList<QPersistentModelIndex>", "QAbstractItemModel::LayoutChangeHint")
+_ALL: list[int] = []  # kept: every row (compared by identity)
 
 
 def selected_spans(selection: QItemSelectionModel | None) -> list[Span]:
@@ -113,20 +117,26 @@ class SelectionKeeper:
         self._dropped = dropped  # called with the count of selected rows given up
         self._kept: list[int] | None = None
 
-    def save(self, *_: object) -> None:
+    def save(self, _parents: object = None, hint: object = None) -> None:
         selection, model = self._view.selectionModel(), self._view.model()
         spans = selected_spans(selection)
         if span_count(spans) < KEEP_FROM or not hasattr(model, "shown_rows"):
             self._kept = None  # a few rows: Qt's own way costs less than a pass over all rows
             return
-        self._kept = pick(model.shown_rows(), spans)
+        rows = model.shown_rows()
+        everything = spans == [(0, len(rows) - 1)] and hint == _SORT_HINT
+        self._kept = _ALL if everything else pick(rows, spans)
         selection.clearSelection()
 
     def restore(self, *_: object) -> None:
         kept, self._kept = self._kept, None
         if kept is not None:
             model = self._view.model()
-            spans = spans_of(kept, model.shown_rows(), len(model.leads))
+            rows = model.shown_rows()
+            if kept is _ALL:  # a sort moves rows but keeps them all: no pass over them
+                spans = [(0, len(rows) - 1)] if rows else []
+            else:
+                spans = spans_of(kept, rows, len(model.leads))
             if len(spans) > MAX_SPANS:
                 self._dropped(span_count(spans))
             else:

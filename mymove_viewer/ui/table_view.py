@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from .selection import SelectionKeeper, Span, selected_spans, span_count
+from .selection import HINTED, SelectionKeeper, Span, selected_spans, span_count
 
 SAMPLE_ROWS = 60  # column widths come from this many rows, never from every row
 MIN_WIDTH, MAX_WIDTH = 48, 320
@@ -145,7 +145,7 @@ class LeadTableView(QTableView):
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         if model is not None:  # ahead of the selection model that setModel creates
-            model.layoutAboutToBeChanged.connect(self._keeper.save)
+            model.layoutAboutToBeChanged[HINTED].connect(self._keeper.save)
         super().setModel(model)
         if model is not None:  # after it
             model.layoutChanged.connect(self._keeper.restore)
