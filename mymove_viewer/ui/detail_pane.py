@@ -23,6 +23,19 @@ from ..leadtable import CREATED, Column, display
 _SELECTABLE = (
     Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 )
+# Laying out a value's whole text froze the window for 6 s at 1 MB (146 s at 20 MB). A longer
+# value shows its start, says how long it is, and its Copy button copies every character.
+SHOWN_CHARS = 1_000
+SHOWN_LINES = 12
+
+
+def cut_text(text: str) -> str | None:
+    """The start of ``text`` to show in place of all of it, or None when it fits as it is."""
+    head = text[: SHOWN_CHARS + 1]
+    lines = head.splitlines(keepends=True)
+    if len(head) <= SHOWN_CHARS and len(lines) <= SHOWN_LINES:
+        return None
+    return "".join(lines[:SHOWN_LINES])[:SHOWN_CHARS].rstrip() + "…"
 
 
 def postal_address(lead: Lead, prefix: str = "new") -> str:
@@ -50,6 +63,7 @@ class DetailPane(QDockWidget):
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.value_labels: dict[str, QLabel] = {}
+        self.copy_buttons: dict[str, QPushButton] = {}  # fields too long to show whole
         outer.addLayout(self.form)
         buttons = QHBoxLayout()
         self.copy_email_button = QPushButton("Copy email")
@@ -81,27 +95,51 @@ class DetailPane(QDockWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.value_labels = {}
+        self.copy_buttons = {}
         for column in columns:
             raw = lead.get(column.field)
-            value = QLabel(display(column.kind, raw) if raw else "—")
+            cut = cut_text(raw)  # before ``display``: no date is that long
+            value = QLabel(cut or (display(column.kind, raw) if raw else "—"))
             value.setObjectName(f"detail_{column.field}")
+            value.setTextFormat(Qt.TextFormat.PlainText)  # a value is never markup
             value.setTextInteractionFlags(_SELECTABLE)
             value.setWordWrap(True)
-            if column.kind == CREATED and raw:
+            if column.kind == CREATED and raw and cut is None:
                 value.setToolTip(f"{raw} (as sent, UTC)")
             name = QLabel(column.header + ":")
             name.setBuddy(value)
-            self.form.addRow(name, value)
+            self.form.addRow(name, value if cut is None else self._long(column.field, value, raw))
             self.value_labels[column.field] = value
         self._set_buttons_enabled()
         self.show()
         self.raise_()
+
+    def _long(self, field: str, value: QLabel, raw: str) -> QWidget:
+        """The cut ``value`` with a note of the full length and a button copying all of it."""
+        box = QWidget()
+        rows = QVBoxLayout(box)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addWidget(value)
+        line = QHBoxLayout()
+        note = QLabel(f"({len(raw):,} characters — Copy to get all)")
+        note.setObjectName(f"detailNote_{field}")
+        note.setEnabled(False)  # drawn in the muted colour of a hint
+        button = QPushButton("Copy")
+        button.setObjectName(f"copy_{field}")
+        button.setToolTip(f"Copy all {len(raw):,} characters of this field")
+        button.clicked.connect(lambda: QGuiApplication.clipboard().setText(raw))
+        line.addWidget(note, 1)
+        line.addWidget(button)
+        rows.addLayout(line)
+        self.copy_buttons[field] = button
+        return box
 
     def clear(self) -> None:
         self._lead = None
         while self.form.rowCount():
             self.form.removeRow(0)
         self.value_labels = {}
+        self.copy_buttons = {}
         self._set_buttons_enabled()
 
     def copy_email(self) -> None:

@@ -8,18 +8,16 @@ with progress and cancel (Esc). CSV goes through ``export.write_csv``, Excel wor
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import Slot
 
-from .worker import BackgroundRunner
-
-log = logging.getLogger(__name__)
+from .selection import pick
+from .window_task import WindowTask
 
 if TYPE_CHECKING:
     from .window import MainWindow
@@ -46,29 +44,15 @@ def suggested_name(env_value: str, fmt: str = CSV, now: datetime | None = None) 
     return f"leads-{env_value}-{(now or datetime.now()):%Y%m%d-%H%M}{FORMATS[fmt].suffix}"
 
 
-class ExportFlow(QObject):
+class ExportFlow(WindowTask):
     """Owned by the window; asks through the window's (replaceable) ``ask_export_path`` and
     ``confirm_export_all`` so tests can answer instead of a dialog."""
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)  # the window is reached through parent(): no reference cycle
-        self.runner = BackgroundRunner(self, name="export")
+        super().__init__(window, "export")
         self._target: Path | None = None
         self._total = 0
         self._format = CSV
-        r = self.runner
-        r.progress.connect(self._on_progress)
-        r.finished.connect(self._on_finished)
-        r.failed.connect(self._on_failed)
-        r.cancelled.connect(self._on_cancelled)
-
-    @property
-    def _w(self) -> MainWindow:
-        return self.parent()  # type: ignore[return-value]
-
-    @property
-    def busy(self) -> bool:
-        return self.runner.busy
 
     # -- questions (the window delegates here) ---------------------------------------------------
 
@@ -105,12 +89,13 @@ class ExportFlow(QObject):
         if self.runner.busy:
             w.status.show("An export is already running; press Esc to cancel it.")
             return
-        rows = w.table.selected_rows()
-        if not rows:
-            if not w.confirm_export_all(shown):
-                return
-            rows = list(range(shown))
-        leads = w.model.leads_at(rows)
+        # Lead indexes in view order, as list slices of the shown rows (no Python step per row
+        # here); a copy, as a watch merge may grow the shown rows in place during the write.
+        spans = w.table.selected_spans()
+        if not spans and not w.confirm_export_all(shown):
+            return
+        rows = pick(w.model.shown_rows(), spans or [(0, shown - 1)])
+        leads = w.model.leads
         columns = [w.model.columns[c].field for c in w.table.visible_columns()]
         settings = w.settings
         folder = Path(settings.last_export_dir or Path.home())
@@ -120,7 +105,7 @@ class ExportFlow(QObject):
         settings.last_export_dir = str(target.parent)
         w.save_settings()
         guard = settings.export_formula_guard
-        total = len(leads)
+        total = len(rows)
         write: Callable[..., int]
         if fmt == XLSX:
             # Loaded on first use: XlsxWriter adds ~0.3 s to the window's cold start.
@@ -138,7 +123,7 @@ class ExportFlow(QObject):
             return write(
                 target,
                 columns,
-                leads,
+                map(leads.__getitem__, rows),
                 formula_guard=guard,
                 cancel=token,
                 progress=lambda n: report(n, total),
@@ -146,28 +131,7 @@ class ExportFlow(QObject):
             )
 
         self._target, self._total, self._format = target, total, fmt
-        self.runner.start(job)
-        w.status.busy(f"Exporting {total:,} leads to {target}…")
-        w.sync_busy()
-
-    def cancel(self) -> None:
-        self.runner.cancel()
-
-    def shutdown(self, timeout_ms: int = 2000) -> bool:
-        """Cancel the export and wait until its thread has ended, however long that takes.
-
-        The thread removes its half-written file on the way out, and a QThread destroyed while
-        it runs aborts the app. The writers check cancel at every chunk of rows and, in the final
-        save of a workbook, at every write, so the wait is short; ``timeout_ms`` only sets how
-        often a slow stop is logged.
-        """
-        while not self.runner.shutdown(timeout_ms):
-            log.warning("waiting for the export to stop before closing")
-        return True
-
-    @Slot(int, object, object)
-    def _on_progress(self, _gen: int, done: object, total: object) -> None:
-        self._w.status.percent(done, total)
+        self.run(job, f"Exporting {total:,} leads to {target}…")
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, rows: object) -> None:

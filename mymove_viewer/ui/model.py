@@ -10,7 +10,6 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from itertools import compress, repeat
 from operator import and_
 from typing import Any
@@ -38,6 +37,7 @@ from ..leadtable import (
 )
 from ..overview_data import instants as created_instants
 from ..textsearch import filter_rows, positions_of
+from .selection import HINTED, rows_of_leads
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -47,10 +47,20 @@ _N = len(FIELDS)
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ROLES = frozenset({_DISPLAY, _TOOLTIP, RawRole, LeadRole})
+_NO_HINT = QAbstractTableModel.LayoutChangeHint.NoLayoutChangeHint
+_SORT_HINT = QAbstractTableModel.LayoutChangeHint.VerticalSortHint
 # Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
-# repaint (and 3 s more to size the columns). Shown text stops here; RawRole keeps every character.
-DISPLAY_LIMIT = 10_000
+# repaint (and 3 s more to size the columns); 40 rows of two 10,000-character cells still took
+# 1.2 s, 34 ms at this limit (as short values). No cell is wide enough to show more; copy, export
+# and RawRole keep every character.
+DISPLAY_LIMIT = 300
 FREE_AFTER_S = 0.3  # old leads are freed once the new ones are painted (see reaper.release)
+TIP_LIMIT = 500  # a tooltip of a cut cell shows this much, and says how long the value is
+
+
+def long_tip(value: str) -> str:
+    """A tooltip for a value too long for its cell (a 20 MB tooltip would freeze the window)."""
+    return f"{value[:TIP_LIMIT]}…\n({len(value):,} characters: the lead's details show more)"
 
 
 class LeadTableModel(QAbstractTableModel):
@@ -211,19 +221,17 @@ class LeadTableModel(QAbstractTableModel):
         if row >= len(self._rows) or col >= len(self._columns):
             return None
         lead = self._leads[self._rows[row]]
-        if role == _DISPLAY:
-            column = self._columns[col]
-            raw = lead[col] if col < _N else lead.get(column.field)
-            if column.kind != TEXT:
-                return display(column.kind, raw)
-            return raw if len(raw) <= DISPLAY_LIMIT else raw[:DISPLAY_LIMIT] + "…"
         if role == RawRole:
             return lead[col] if col < _N else lead.get(self._columns[col].field)
-        if role == _TOOLTIP:
-            if self._columns[col].kind == CREATED:
-                return f"{lead[col]} (as sent, UTC)"
-            return None
-        return lead  # LeadRole
+        if role == LeadRole:
+            return lead
+        column = self._columns[col]
+        raw = lead[col] if col < _N else lead.get(column.field)
+        if len(raw) > DISPLAY_LIMIT:  # no date is this long: cut whatever the kind
+            return raw[:DISPLAY_LIMIT] + "…" if role == _DISPLAY else long_tip(raw)
+        if role == _DISPLAY:
+            return raw if column.kind == TEXT else display(column.kind, raw)
+        return f"{raw} (as sent, UTC)" if column.kind == CREATED else None  # tooltip
 
     def headerData(
         self,
@@ -244,10 +252,9 @@ class LeadTableModel(QAbstractTableModel):
             return section + 1
         return None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # No ``flags`` override: Qt's own answer (enabled, selectable, for a valid index) is the
+    # same, and Qt asks it per cell in selection checks, where a Python call each froze the
+    # window for seconds at 100k rows.
 
     # -- sorting -------------------------------------------------------------------------------
 
@@ -265,7 +272,7 @@ class LeadTableModel(QAbstractTableModel):
             new_rows = list(compress(new_order, map(keep.__getitem__, new_order)))
         else:
             new_rows = new_order
-        self._relayout(new_order, new_rows)
+        self._relayout(new_order, new_rows, _SORT_HINT)  # the same rows, moved
 
     def drop_sort_cache(self) -> None:
         """Forget the per-column ranks, so the next sort of any column computes them (the
@@ -459,12 +466,12 @@ class LeadTableModel(QAbstractTableModel):
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _relayout(self, new_order: list[int], new_rows: list[int]) -> None:
-        self.layoutAboutToBeChanged.emit()
+    def _relayout(self, new_order: list[int], new_rows: list[int], hint: Any = _NO_HINT) -> None:
+        self.layoutAboutToBeChanged[HINTED].emit([], hint)
         old_rows = self._rows
         persistent = self.persistentIndexList()
         if persistent:
-            new_row_of = _row_finder(
+            new_row_of = rows_of_leads(
                 new_rows, [old_rows[i.row()] for i in persistent if 0 <= i.row() < len(old_rows)]
             )
             moved = []
@@ -479,21 +486,8 @@ class LeadTableModel(QAbstractTableModel):
         self._order, self._rows = new_order, new_rows
         if persistent:
             self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit()
+        self.layoutChanged[HINTED].emit([], hint)
         self._emit_counts()
 
     def _emit_counts(self) -> None:
         self.countsChanged.emit(len(self._rows), len(self._leads))
-
-
-def _row_finder(rows: list[int], wanted: list[int]) -> dict[int, int]:
-    """Where each wanted lead now sits in ``rows``. A few are looked up with ``list.index`` (a C
-    scan) instead of building a map of every row, which costs ~20 ms per 100k rows."""
-    distinct = set(wanted)  # a selected row holds a persistent index per column
-    if len(distinct) > 16:
-        return {lead: row for row, lead in enumerate(rows)}
-    where = {}
-    for lead in distinct:
-        with suppress(ValueError):
-            where[lead] = rows.index(lead)
-    return where

@@ -7,6 +7,7 @@ append), so sorting, filtering and further merges never move a mark to another l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
@@ -78,13 +79,20 @@ class MarkedLeadModel(LeadTableModel):
         return len(seen)
 
     def mark_selection_seen(self, selected: QItemSelection, _deselected: object = None) -> None:
-        """Slot for ``selectionChanged``: what the user selects counts as seen."""
+        """Slot for ``selectionChanged``: what the user selects counts as seen. The new leads
+        among the selected rows are found with set operations on slices of the shown rows (Ctrl+A
+        at 100k rows would otherwise be a Python step per row)."""
         if not self._new:
             return
-        rows: set[int] = set()
+        shown = self.shown_rows()
+        seen: set[int] = set()
         for span in selected:
-            rows.update(range(span.top(), span.bottom() + 1))
-        self.mark_seen_rows(rows)
+            seen.update(self._new.intersection(shown[span.top() : span.bottom() + 1]))
+        if not seen:
+            return
+        self._new.difference_update(seen)
+        self._refresh_marks(self._rows_of(seen))
+        self.newCountChanged.emit(len(self._new))
 
     def mark_all_seen(self) -> None:
         if not self._new:
@@ -110,7 +118,7 @@ class MarkedLeadModel(LeadTableModel):
                 with suppress(ValueError):
                     found.append(rows.index(i))
             return found
-        return [r for r, i in enumerate(rows) if i in wanted]
+        return [m.start() for m in re.finditer(b"\x01", bytes(map(wanted.__contains__, rows)))]
 
     def _refresh_marks(self, rows: Iterable[int]) -> None:
         last = self.columnCount() - 1

@@ -53,12 +53,17 @@ class StatusLine:
         self.watch_label.setObjectName("watchStatus")
         self.watch_label.setAccessibleName("Watch status")
         self.watch_label.hide()
+        self.selected_label = QLabel()
+        self.selected_label.setObjectName("selectedCount")
+        self.selected_label.setAccessibleName("Rows selected")
+        self.selected_label.hide()
         self.progress = QProgressBar()
         self.progress.setObjectName("fetchProgress")
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(False)
         self.progress.hide()
         bar.addWidget(self.label, 1)
+        bar.addPermanentWidget(self.selected_label)
         bar.addPermanentWidget(self.watch_label)
         bar.addPermanentWidget(self.progress)
 
@@ -95,6 +100,10 @@ class StatusLine:
 
     def hide_progress(self) -> None:
         self.progress.hide()
+
+    def set_selected(self, count: int) -> None:
+        self.selected_label.setText(f"{count:,} selected")
+        self.selected_label.setVisible(count > 0)
 
     def set_watch(self, text: str, detail: str = "") -> None:
         self.watch_label.setText(text)

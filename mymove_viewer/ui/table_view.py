@@ -1,12 +1,24 @@
-"""The lead table view: selection, header menu, sample-based column widths and TSV copy."""
+"""The lead table view: selection as row spans, header menu and sample-based column widths."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from .selection import HINTED, SelectionKeeper, Span, selected_spans, span_count
 
 SAMPLE_ROWS = 60  # column widths come from this many rows, never from every row
 MIN_WIDTH, MAX_WIDTH = 48, 320
@@ -23,6 +35,9 @@ class RowNumbers(QHeaderView):
 
 class LeadTableView(QTableView):
     leadActivated = Signal(int)  # view row: double-click or Enter
+    copyRequested = Signal()  # Ctrl+C with the table focused
+    selectionCountChanged = Signal(int)  # rows selected, once the selection has settled
+    selectionDropped = Signal(int)  # rows: a new order scattered the selection too far to keep
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +64,11 @@ class LeadTableView(QTableView):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         self.doubleClicked.connect(lambda index: self.leadActivated.emit(index.row()))
+        self._keeper = SelectionKeeper(self, self._dropped_later)
+        self._count_timer = QTimer(self)  # one count per event-loop turn, however many changes
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(0)
+        self._count_timer.timeout.connect(self._emit_count)
 
     # -- columns -------------------------------------------------------------------------------
 
@@ -111,35 +131,56 @@ class LeadTableView(QTableView):
                     width = max(width, metrics.horizontalAdvance(str(text)) + padding)
             self.setColumnWidth(column, max(MIN_WIDTH, min(MAX_WIDTH, width)))
 
-    # -- copy ----------------------------------------------------------------------------------
+    # -- selection -----------------------------------------------------------------------------
+
+    def setSelectionModel(self, selection: QItemSelectionModel) -> None:
+        super().setSelectionModel(selection)
+        # Each paint of the column header asks, per column, whether the whole column is
+        # selected, and Qt answers by asking every row's flags: after Ctrl+A at 100k rows, ~6 s
+        # per paint. Whole columns are never selected here (rows are), so the column header
+        # gets a selection of its own that stays empty.
+        header = self.horizontalHeader()
+        header.setSelectionModel(QItemSelectionModel(selection.model(), header))
+        selection.selectionChanged.connect(self._count_soon)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        if model is not None:  # ahead of the selection model that setModel creates
+            model.layoutAboutToBeChanged[HINTED].connect(self._keeper.save)
+        super().setModel(model)
+        if model is not None:  # after it
+            model.layoutChanged.connect(self._keeper.restore)
+            # These change the selection without selectionChanged.
+            for signal in (model.layoutChanged, model.modelReset, model.rowsInserted):
+                signal.connect(self._count_soon)
+
+    def _dropped_later(self, rows: int) -> None:
+        # After the model's own signals for this change, whose slots update the status bar too.
+        QTimer.singleShot(0, self, lambda: self.selectionDropped.emit(rows))
+
+    def _count_soon(self, *_: object) -> None:
+        self._count_timer.start()
+
+    def _emit_count(self) -> None:
+        self.selectionCountChanged.emit(span_count(self.selected_spans()))
+
+    def selectAll(self) -> None:
+        # Replacing thousands of ranges with one that covers them all makes Qt compare each
+        # old range with each piece it splits off (132 s for 23k ranges); clearing first is
+        # one step.
+        self.clearSelection()
+        super().selectAll()
+
+    def selected_spans(self) -> list[Span]:
+        """The selected view rows as (first, last) spans, in view order."""
+        return selected_spans(self.selectionModel())
 
     def selected_rows(self) -> list[int]:
-        selection = self.selectionModel()
-        if selection is None:
-            return []
-        return sorted({index.row() for index in selection.selectedRows()})
-
-    def selection_as_tsv(self) -> str:
-        rows = self.selected_rows()
-        model = self.model()
-        if not rows or model is None:
-            return ""
-        columns = self.visible_columns()
-        lines = ["\t".join(_cell(model.headerData(c, Qt.Orientation.Horizontal)) for c in columns)]
-        for row in rows:
-            lines.append("\t".join(_cell(model.data(model.index(row, c))) for c in columns))
-        return "\n".join(lines) + "\n"
-
-    def copy_selection(self) -> int:
-        """Copy the selected rows as TSV with a header row; returns how many rows."""
-        text = self.selection_as_tsv()
-        if text:
-            QGuiApplication.clipboard().setText(text)
-        return len(self.selected_rows()) if text else 0
+        """The selected view rows (built from the spans without a Python step per row)."""
+        return list(chain.from_iterable(range(a, b + 1) for a, b in self.selected_spans()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.matches(QKeySequence.StandardKey.Copy):
-            self.copy_selection()
+        if event.matches(QKeySequence.StandardKey.Copy):  # Qt's own would copy one cell
+            self.copyRequested.emit()
             event.accept()
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -153,9 +194,3 @@ class LeadTableView(QTableView):
     def current_row(self) -> int:
         index: QModelIndex = self.currentIndex()
         return index.row() if index.isValid() else -1
-
-
-def _cell(value: object) -> str:
-    # A tab or line break inside a value would shift the spreadsheet's cells.
-    text = "" if value is None else str(value)
-    return text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")

@@ -29,6 +29,7 @@ from ..api.options import Settings as ClientSettings
 from ..api.query import Environment, Query, clean_client_id
 from ..credentials import CredentialStore
 from ..settings import Settings, SettingsStore
+from .copy_flow import CopyFlow
 from .detail_pane import DetailPane
 from .error_banner import Banner
 from .export_flow import CSV, XLSX, ExportFlow, suggested_name
@@ -39,6 +40,7 @@ from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
 from .paint_gate import PaintGate
 from .query_panel import QueryPanel
+from .selection import first_row
 from .status import FetchInfo, StatusLine, format_bytes, summary_text
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
@@ -129,6 +131,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.model = MarkedLeadModel(self)
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
+        self.copy_flow = CopyFlow(self)
         self._build_widgets()
         self.watch_flow = WatchFlow(self, watch_interval_s)
         self.watch = self.watch_flow.watch
@@ -228,6 +231,10 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         c.cancelled.connect(self._on_fetch_cancelled)
         c.idle.connect(self.sync_busy)
         self.exporter.idle.connect(self.sync_busy)
+        self.copy_flow.runner.idle.connect(self.sync_busy)
+        self.table.copyRequested.connect(self.copy_selection)
+        self.table.selectionCountChanged.connect(self.status.set_selected)
+        self.table.selectionDropped.connect(self._on_selection_dropped)
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
         # What the user does that runs Python code: background work nobody waits for yields.
         gate = self.paint_gate
@@ -287,6 +294,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         if not self.watch_flow.in_flight:  # Esc is for what the user started, not a poll
             self.controller.cancel()
         self.export_flow.cancel()
+        self.copy_flow.cancel()
 
     @Slot(int)
     def _on_fetch_started(self, gen: int) -> None:
@@ -373,7 +381,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     @Slot()
     def sync_busy(self) -> None:
         fetching = self.controller.busy and not self.watch_flow.in_flight
-        busy = fetching or self.export_flow.busy
+        busy = fetching or self.export_flow.busy or self.copy_flow.busy
         self.panel.set_busy(fetching)
         self.cancel_action.setEnabled(busy)
         if not busy:
@@ -388,7 +396,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     @Slot(int, int)
     def _on_counts(self, shown: int, total: int) -> None:
         self.filter_count.setText(f"{shown:,} of {total:,}" if total else "")
-        if self._fetch_info is not None and not (self.controller.busy or self.exporter.busy):
+        busy = self.controller.busy or self.exporter.busy or self.copy_flow.busy
+        if self._fetch_info is not None and not busy:
             self._update_summary()
 
     def summary(self) -> str:
@@ -408,9 +417,14 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
 
     @Slot()
     def copy_selection(self) -> None:
-        n = self.table.copy_selection()
-        if n:
-            self.status.show(f"Copied {n:,} row{'s' * (n != 1)} to the clipboard.")
+        self.copy_flow.start()
+
+    @Slot(int)
+    def _on_selection_dropped(self, rows: int) -> None:
+        self.status.show(
+            f"Selection cleared: the new order scattered its {rows:,} rows too widely to keep."
+            " Select again, or filter to the leads you want."
+        )
 
     @Slot()
     def select_all(self) -> None:
@@ -428,9 +442,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     @Slot()
     def show_current_lead(self) -> None:
         row = self.table.current_row()
-        if row < 0 and self.table.selected_rows():
-            row = self.table.selected_rows()[0]
-        self.show_lead(row)
+        self.show_lead(row if row >= 0 else first_row(self.table.selected_spans()))
 
     # -- export (see export_flow) -----------------------------------------------------------------
 
@@ -471,6 +483,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.paint_gate.release()
         self.indexer.shutdown(2000)
         self.export_flow.shutdown(2000)
+        self.copy_flow.shutdown(2000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.export_flow.busy:

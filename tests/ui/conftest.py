@@ -171,3 +171,14 @@ def do_fetch(qtbot):
         return value
 
     return run
+
+
+@pytest.fixture
+def fetched(make_window, do_fetch):
+    """A window showing the last 7 days of the sandbox's leads (a few hundred rows)."""
+    window = make_window()
+    window.panel.days_radio.click()
+    window.panel.days_spin.setValue(7)
+    do_fetch(window)
+    assert window.model.rowCount() > 300
+    return window

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPersistentModelIndex, Qt
 
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.leadsort import sort_keys
@@ -198,3 +198,30 @@ def test_a_merge_extends_a_given_index(new_model, sort) -> None:
         assert sorted(model.shown_leads()) == sorted(want), term
         if sort is not None:
             assert model.shown_leads() == expected_rows(model, sort, False, term)
+
+
+def test_selecting_rows_clears_the_marks_of_exactly_those(new_model) -> None:
+    model = new_model(MarkedLeadModel)
+    model.set_leads([make(i, 2 * i) for i in range(60)])
+    model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
+    fresh = model.merge_new([make(100 + i, 2 * i + 1) for i in range(30)])  # between the old
+    assert model.new_count() == 30
+    new_rows = [r for r in range(model.rowCount()) if model.is_new(r)]
+    assert new_rows == list(range(30, 90, 2))  # between the old ones
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom, _roles: changed.append(top.row()))
+    selection = QItemSelectionModel(model)
+    selection.selectionChanged.connect(model.mark_selection_seen)
+    rows = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    selection.select(model.index(30, 0), rows)
+    last = model.columnCount() - 1
+    span = QItemSelection(model.index(33, 0), model.index(79, last))  # 23 new rows
+    selection.select(span, QItemSelectionModel.SelectionFlag.Select)
+    picked = {30, *range(33, 80)}
+    assert sorted(changed) == [r for r in new_rows if r in picked]
+    assert [r for r in range(model.rowCount()) if model.is_new(r)] == [
+        r for r in new_rows if r not in picked
+    ]
+    assert model.new_count() == 30 - len(changed) and {lead.offer_id for lead in fresh} >= {
+        model.lead_at(r).offer_id for r in changed
+    }

@@ -1,0 +1,139 @@
+"""Copying rows from the window: the selected rows as tab-separated text, built on a worker.
+
+The rows are read from the selection's spans with list slices on the GUI thread; the text (with
+the visible columns' headers, the cells as the table shows them but never cut) is built on a
+worker thread with progress and cancel (Esc), then handed to the clipboard in one call. At 100k
+rows building it took ~30 s of the GUI thread when each cell was asked of the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+
+from ..api.lead import Lead
+from ..export import rows_getter
+from ..leadtable import CREATED, DATE, Column, ShownTimes, display
+from ..overview_data import instants
+from .selection import pick
+from .window_task import WindowTask
+
+if TYPE_CHECKING:
+    from .window import MainWindow
+
+CHUNK = 4096  # rows per C-level pass on the worker: a few ms of GIL each
+_BREAKS = str.maketrans({"\t": " ", "\r": " ", "\n": " "})
+
+
+class CopyCancelled(Exception):
+    pass
+
+
+def tsv_text(
+    leads: Sequence[Lead],
+    rows: Sequence[int],
+    columns: Sequence[Column],
+    headers: Sequence[str],
+    *,
+    cancel: Callable[[], bool] = lambda: False,
+    progress: Callable[[int], object] | None = None,
+    pace: Callable[[], object] | None = None,
+) -> str:
+    """A header line and one line per lead ``leads[r]`` for ``r`` in ``rows``: each cell as the
+    table shows it (``created_at`` in local time, ``move_date`` as a date), but whole, with tabs
+    and line breaks inside a value made spaces so a spreadsheet keeps its cells in place."""
+    get = rows_getter([c.field for c in columns])
+    created = [i for i, c in enumerate(columns) if c.kind == CREATED]
+    dated = [i for i, c in enumerate(columns) if c.kind == DATE]
+    times, days = ShownTimes(), _DateTexts()
+    lines = ["\t".join(h.translate(_BREAKS) for h in headers)]
+    for start in range(0, len(rows), CHUNK):
+        if cancel():
+            raise CopyCancelled
+        part = list(map(leads.__getitem__, rows[start : start + CHUNK]))
+        cells: list[Sequence[str]] = get(part)
+        if created or dated:
+            by_column: list[Sequence[str]] = list(zip(*cells, strict=True))
+            at = instants(part) if created else []
+            for i in created:
+                by_column[i] = times.of(at, by_column[i])
+            for i in dated:
+                by_column[i] = days.of(by_column[i])
+            cells = list(zip(*by_column, strict=True))
+        block = "\n".join(map("\t".join, cells))
+        # One check per chunk; only a chunk with a tab or break inside a value is redone by cell.
+        tabs = len(cells) * (len(columns) - 1)
+        if block.count("\t") != tabs or block.count("\n") != len(cells) - 1 or "\r" in block:
+            block = "\n".join("\t".join(v.translate(_BREAKS) for v in row) for row in cells)
+        lines.append(block)
+        if progress is not None:
+            progress(start + len(cells))
+        if pace is not None:
+            pace()
+    return "\n".join(lines) + "\n"
+
+
+class _DateTexts:
+    """``move_date`` as cells show it, worked out once per distinct value (few per export)."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, str] = {}
+
+    def of(self, values: Sequence[str]) -> list[str]:
+        shown = self._shown
+        for value in set(values).difference(shown):
+            shown[value] = display(DATE, value)
+        return list(map(shown.__getitem__, values))
+
+
+class CopyFlow(WindowTask):
+    """Owned by the window: Ctrl+C starts it, Esc cancels it, the clipboard gets the result."""
+
+    copied = Signal(int)  # rows, once the text is on the clipboard
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window, "copy")
+        self._total = 0
+
+    def start(self) -> None:
+        """Copy the selected rows (a copy still running is replaced by this one)."""
+        w = self._w
+        spans = w.table.selected_spans()
+        if not spans:
+            w.status.show("Nothing to copy: select rows first (Ctrl+A selects all shown).")
+            return
+        model = w.model
+        # Snapshots: a watch merge may grow the shown rows in place while the worker reads.
+        rows, leads = pick(model.shown_rows(), spans), model.leads
+        visible = w.table.visible_columns()
+        columns = [model.columns[c] for c in visible]
+        headers = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in visible]
+        total = len(rows)
+        pace = w.paint_gate.wait_turn
+
+        def job(report, token):  # type: ignore[no-untyped-def]
+            progress = (lambda n: report(n, total)) if total > CHUNK else None
+            return tsv_text(
+                leads, rows, columns, headers, cancel=token, progress=progress, pace=pace
+            )
+
+        self._total = total
+        self.run(job, f"Copying {total:,} row{'s' * (total != 1)}… (Esc cancels)")
+
+    @Slot(int, object)
+    def _on_finished(self, _gen: int, text: object) -> None:
+        QGuiApplication.clipboard().setText(str(text))
+        n = self._total
+        self._w.status.show(f"Copied {n:,} row{'s' * (n != 1)} to the clipboard.")
+        self.copied.emit(n)
+
+    @Slot(int, object)
+    def _on_failed(self, _gen: int, error: object) -> None:
+        self._w.status.show(f"Could not copy the rows: {error}. The clipboard is unchanged.")
+
+    @Slot(int)
+    def _on_cancelled(self, _gen: int) -> None:
+        self._w.status.show("Copy cancelled; the clipboard is unchanged.")
