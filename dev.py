@@ -3,11 +3,15 @@
 
     python3 dev.py demo        # the app on built-in demo data
     python3 dev.py test [ARGS] # the whole test suite (ARGS go to pytest)
+    python3 dev.py test --latest [ARGS]  # the same against the newest releases (.venv-latest)
     python3 dev.py bench [ARGS]# the performance benchmark
     python3 dev.py shell CMD   # run CMD inside the project's environment
+    python3 dev.py lock [ARGS] # re-resolve requirements.lock to the newest allowed (ARGS go to uv)
+    python3 dev.py sync [VENV] # create or update VENV (default .venv) from the lock only
 
-It creates ``.venv``, installs the project with its test tools (again only when pyproject.toml
-changed), and, when run as root on Debian, the system libraries Qt and the keychain tests need.
+It creates ``.venv`` with exactly the versions in requirements.lock (hash-checked, no dependency
+resolution; again only when pyproject.toml or the lock changed), the project installed editable
+on top, and, when run as root on Debian, the system libraries Qt and the keychain tests need.
 Not root: it prints the exact apt-get line instead. Standard library only, on purpose.
 """
 
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import ctypes.util
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
-STAMP = VENV / ".installed-from"
+LOCK = ROOT / "requirements.lock"
+LATEST_VENV = ROOT / ".venv-latest"
+PROJECT = "mymove-viewer"
+# Locked beside the project's dependencies (all extras) and its build backend (which builds the
+# editable install with nothing fetched): pip itself, so the installer does not float either,
+# and uv, which `dev.py lock` resolves with (pip locks only for the Python and system it runs on).
+LOCK_TOOLS = ("pip", "uv")
 
 QT_PACKAGES = {  # Debian package -> a library it provides that Qt loads
     "libglib2.0-0": "glib-2.0",
@@ -83,29 +95,110 @@ def apt_install(packages: list[str], why: str) -> bool:
     return True
 
 
-def ensure_venv() -> None:
+def create_venv(venv: Path) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs under any python3
         sys.exit(f"[dev] Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
-    if not PY.exists():
-        say("creating .venv")
-        try:
-            run([sys.executable, "-m", "venv", str(VENV)], stdout=subprocess.DEVNULL)
-        except subprocess.CalledProcessError:
-            shutil.rmtree(VENV, ignore_errors=True)
-            ver = f"python3.{sys.version_info.minor}-venv"
-            if not apt_install([ver], "creating a virtual environment"):
-                sys.exit(1)
-            run([sys.executable, "-m", "venv", str(VENV)])
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+    if (venv / "bin" / "python").exists():
         return
-    say("installing the project and its test tools into .venv (first run takes a minute)")
-    run([str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-U", "pip"])
-    run(
-        [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ".[test]"],
-        cwd=ROOT,
+    say(f"creating {venv.name}")
+    try:
+        run([sys.executable, "-m", "venv", str(venv)], stdout=subprocess.DEVNULL)
+    except subprocess.CalledProcessError:
+        shutil.rmtree(venv, ignore_errors=True)
+        ver = f"python3.{sys.version_info.minor}-venv"
+        if not apt_install([ver], "creating a virtual environment"):
+            sys.exit(1)
+        run([sys.executable, "-m", "venv", str(venv)])
+
+
+def run_quietly(cmd: list[str]) -> None:
+    """Run an installer; its chatter (index warnings, setuptools banners) only when it fails."""
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        sys.exit(f"[dev] failed: {' '.join(cmd)}")
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_pins(text: str) -> dict[str, str]:
+    """Name -> version of every ``name==version`` line of a requirements lock (markers ignored)."""
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", text, re.MULTILINE)
+    return {normalize(name): version for name, version in pins}
+
+
+def installed_versions(py: Path) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, json;"
+        "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     )
-    STAMP.write_text(wanted)
+    out = subprocess.run([str(py), "-c", code], check=True, capture_output=True, text=True)
+    return {normalize(name): version for name, version in json.loads(out.stdout).items()}
+
+
+def install_stamp() -> str:
+    """What the venv was installed from: a change to either file reinstalls."""
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", LOCK):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def install_commands(py: Path) -> list[list[str]]:
+    """Every package from the lock, hash-checked and with no resolving, so nothing floats; then
+    the project editable, built by the locked setuptools with nothing fetched."""
+    pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    return [
+        [*pip, "--require-hashes", "--no-deps", "-r", str(LOCK)],
+        [*pip, "--no-deps", "--no-build-isolation", "--no-index", "-e", str(ROOT)],
+    ]
+
+
+def ensure_venv(venv: Path = VENV) -> Path:
+    """Create ``venv`` or bring it to the lock; returns its python."""
+    if not LOCK.exists():
+        sys.exit(
+            f"[dev] {LOCK.name} is missing: restore it from git (git checkout -- {LOCK.name})."
+        )
+    create_venv(venv)
+    py = venv / "bin" / "python"
+    stamp = venv / ".installed-from"
+    wanted = install_stamp()
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        return py
+    say(f"installing the locked packages and the project into {venv.name} (first run: a minute)")
+    for cmd in install_commands(py):
+        run_quietly(cmd)
+    # Packages an older lock brought would otherwise linger and hide a missing dependency.
+    locked = set(locked_pins(LOCK.read_text()))
+    stale = sorted(set(installed_versions(py)) - locked - {PROJECT})
+    if stale:
+        say(f"removing packages the lock no longer has: {', '.join(stale)}")
+        run_quietly([str(py), "-m", "pip", "uninstall", "-q", "-y", *stale])
+    stamp.write_text(wanted)
+    return py
+
+
+def ensure_latest_venv() -> Path:
+    """A scratch venv with the newest releases pyproject allows, and what differs from the lock."""
+    create_venv(LATEST_VENV)
+    py = LATEST_VENV / "bin" / "python"
+    say(f"installing the newest releases pyproject.toml allows into {LATEST_VENV.name}")
+    pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-U"]
+    run_quietly([*pip, "pip"])
+    run_quietly([*pip, "--upgrade-strategy", "eager", "-e", f"{ROOT}[test,packaging]"])
+    pins = locked_pins(LOCK.read_text())
+    newest = installed_versions(py)
+    drift = [
+        f"{n} {v} (locked {pins[n]})" for n, v in sorted(newest.items()) if pins.get(n, v) != v
+    ]
+    unlocked = sorted(set(newest) - set(pins) - {PROJECT})
+    say("differs from the lock: " + (", ".join(drift) if drift else "nothing"))
+    if unlocked:
+        say(f"not in the lock at all: {', '.join(unlocked)} (python3 dev.py lock adds them)")
+    return py
 
 
 def ensure_qt_libraries() -> bool:
@@ -133,11 +226,14 @@ def with_secret_service(cmd: list[str]) -> list[str]:
 
 
 def cmd_test(args: list[str]) -> int:
-    ensure_venv()
+    if args[:1] == ["--latest"]:
+        py, args = ensure_latest_venv(), args[1:]
+    else:
+        py = ensure_venv()
     ensure_qt_libraries()
     keyring_ok = ensure_keyring_tools()
     ensure_packaging_tools()
-    pytest = [str(PY), "-m", "pytest", *args]
+    pytest = [str(py), "-m", "pytest", *args]
     if not keyring_ok or not shutil.which("dbus-run-session"):
         say("no private Secret Service available: keychain tests will be skipped")
         return subprocess.call(pytest, cwd=ROOT)
@@ -180,7 +276,49 @@ def cmd_shell(args: list[str]) -> int:
     return subprocess.call(args or [os.environ.get("SHELL", "sh")], cwd=ROOT, env=env)
 
 
-COMMANDS = {"test": cmd_test, "demo": cmd_demo, "bench": cmd_bench, "shell": cmd_shell}
+def lock_command(args: list[str]) -> list[str]:
+    """uv resolves for every platform and Python the project supports, with every file's hash."""
+    return [
+        str(VENV / "bin" / "uv"),
+        *("pip", "compile", "pyproject.toml", "-", "--all-extras", "--universal"),
+        *("--python-version", "3.11", "--generate-hashes", "--upgrade", "--quiet"),
+        *("--custom-compile-command", "python3 dev.py lock", "--output-file", LOCK.name),
+        *args,
+    ]
+
+
+def cmd_lock(args: list[str]) -> int:
+    import tomllib  # here: dev.py must start on an older python3 to say it is too old
+
+    ensure_venv()  # brings the locked uv
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    tools = "\n".join([*build, *LOCK_TOOLS]) + "\n"
+    before = locked_pins(LOCK.read_text())
+    code = subprocess.run(lock_command(args), input=tools, text=True, cwd=ROOT).returncode
+    if code == 0:
+        after = locked_pins(LOCK.read_text())
+        changes = [
+            f"{n} {before.get(n, '-')} -> {after.get(n, '-')}"
+            for n in sorted(before.keys() | after.keys())
+            if before.get(n) != after.get(n)
+        ]
+        say("lock changed: " + ", ".join(changes) if changes else "lock unchanged")
+    return code
+
+
+def cmd_sync(args: list[str]) -> int:
+    ensure_venv(Path(args[0]).resolve() if args else VENV)
+    return 0
+
+
+COMMANDS = {
+    "test": cmd_test,
+    "demo": cmd_demo,
+    "bench": cmd_bench,
+    "shell": cmd_shell,
+    "lock": cmd_lock,
+    "sync": cmd_sync,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -8,7 +8,7 @@
 # icons and AppStream metainfo under share/, and install.sh (adds it to the applications menu).
 #
 # Uses the project's .venv (created if missing), or the venv named by MYMOVE_BUILD_VENV, and
-# installs the project with its `packaging` extra (PyInstaller) into it first.
+# brings it to requirements.lock first (PyInstaller included), so a build uses the tested versions.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,14 +17,10 @@ VENV=${MYMOVE_BUILD_VENV:-$ROOT/.venv}
 APP_ID=com.mymove.LeadViewer
 started=$(date +%s)
 
-if [ ! -x "$VENV/bin/python" ]; then
-    echo "[build] creating $VENV"
-    python3 -m venv "$VENV"
-fi
+# dev.py installs the locked versions (hash-checked) and the project editable, as for the tests,
+# and does nothing when the venv already matches the lock.
+python3 "$ROOT/dev.py" sync "$VENV"
 PY=$VENV/bin/python
-echo "[build] installing the project and PyInstaller into $VENV"
-# Editable, as dev.py installs it, so building never swaps a developer's checkout out.
-"$PY" -m pip install -q --disable-pip-version-check -e ".[packaging]"
 
 VERSION=$("$PY" -c 'import mymove_viewer; print(mymove_viewer.__version__)')
 ARCH=$(uname -m)

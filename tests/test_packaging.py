@@ -17,6 +17,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import sys
 import tarfile
 import threading
 import tomllib
@@ -33,6 +34,7 @@ from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
+LOCK = ROOT / "requirements.lock"
 DESKTOP_FILE = RESOURCES / f"{APP_ID}.desktop"
 METAINFO_FILE = RESOURCES / f"{APP_ID}.metainfo.xml"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
@@ -272,8 +274,9 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path) -> None:
         return result
 
     pip = (py, "-m", "pip", "--disable-pip-version-check")
-    run(*pip, "install", "-q", "build")
-    run(py, "-m", "build", "--outdir", str(tmp_path / "dist"), str(src))
+    # The locked build and setuptools of the suite's own venv: nothing here floats.
+    build = (sys.executable, "-m", "build", "--no-isolation")
+    run(*build, "--outdir", str(tmp_path / "dist"), str(src))
     wheels = list((tmp_path / "dist").glob("*.whl"))
     sdists = list((tmp_path / "dist").glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1
@@ -287,7 +290,10 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path) -> None:
         in_sdist = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert expected <= in_sdist
 
-    run(*pip, "install", "-q", str(wheels[0]))
+    # The locked versions, then the wheel with no index: it installs only if the lock satisfies
+    # the wheel's requirements, and nothing newer sneaks in.
+    run(*pip, "install", "-q", "--require-hashes", "--no-deps", "-r", str(LOCK))
+    run(*pip, "install", "-q", "--no-index", str(wheels[0]))
     exe = str(env_dir / "bin" / "mymove-viewer")
     version = run(exe, "--version")
     assert version.stdout.strip() == f"mymove-viewer {__version__}"
