@@ -8,11 +8,24 @@ no faster at 100k leads, since the substring search itself is the cost, and +180
 
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import contains
+from operator import and_, contains
+
+from .api.lead import Lead
+from .leadtable import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
+from .overview_data import instants
+
+# Candidates filtered at once between two ``pace`` calls: a substring test is ~0.1 us, so this is
+# ~2 ms of GIL, short enough for the GUI thread's paints.
+SCAN_SLICE = 8 * SLICE
+# A filter over at most this many candidates, with the texts built, costs a few ms: it runs on
+# the GUI thread at once (a worker's round trip would cost as much). Others go to a worker.
+SYNC_CANDIDATES = 20_000
 
 
 def filter_rows(
@@ -49,3 +62,155 @@ def positions_of(order: Sequence[int]) -> array:
     positions = array("I", bytes(4 * len(order)))
     deque(map(positions.__setitem__, order, range(len(order))), maxlen=0)
     return positions
+
+
+class TextSource:
+    """The search texts and ``created_at`` instants of one list of leads, built once, in slices,
+    by whichever thread asks first (the indexer, or a filter typed before the index is in).
+
+    Work done is kept when a build is cancelled (``pace`` raising), so the next caller resumes
+    it; a second caller meanwhile waits for the first and gets the same lists.
+    """
+
+    def __init__(self, leads: list[Lead]) -> None:
+        self.leads = leads
+        self._lock = threading.Lock()
+        self._at: list[float] = []
+        self._texts: list[str] = []
+        self._shown = ShownTimes(SEPARATOR)
+
+    def ready(self) -> tuple[list[str], list[float]] | None:
+        """The texts and instants if complete (no waiting), else None."""
+        n = len(self.leads)
+        texts, at = self._texts, self._at
+        return (texts, at) if len(texts) == n and len(at) == n else None
+
+    def build(self, pace: Pace = None) -> tuple[list[str], list[float]]:
+        between = pace or yield_gil
+        leads, n = self.leads, len(self.leads)
+        with self._lock:
+            at, texts = self._at, self._texts
+            while len(at) < n:
+                at += instants(leads[len(at) : len(at) + SLICE])
+                between()
+            while len(texts) < n:
+                start = len(texts)
+                part = slice(start, start + SLICE)
+                texts += search_texts(leads[part], at=at[part], shown=self._shown)
+                between()
+            return texts, at
+
+
+@dataclass(frozen=True, slots=True)
+class FilterPlan:
+    """What filtering the table to ``term`` takes, made by the model for ``run_filter`` (here or
+    on a worker). The model's lists are shared, never changed: ``leads`` and ``order`` tell the
+    model whether the result still fits what it shows."""
+
+    term: str
+    leads: list[Lead]
+    order: list[int]  # every lead, in the table's order
+    candidates: list[int]  # ``order``, or a part of it (the rows a shorter term kept)
+    texts: list[str] | None  # None: built from ``source`` first
+    source: TextSource
+    in_memory_order: bool  # ``order`` is 0..n-1 (unsorted)
+    positions: array | None  # of ``order``, if known
+    period: tuple[float, float] | None
+    instants: list[float] | None
+
+    @property
+    def cheap(self) -> bool:
+        """Quick enough for the GUI thread: few candidates and nothing to build."""
+        return (
+            self.texts is not None
+            and (self.period is None or self.instants is not None)
+            and (len(self.candidates) <= SYNC_CANDIDATES or (not self.term and not self.period))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FilterResult:
+    rows: list[int]
+    texts: list[str] | None  # what was built or used, for the model to keep
+    instants: list[float] | None
+    positions: array | None
+
+
+def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
+    """The candidates matching the plan's term and period, in order. With ``pace`` (a worker),
+    in slices with ``pace`` called between them (it may raise to cancel); without, in one pass."""
+    texts, at, positions = plan.texts, plan.instants, plan.positions
+    rows = plan.candidates
+    needs_at = plan.period is not None and at is None
+    if (plan.term and texts is None) or needs_at:
+        texts, at = plan.source.build(pace)
+    if plan.term:
+        assert texts is not None
+        if rows is not plan.order:
+            rows = _in_slices(_matching(texts, plan.term), rows, pace)
+        elif pace is None:
+            if positions is None and not plan.in_memory_order:
+                positions = positions_of(rows)
+            rows = filter_rows(
+                rows, texts, plan.term, positions=positions, in_memory_order=plan.in_memory_order
+            )
+        else:
+            rows, positions = _scan_all(plan, texts, positions, pace)
+    if plan.period is not None:
+        assert at is not None
+        start, end = plan.period
+        at_ = at
+
+        def inside(part: Sequence[int]) -> list[int]:
+            moments = list(map(at_.__getitem__, part))
+            return list(
+                compress(part, map(and_, map(start.__le__, moments), map(end.__gt__, moments)))
+            )
+
+        rows = _in_slices(inside, rows, pace)
+    return FilterResult(rows, texts, at, positions)
+
+
+def _matching(texts: Sequence[str], term: str) -> Callable[[Sequence[int]], list[int]]:
+    def pick(part: Sequence[int]) -> list[int]:
+        return list(compress(part, map(contains, map(texts.__getitem__, part), repeat(term))))
+
+    return pick
+
+
+def _in_slices(fn: Callable[[Sequence[int]], list[int]], items: list[int], pace: Pace) -> list[int]:
+    if pace is None or len(items) <= SCAN_SLICE:
+        return fn(items)
+    out: list[int] = []
+    for start in range(0, len(items), SCAN_SLICE):
+        out += fn(items[start : start + SCAN_SLICE])
+        pace()
+    return out
+
+
+def _scan_all(
+    plan: FilterPlan, texts: list[str], positions: array | None, pace: Callable[[], object]
+) -> tuple[list[int], array | None]:
+    """``filter_rows`` over every row, a slice at a time (same shortcuts)."""
+    order, term, n = plan.order, plan.term, len(texts)
+    mask = bytearray()
+    for start in range(0, n, SCAN_SLICE):
+        mask += bytes(map(contains, texts[start : start + SCAN_SLICE], repeat(term)))
+        pace()
+    if plan.in_memory_order:
+        pick = lambda part, at: list(compress(part, mask[at : at + len(part)]))  # noqa: E731
+    elif mask.count(1) * 16 < n:
+        if positions is None:
+            positions = array("I", bytes(4 * n))
+            for start in range(0, n, SCAN_SLICE):
+                part = order[start : start + SCAN_SLICE]
+                deque(map(positions.__setitem__, part, range(start, start + len(part))), maxlen=0)
+                pace()
+        return sorted(compress(range(n), mask), key=positions.__getitem__), positions
+    else:
+        pick = lambda part, _at: list(compress(part, map(mask.__getitem__, part)))  # noqa: E731
+    rows: list[int] = []
+    for start in range(0, n, SCAN_SLICE):
+        rows += pick(order[start : start + SCAN_SLICE], start)
+        pace()
+    return rows, positions

@@ -35,6 +35,7 @@ from .error_banner import Banner
 from .export_flow import CSV, XLSX, ExportFlow, suggested_name
 from .fetch import FetchController, FetchOutcome, FetchRequest, UnexpectedFetchError
 from .filter_edit import FilterEdit
+from .filter_flow import FilterFlow
 from .indexer import Indexer
 from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
@@ -179,6 +180,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self.filter_flow = FilterFlow(self.model, self.filter_count, self.paint_gate.wait_turn, self)
 
         self.table = LeadTableView()
         self.table.setModel(self.model)
@@ -391,7 +393,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
 
     @Slot()
     def _apply_filter(self) -> None:
-        self.model.set_filter(self.filter_edit.text())
+        self.filter_flow.apply(self.filter_edit.text())
 
     @Slot(int, int)
     def _on_counts(self, shown: int, total: int) -> None:
@@ -482,6 +484,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.controller.shutdown(2000)
         self.paint_gate.release()
         self.indexer.shutdown(2000)
+        self.filter_flow.shutdown(2000)
         self.export_flow.shutdown(2000)
         self.copy_flow.shutdown(2000)
 
