@@ -34,9 +34,9 @@ class FilterFlow(QObject):
         pace: Callable[[], object] | None = None,
         parent: QObject | None = None,
     ) -> None:
-        """``label``: where "Filtering…" shows (the model's counts replace it); ``pace``: called
-        by the worker between slices (see ``paint_gate``)."""
-        super().__init__(parent)
+        """``label``: where "Filtering…" shows (the model's counts replace it), and the parent
+        unless one is given; ``pace``: called by the worker between slices (see ``paint_gate``)."""
+        super().__init__(parent or label)
         self._model = model
         self._label = label
         self._pace = pace

@@ -1,0 +1,154 @@
+"""Filtering off the GUI thread (``ui/filter_flow.py``): before the index is in, while typing
+fast, and cleared with Esc."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import Qt
+
+from mymove_viewer import textsearch
+from mymove_viewer.leadtable import display
+from mymove_viewer.textsearch import FilterPlan, FilterResult
+
+from .conftest import TIMEOUT_MS
+from .test_window_index import Gate, gate  # noqa: F401  (a fixture, used by name)
+
+
+def reference(window, term: str) -> list:
+    """The leads, in table order, with ``term`` in a value as its cell shows it."""
+    model = window.model
+    columns = model.columns
+    order = [model.lead_at(r) for r in range(model.rowCount())] if not model.filter_text else None
+    assert order is not None, "take the reference with the filter cleared"
+    return [
+        lead
+        for lead in order
+        if any(term in display(c.kind, lead.get(c.field)).lower() for c in columns)
+    ]
+
+
+class Threads:
+    """Records which thread ran each full scan or text build (wrapped, still doing the work)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.scans: list[tuple[str, bool]] = []  # (term, on the GUI thread)
+        self.builds: list[bool] = []
+        self.hold = threading.Event()
+        self.hold.set()
+        self.held: list[str] = []
+        run, build = textsearch.run_filter, textsearch.TextSource.build
+
+        def run_filter(plan: FilterPlan, pace=None) -> FilterResult:
+            whole = plan.candidates is plan.order and bool(plan.term)
+            if whole:
+                self.scans.append((plan.term, gui()))
+            if not self.hold.is_set() and not gui():
+                self.held.append(plan.term)
+                self.hold.wait(TIMEOUT_MS / 1000)
+            return run(plan, pace)
+
+        def build_texts(source, pace=None):
+            self.builds.append(gui())
+            return build(source, pace)
+
+        monkeypatch.setattr("mymove_viewer.ui.filter_flow.run_filter", run_filter)
+        monkeypatch.setattr("mymove_viewer.ui.model.run_filter", run_filter)
+        monkeypatch.setattr(textsearch.TextSource, "build", build_texts)
+
+
+def gui() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@pytest.fixture
+def threads(monkeypatch: pytest.MonkeyPatch) -> Threads:
+    return Threads(monkeypatch)
+
+
+def type_filter(qtbot, window, text: str) -> None:
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, text)
+    qtbot.waitUntil(lambda: window.model.filter_text == text, timeout=TIMEOUT_MS)
+
+
+def test_a_filter_typed_while_indexing_gives_the_cells_rows_off_the_gui_thread(
+    qtbot,
+    make_window,
+    do_fetch,
+    gate: Gate,
+    threads: Threads,  # noqa: F811
+) -> None:
+    window = make_window()
+    do_fetch(window, indexed=False)
+    want = reference(window, "smi")
+    assert 0 < len(want) < window.model.total_count()
+    type_filter(qtbot, window, "smi")
+    assert window.model.shown_leads() == want  # the same rows, in the table's order
+    assert not gate.built  # the index is still held: the filter built the texts itself
+    assert threads.scans == [("smi", False)] and threads.builds and not any(threads.builds)
+    total = window.model.total_count()
+    assert window.filter_count.text() == f"{len(want):,} of {total:,}"
+    with qtbot.waitSignal(window.indexer.ready, timeout=TIMEOUT_MS):
+        gate.opened.set()
+    assert window.model.shown_leads() == want
+    assert not any(threads.builds)
+
+
+def test_fast_typing_ends_with_the_rows_of_the_last_text(
+    qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)  # every keystroke to the worker
+    window = make_window()
+    do_fetch(window)
+    model = window.model
+    want = reference(window, "smith")
+    assert 0 < len(want) < model.total_count()
+    applied: list[str] = []
+    model.countsChanged.connect(lambda *_: applied.append(model.filter_text))
+    threads.hold.clear()  # the first scan waits until the user typed on
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, "s")
+    qtbot.waitUntil(lambda: threads.held == ["s"], timeout=TIMEOUT_MS)
+    assert window.filter_count.text() == "Filtering…"
+    assert model.filter_text == ""  # the table keeps its rows meanwhile
+    qtbot.keyClicks(window.filter_edit, "mith")
+    qtbot.waitUntil(lambda: len(threads.scans) == 2, timeout=TIMEOUT_MS)
+    threads.hold.set()
+    qtbot.waitUntil(lambda: model.filter_text == "smith", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.filter_flow._runner.thread_count() == 0, timeout=TIMEOUT_MS)
+    assert model.shown_leads() == want
+    assert "s" not in applied  # the older scan, cancelled, never landed
+    assert [gui_thread for _term, gui_thread in threads.scans] == [False, False]
+
+
+def test_esc_clears_a_filter_found_on_the_worker(
+    qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)
+    window = make_window()
+    do_fetch(window)
+    total = window.model.total_count()
+    type_filter(qtbot, window, "smith")
+    assert threads.scans == [("smith", False)]
+    assert window.model.shown_count() < total
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Escape)
+    assert window.filter_edit.text() == ""
+    qtbot.waitUntil(lambda: window.model.filter_text == "", timeout=TIMEOUT_MS)
+    assert window.model.shown_count() == total
+    assert window.filter_count.text() == f"{total:,} of {total:,}"
+
+
+def test_a_new_fetch_under_a_filter_is_filtered_off_the_gui_thread(
+    qtbot, make_window, do_fetch, threads: Threads
+) -> None:
+    window = make_window()
+    do_fetch(window)
+    want = reference(window, "smith")
+    type_filter(qtbot, window, "smith")
+    threads.builds.clear()
+    do_fetch(window)  # the same leads again, in a new list: texts to build anew
+    qtbot.waitUntil(lambda: window.model.filter_text == "smith", timeout=TIMEOUT_MS)
+    assert [x.as_dict() for x in window.model.shown_leads()] == [x.as_dict() for x in want]
+    assert threads.builds and not any(threads.builds)
