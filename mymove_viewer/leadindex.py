@@ -63,7 +63,7 @@ def build_index(
 
     with reaper.holding():  # freeing old leads meanwhile would slow this down
         if source is not None and source.leads is leads:
-            texts, at = source.build(paced)
+            texts, at = source.texts(paced), source.instants(paced)
         else:
             at = in_slices(instants, leads, pace)
             check()

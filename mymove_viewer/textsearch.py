@@ -13,9 +13,11 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import compress, repeat
-from operator import and_, contains
+from operator import and_, contains, itemgetter
 
+from .api.fields import CREATED_AT
 from .api.lead import Lead
 from .leadtable import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
 from .overview_data import instants
@@ -26,6 +28,9 @@ SCAN_SLICE = 8 * SLICE
 # A filter over at most this many candidates, with the texts built, costs a few ms: it runs on
 # the GUI thread at once (a worker's round trip would cost as much). Others go to a worker.
 SYNC_CANDIDATES = 20_000
+_CREATED, _MINUTE = itemgetter(CREATED_AT), itemgetter(slice(16))
+_SECOND = itemgetter(slice(17, 19))
+_SECONDS = frozenset(f"{s:02d}" for s in range(60))
 
 
 def filter_rows(
@@ -65,11 +70,12 @@ def positions_of(order: Sequence[int]) -> array:
 
 
 class TextSource:
-    """The search texts and ``created_at`` instants of one list of leads, built once, in slices,
-    by whichever thread asks first (the indexer, or a filter typed before the index is in).
+    """The search texts and ``created_at`` instants of one list of leads, each built once, in
+    slices, by whichever thread asks first (the indexer, or a filter typed before the index).
 
     Work done is kept when a build is cancelled (``pace`` raising), so the next caller resumes
-    it; a second caller meanwhile waits for the first and gets the same lists.
+    it; a second caller meanwhile waits for the first and gets the same lists. The texts come
+    first and need no instants (see ``_Minutes``): a filter typed early waits only for them.
     """
 
     def __init__(self, leads: list[Lead]) -> None:
@@ -78,27 +84,55 @@ class TextSource:
         self._at: list[float] = []
         self._texts: list[str] = []
         self._shown = ShownTimes(SEPARATOR)
+        self._minutes = _Minutes()
 
-    def ready(self) -> tuple[list[str], list[float]] | None:
-        """The texts and instants if complete (no waiting), else None."""
-        n = len(self.leads)
-        texts, at = self._texts, self._at
-        return (texts, at) if len(texts) == n and len(at) == n else None
-
-    def build(self, pace: Pace = None) -> tuple[list[str], list[float]]:
+    def texts(self, pace: Pace = None) -> list[str]:
         between = pace or yield_gil
         leads, n = self.leads, len(self.leads)
         with self._lock:
-            at, texts = self._at, self._texts
+            texts = self._texts
+            while len(texts) < n:
+                start = len(texts)
+                part = leads[start : start + SLICE]
+                at = self._minutes.of(list(map(_CREATED, part)))
+                if at is None:  # not all canonical: parsed one by one
+                    at = self._at[start : start + SLICE]
+                    at = at if len(at) == len(part) else instants(part)
+                texts += search_texts(part, at=at, shown=self._shown)
+                between()
+            return texts
+
+    def instants(self, pace: Pace = None) -> list[float]:
+        between = pace or yield_gil
+        leads, n = self.leads, len(self.leads)
+        with self._lock:
+            at = self._at
             while len(at) < n:
                 at += instants(leads[len(at) : len(at) + SLICE])
                 between()
-            while len(texts) < n:
-                start = len(texts)
-                part = slice(start, start + SLICE)
-                texts += search_texts(leads[part], at=at[part], shown=self._shown)
-                between()
-            return texts, at
+            return at
+
+
+class _Minutes:
+    """The instants, to the minute, of canonical ``created_at`` values (``…:SSZ``, in UTC) by
+    their first 16 characters: ~5x cheaper than parsing each, and all a shown time needs."""
+
+    def __init__(self) -> None:
+        self._of: dict[str, float] = {}
+
+    def of(self, values: list[str]) -> list[float] | None:
+        """None unless every value is canonical."""
+        canonical = set(map(len, values)) == {20} and all(map(str.endswith, values, repeat("Z")))
+        if not canonical or not set(map(_SECOND, values)) <= _SECONDS:
+            return None
+        minutes = list(map(_MINUTE, values))
+        known = self._of
+        for minute in set(minutes).difference(known):
+            try:
+                known[minute] = datetime.fromisoformat(minute + ":00+00:00").timestamp()
+            except ValueError:
+                return None
+        return list(map(known.__getitem__, minutes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +176,10 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
     texts, at, positions = plan.texts, plan.instants, plan.positions
     rows = plan.candidates
     needs_at = plan.period is not None and at is None
-    if (plan.term and texts is None) or needs_at:
-        texts, at = plan.source.build(pace)
+    if plan.term and texts is None:
+        texts = plan.source.texts(pace)
+    if needs_at:
+        at = plan.source.instants(pace)
     if plan.term:
         assert texts is not None
         if rows is not plan.order:

@@ -13,7 +13,7 @@ from mymove_viewer.leadtable import display
 from mymove_viewer.textsearch import FilterPlan, FilterResult
 
 from .conftest import TIMEOUT_MS
-from .test_window_index import Gate, gate  # noqa: F401  (a fixture, used by name)
+from .test_window_index import Gate
 
 
 def reference(window, term: str) -> list:
@@ -38,7 +38,7 @@ class Threads:
         self.hold = threading.Event()
         self.hold.set()
         self.held: list[str] = []
-        run, build = textsearch.run_filter, textsearch.TextSource.build
+        run, build = textsearch.run_filter, textsearch.TextSource.texts
 
         def run_filter(plan: FilterPlan, pace=None) -> FilterResult:
             whole = plan.candidates is plan.order and bool(plan.term)
@@ -55,11 +55,19 @@ class Threads:
 
         monkeypatch.setattr("mymove_viewer.ui.filter_flow.run_filter", run_filter)
         monkeypatch.setattr("mymove_viewer.ui.model.run_filter", run_filter)
-        monkeypatch.setattr(textsearch.TextSource, "build", build_texts)
+        monkeypatch.setattr(textsearch.TextSource, "texts", build_texts)
 
 
 def gui() -> bool:
     return threading.current_thread() is threading.main_thread()
+
+
+@pytest.fixture
+def held_index(monkeypatch: pytest.MonkeyPatch) -> Gate:
+    """The index is built only once ``opened`` is set."""
+    g = Gate()
+    monkeypatch.setattr("mymove_viewer.ui.indexer.build_index", g.build)
+    return g
 
 
 @pytest.fixture
@@ -77,8 +85,8 @@ def test_a_filter_typed_while_indexing_gives_the_cells_rows_off_the_gui_thread(
     qtbot,
     make_window,
     do_fetch,
-    gate: Gate,
-    threads: Threads,  # noqa: F811
+    held_index: Gate,
+    threads: Threads,
 ) -> None:
     window = make_window()
     do_fetch(window, indexed=False)
@@ -86,12 +94,12 @@ def test_a_filter_typed_while_indexing_gives_the_cells_rows_off_the_gui_thread(
     assert 0 < len(want) < window.model.total_count()
     type_filter(qtbot, window, "smi")
     assert window.model.shown_leads() == want  # the same rows, in the table's order
-    assert not gate.built  # the index is still held: the filter built the texts itself
+    assert not held_index.built  # the index is still held: the filter built the texts itself
     assert threads.scans == [("smi", False)] and threads.builds and not any(threads.builds)
     total = window.model.total_count()
     assert window.filter_count.text() == f"{len(want):,} of {total:,}"
     with qtbot.waitSignal(window.indexer.ready, timeout=TIMEOUT_MS):
-        gate.opened.set()
+        held_index.opened.set()
     assert window.model.shown_leads() == want
     assert not any(threads.builds)
 
