@@ -80,7 +80,8 @@ class TextSource:
 
     def __init__(self, leads: list[Lead]) -> None:
         self.leads = leads
-        self._lock = threading.Lock()
+        # One lock each: the indexer goes on to the instants while an early filter takes the texts.
+        self._texts_lock, self._at_lock = threading.Lock(), threading.Lock()
         self._at: list[float] = []
         self._texts: list[str] = []
         self._shown = ShownTimes(SEPARATOR)
@@ -89,7 +90,7 @@ class TextSource:
     def texts(self, pace: Pace = None) -> list[str]:
         between = pace or yield_gil
         leads, n = self.leads, len(self.leads)
-        with self._lock:
+        with self._texts_lock:
             texts = self._texts
             while len(texts) < n:
                 start = len(texts)
@@ -105,7 +106,7 @@ class TextSource:
     def instants(self, pace: Pace = None) -> list[float]:
         between = pace or yield_gil
         leads, n = self.leads, len(self.leads)
-        with self._lock:
+        with self._at_lock:
             at = self._at
             while len(at) < n:
                 at += instants(leads[len(at) : len(at) + SLICE])

@@ -10,6 +10,8 @@ table keeps its rows and the count beside the box says "Filtering…".
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QLabel
@@ -18,6 +20,7 @@ from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..textsearch import FilterPlan, FilterResult, run_filter
 from .model import LeadTableModel
+from .paint_gate import PaintGate
 from .worker import BackgroundRunner
 
 log = app_logger(__name__)
@@ -31,15 +34,15 @@ class FilterFlow(QObject):
         self,
         model: LeadTableModel,
         label: QLabel,
-        pace: Callable[[], object] | None = None,
+        gate: PaintGate | None = None,
         parent: QObject | None = None,
     ) -> None:
         """``label``: where "Filtering…" shows (the model's counts replace it), and the parent
-        unless one is given; ``pace``: called by the worker between slices (see ``paint_gate``)."""
+        unless one is given; ``gate``: the window's, which the worker stands aside for."""
         super().__init__(parent or label)
         self._model = model
         self._label = label
-        self._pace = pace
+        self._gate = gate
         self._text = ""
         self._runner = BackgroundRunner(self, name="filter")
         self._runner.finished.connect(self._on_finished)
@@ -68,15 +71,26 @@ class FilterFlow(QObject):
     def _job(
         self, plan: FilterPlan
     ) -> Callable[[object, CancelToken], tuple[FilterPlan, FilterResult]]:
-        pace = self._pace
+        gate = self._gate
 
-        def between(token: CancelToken) -> None:
-            if token.cancelled:
-                raise CancelledError("A newer filter replaced this one.")
-            if pace is not None:
-                pace()
+        def job(_report: object, token: CancelToken) -> tuple[FilterPlan, FilterResult]:
+            def pace() -> None:
+                if token.cancelled:
+                    raise CancelledError("A newer filter replaced this one.")
+                if gate is not None:
+                    gate.wait_paint()
 
-        return lambda _report, token: (plan, run_filter(plan, lambda: between(token)))
+            # What the indexer may be building too comes first, sharing the GIL with it; the
+            # scan itself then runs alone (``urgent``), the indexer waiting meanwhile.
+            ready = plan
+            if plan.term and plan.texts is None:
+                ready = replace(ready, texts=plan.source.texts(pace))
+            if plan.period is not None and plan.instants is None:
+                ready = replace(ready, instants=plan.source.instants(pace))
+            with gate.urgent() if gate is not None else nullcontext():
+                return ready, run_filter(ready, pace)
+
+        return job
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, outcome: tuple[FilterPlan, FilterResult]) -> None:

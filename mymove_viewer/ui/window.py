@@ -180,7 +180,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
-        self.filter_flow = FilterFlow(self.model, self.filter_count, self.paint_gate.wait_turn)
+        self.filter_flow = FilterFlow(self.model, self.filter_count, self.paint_gate)
 
         self.table = LeadTableView()
         self.table.setModel(self.model)
