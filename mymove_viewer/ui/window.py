@@ -188,7 +188,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         created = self.model.column_of("created_at")
         header.setSortIndicator(created, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.setSortingEnabled(True)
-        self.overview = OverviewPanel(self.model)
+        self.overview = OverviewPanel(self.model, self.paint_gate.wait_turn)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -483,8 +483,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._stop_key_check()
         self.controller.shutdown(2000)
         self.paint_gate.release()
-        self.indexer.shutdown(2000)
-        self.filter_flow.shutdown(2000)
+        for part in (self.indexer, self.filter_flow, self.overview):
+            part.shutdown(2000)
         self.export_flow.shutdown(2000)
         self.copy_flow.shutdown(2000)
 

@@ -4,6 +4,7 @@ fast, and cleared with Esc."""
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import pytest
 from PySide6.QtCore import Qt
@@ -160,3 +161,34 @@ def test_a_new_fetch_under_a_filter_is_filtered_off_the_gui_thread(
     qtbot.waitUntil(lambda: window.model.filter_text == "smith", timeout=TIMEOUT_MS)
     assert [x.as_dict() for x in window.model.shown_leads()] == [x.as_dict() for x in want]
     assert threads.builds and not any(threads.builds)
+
+
+def test_the_chart_and_counts_of_a_filter_are_counted_off_the_gui_thread(
+    qtbot, make_window, do_fetch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mymove_viewer.ui import overview
+
+    monkeypatch.setattr(overview, "SYNC_RECOUNT", 0)
+    monkeypatch.setattr(overview, "RECOUNT_DELAY_MS", 0)
+    counted_on: list[bool] = []
+    recount = overview.recount
+
+    def spy(*args, **kwargs):
+        counted_on.append(gui())
+        return recount(*args, **kwargs)
+
+    monkeypatch.setattr(overview, "recount", spy)
+    window = make_window()
+    do_fetch(window)
+    model, panel = window.model, window.overview
+    counted_on.clear()  # an empty window counts its nothing at once
+    type_filter(qtbot, window, "smith")
+    shown = model.shown_count()
+    assert 0 < shown < model.total_count()
+    qtbot.waitUntil(lambda: sum(panel.chart.volume.counts) == shown, timeout=TIMEOUT_MS)
+    states = Counter(lead.new_state for lead in model.shown_leads())
+    top, n = states.most_common(1)[0]
+    qtbot.waitUntil(
+        lambda: panel.states_label.text().startswith(f"To: {top} {n:,}"), timeout=TIMEOUT_MS
+    )
+    assert counted_on and not any(counted_on)
