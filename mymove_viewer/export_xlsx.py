@@ -21,6 +21,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError, FileSizeError
 
 from .api.lead import Lead, calendar_date, parse_timestamp
+from .api.moments import in_zone
 from .export import (
     ExportCancelled,
     ExportError,
@@ -176,8 +177,10 @@ def _local_datetime(text: str, tz: tzinfo | None) -> datetime | None:
     stamp = parse_timestamp(text)
     if stamp is None:
         return None
-    local = stamp.astimezone(tz).replace(tzinfo=None)  # Excel has no time zones
-    return local if local.year >= _EXCEL_MIN_YEAR else None
+    local = in_zone(stamp, tz)  # None past the calendar's edges: then written as sent
+    if local is None or local.year < _EXCEL_MIN_YEAR:
+        return None
+    return local.replace(tzinfo=None)  # Excel has no time zones
 
 
 def _set_widths(
