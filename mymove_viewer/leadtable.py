@@ -6,12 +6,13 @@ back into Python per comparison: at 100k leads that is the difference between ~7
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import repeat
-from operator import add, floordiv, itemgetter
+from operator import add, floordiv, itemgetter, le
 from typing import TypeVar
 
 from .api.fields import CREATED_AT, FIELDS, header_for
@@ -27,6 +28,8 @@ Pace = Callable[[], object] | None  # called between slices of work on a worker 
 _KINDS = {"created_at": CREATED, "move_date": DATE}
 SEPARATOR = "\x1f"  # cannot be typed into the filter box, so a match never spans two fields
 _MM = [f"{m:02d}" for m in range(60)]
+# Up to 2**33 s from 1970 (years ~1698 to ~2242), half a float's step is under a microsecond.
+_EXACT_UP_TO = 2.0**33
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +105,17 @@ class ShownTimes:
     def of(self, at: Sequence[float], values: Sequence[str]) -> list[str]:
         """For ``values`` and their ``instants`` (NaN where not a timestamp)."""
         keys = list(map(floordiv, at, repeat(60)))
+        if any(map(le, repeat(_EXACT_UP_TO), map(abs, at))):
+            # Far from 1970, a float cannot hold every microsecond: 9999-12-31T23:59:59.999999
+            # rounds up to the next minute. Those times are shown from their text instead.
+            keys = [k if abs(a) < _EXACT_UP_TO else math.nan for k, a in zip(keys, at, strict=True)]
         minutes = self._minutes
         for hour in {k // 60 for k in set(keys).difference(minutes)}.difference(self._hours):
             self._hours.add(hour)
             shown = _hour_shown(hour)
             minutes.update(zip(shown, map(self._prefix.__add__, shown.values()), strict=True))
         out = list(map(minutes.get, keys))
-        if None in out:  # not a timestamp (NaN), or a zone offset with seconds
+        if None in out:  # not a timestamp (NaN), far from 1970, or an offset with seconds
             return [
                 s if s is not None else self._shown(v) for s, v in zip(out, values, strict=True)
             ]
@@ -117,7 +124,8 @@ class ShownTimes:
     def _shown(self, value: str) -> str:
         shown = self._one.get(value)
         if shown is None:
-            shown = self._one[value] = self._prefix + display(CREATED, value)
+            # Lowercase like the rest of the text: a time beyond the calendar shows as sent.
+            shown = self._one[value] = self._prefix + display(CREATED, value).lower()
         return shown
 
 
