@@ -41,6 +41,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 _WIDTH_SAMPLE_ROWS = 200
 _MIN_WIDTH, _MAX_WIDTH = 6, 50
 _EXCEL_MIN_YEAR = 1900  # Excel cannot show earlier dates; those stay text
+_EXCEL_FIRST_TIME = datetime(_EXCEL_MIN_YEAR, 1, 2)  # the first a created_at cell can hold
 
 # XlsxWriter escapes control characters the Excel way (_xHHHH_) itself, but a lone surrogate
 # would make its UTF-8 scratch file fail: same policy as the CSV export, U+FFFD.
@@ -178,9 +179,11 @@ def _local_datetime(text: str, tz: tzinfo | None) -> datetime | None:
     if stamp is None:
         return None
     local = in_zone(stamp, tz)  # None past the calendar's edges: then written as sent
-    if local is None or local.year < _EXCEL_MIN_YEAR:
+    if local is None:
         return None
-    return local.replace(tzinfo=None)  # Excel has no time zones
+    local = local.replace(tzinfo=None)  # Excel has no time zones
+    # xlsxwriter writes any time on 1900-01-01 as a bare time of day (day 0 in Excel).
+    return local if local >= _EXCEL_FIRST_TIME else None
 
 
 def _set_widths(

@@ -146,6 +146,8 @@ class Volume:
             day = f"{month} {start.year:04d}"
         else:
             day = f"{month} {start.day}"
+            if self.edges[-1] - self.edges[0] > 366 * 86_400.0:  # "Jan 5" would be ambiguous
+                day += f" {start.year:04d}"
         if self.unit == HOUR:
             end = wall_clock(self.edges[i + 1], tz)
             day = f"{day} {start:%H:%M}–{end:%H:%M}"

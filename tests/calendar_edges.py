@@ -23,6 +23,7 @@ EDGE_STAMPS = [
     "9999-12-31T23:59:59.999999+23:59",
     "0999-06-01T12:00:00Z",  # a three-digit year once went out as "999-…"
     "1899-12-31T23:59:59Z",  # before anything Excel can show
+    "1900-01-01T12:00:00Z",  # Excel's day 0 (xlsxwriter writes it as a bare time)
 ]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
