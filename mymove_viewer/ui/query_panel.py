@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..api.moments import in_zone, local_aware, to_utc, utc_clamped
+from ..api.errors import ValidationError
+from ..api.moments import LAST, in_zone, local_aware, to_utc, utc_clamped
 from ..api.query import MAX_DAYS, MAX_HOURS, Environment, Query
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
@@ -283,6 +284,11 @@ class QueryPanel(QWidget):
         if mode == "days":
             return Query.last_days(self.days_spin.value())
         start, end = self.range_bounds()
+        if LAST < start < end:  # clamped, both would be the last instant: say which is wrong
+            raise ValidationError(
+                "The start of the range is after 9999-12-31 23:59:59 UTC, the last time MYMOVE "
+                "can be asked about. Choose an earlier start."
+            )
         return Query.between(_sendable(start), _sendable(end))
 
     # -- state shown -----------------------------------------------------------------------------

@@ -201,3 +201,21 @@ def test_settings_out_of_range_never_keep_the_window_from_opening(
     window.close()
     assert Path(file).exists()
     dispose(window)
+
+
+def test_a_range_wholly_past_the_last_utc_instant_says_so(make_window, local_tz) -> None:
+    local_tz("America/New_York")  # 20:00 on 9999-12-31 here is 01:00 in the year 10000 UTC
+    window = make_window()
+    panel = window.panel
+    panel.range_radio.click()
+    for edit, text in (
+        (panel.start_edit, "9999-12-31 20:00"),
+        (panel.end_edit, "9999-12-31 23:59"),
+    ):
+        edit.lineEdit().setText(text)
+        edit.interpretText()
+    assert not panel.fetch_button.isEnabled()
+    assert panel.reason_label.text().startswith("The start of the range is after 9999-12-31")
+    panel.start_edit.lineEdit().setText("9999-12-31 18:00")  # 23:00 UTC: fine again
+    panel.start_edit.interpretText()
+    assert panel.fetch_button.isEnabled() and panel.reason_label.text() == ""
