@@ -132,19 +132,21 @@ def test_closing_while_edge_leads_are_indexed_joins_every_thread(
     assert window.indexer.thread_count() == 0 and window.controller.thread_count() == 0
 
 
+def type_range(panel, start: str, end: str) -> None:
+    """Choose "From … to …" and type both times (test_fuzz's way: sections eat keystrokes)."""
+    panel.range_radio.click()
+    for edit, text in ((panel.start_edit, start), (panel.end_edit, end)):
+        edit.lineEdit().setText(text)
+        edit.interpretText()
+
+
 def test_range_editor_at_its_limits_sends_the_calendars_edges(
     qtbot, make_window, sandbox, settings_store, local_tz
 ) -> None:
     local_tz("America/New_York")  # 9999-12-31 23:59 here is the year 10000 in UTC
     window = make_window()
     panel = window.panel
-    panel.range_radio.click()
-    for edit, text in (
-        (panel.start_edit, "1752-09-14 00:00"),
-        (panel.end_edit, "9999-12-31 23:59"),
-    ):
-        edit.lineEdit().setText(text)  # as typed (test_fuzz's way: sections eat keystrokes)
-        edit.interpretText()
+    type_range(panel, "1752-09-14 00:00", "9999-12-31 23:59")
     assert panel.end_edit.dateTime() == panel.end_edit.maximumDateTime().addMSecs(-59_999)
     assert window.fetch_block_reason() is None and panel.fetch_button.isEnabled()
     params = panel.query().params()
@@ -205,17 +207,9 @@ def test_settings_out_of_range_never_keep_the_window_from_opening(
 
 def test_a_range_wholly_past_the_last_utc_instant_says_so(make_window, local_tz) -> None:
     local_tz("America/New_York")  # 20:00 on 9999-12-31 here is 01:00 in the year 10000 UTC
-    window = make_window()
-    panel = window.panel
-    panel.range_radio.click()
-    for edit, text in (
-        (panel.start_edit, "9999-12-31 20:00"),
-        (panel.end_edit, "9999-12-31 23:59"),
-    ):
-        edit.lineEdit().setText(text)
-        edit.interpretText()
+    panel = make_window().panel
+    type_range(panel, "9999-12-31 20:00", "9999-12-31 23:59")
     assert not panel.fetch_button.isEnabled()
     assert panel.reason_label.text().startswith("The start of the range is after 9999-12-31")
-    panel.start_edit.lineEdit().setText("9999-12-31 18:00")  # 23:00 UTC: fine again
-    panel.start_edit.interpretText()
+    type_range(panel, "9999-12-31 18:00", "9999-12-31 23:59")  # from 23:00 UTC: fine again
     assert panel.fetch_button.isEnabled() and panel.reason_label.text() == ""
