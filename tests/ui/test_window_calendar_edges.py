@@ -213,3 +213,17 @@ def test_a_range_wholly_past_the_last_utc_instant_says_so(make_window, local_tz)
     assert panel.reason_label.text().startswith("The start of the range is after 9999-12-31")
     type_range(panel, "9999-12-31 18:00", "9999-12-31 23:59")  # from 23:00 UTC: fine again
     assert panel.fetch_button.isEnabled() and panel.reason_label.text() == ""
+
+
+def test_bars_narrower_than_a_pixel_still_show(edge_window, do_fetch) -> None:
+    window = edge_window
+    do_fetch(window)
+    chart = window.overview.chart
+    data = chart.volume
+    assert len(data) > chart.width()  # thousands of years in a few hundred pixels
+    image = chart.grab().toImage()
+    background = image.pixelColor(chart.width() // 2, 1)
+    for i, n in enumerate(data.counts):
+        if n:
+            x = chart.bar_slot(i).left()
+            assert image.pixelColor(min(x, chart.width() - 1), chart.height() - 2) != background
