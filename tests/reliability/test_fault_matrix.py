@@ -25,6 +25,7 @@ from PySide6.QtCore import Qt
 from mymove_viewer.api import errors as E
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.sandbox import Fault, Sandbox
+from tests.calendar_edges import EDGE_STAMPS
 
 from .conftest import FAST, MARKER_KEY, TIMEOUT_MS, export_args, run_cli
 from .servers import (
@@ -102,6 +103,16 @@ def check_huge_string(leads: list[dict[str, str]]) -> None:
 
 def check_no_leads(leads: list[dict[str, str]]) -> None:
     assert leads == []
+
+
+def calendar_edges_body() -> bytes:
+    return leads_body(*(record(created_at=c, probe=c) for c in EDGE_STAMPS))
+
+
+def check_calendar_edges(leads: list[dict[str, str]]) -> None:
+    # Every time is kept exactly as sent, wherever it falls in (or just beyond) the calendar.
+    assert sorted(lead["created_at"] for lead in leads) == sorted(EDGE_STAMPS)
+    assert all(lead["probe"] == lead["created_at"] for lead in leads)
 
 
 @dataclass(frozen=True)
@@ -295,6 +306,14 @@ CASES = [
         check=check_duplicates,
     ),
     Case(
+        "created-in-the-years-1-and-9999",
+        None,
+        0,
+        f"{len(EDGE_STAMPS)} leads",
+        Fault("raw_body", body=calendar_edges_body()),
+        check=check_calendar_edges,
+    ),
+    Case(
         "10MB-string-in-one-field",
         None,
         0,
@@ -461,3 +480,24 @@ def test_window(
     for rec in caplog.records:
         assert MARKER_KEY not in rec.getMessage()
         assert rec.levelno < logging.ERROR, rec.getMessage()
+
+
+# -- a range beyond the calendar ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "named"),
+    [
+        ("0001-01-01T00:00:00+05:00", "2026-11-27T00:00:00Z", "start"),  # the year 0 in UTC
+        ("2026-11-27T00:00:00Z", "9999-12-31T23:00:00-05:00", "end"),  # the year 10000 in UTC
+    ],
+)
+def test_cli_range_beyond_the_calendar_is_a_usage_error(
+    start: str, end: str, named: str, sandbox: Sandbox
+) -> None:
+    args = export_args(sandbox.base_url)[:-2]  # without --hrs 24
+    run = run_cli(*args, "--start", start, "--end", end)
+    assert run.returncode == 2, run.stderr
+    line = run.one_line_error()
+    assert f"The {named} of the range" in line and "0001-01-01T00:00:00Z" in line
+    assert sandbox.requests == []  # nothing was sent

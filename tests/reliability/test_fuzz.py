@@ -12,6 +12,7 @@ import io
 import json
 import re
 from contextlib import suppress
+from datetime import datetime
 from pathlib import Path
 from unittest import mock
 
@@ -23,12 +24,15 @@ from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api.errors import InvalidResponseError, ValidationError
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead, parse_timestamp
+from mymove_viewer.api.moments import LAST
 from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.api.query import clean_client_id
 from mymove_viewer.credentials import InvalidKeyError, normalize_key
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
 from mymove_viewer.leadtable import display
 from tests.api.streaming import parse_streamed
+from tests.calendar_edges import ZONES, local_zone
+from tests.calendar_edges import stamps as edge_stamps
 
 CREATED = "2026-11-27T10:00:00Z"
 GUI = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -53,6 +57,7 @@ json_values = st.recursive(
     max_leaves=25,
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
+edge_zones = st.sampled_from(ZONES)
 chunk_sizes = st.sampled_from([parse_module.CHUNK_BYTES, 1, 64])  # 1 and 64: split everywhere
 
 
@@ -304,3 +309,56 @@ def test_export_round_trip(tmp_path: Path, leads: list[Lead], excel: bool) -> No
     for safe_row, raw_row in zip(safe, raw, strict=True):
         for g, r in zip(safe_row, raw_row, strict=True):
             assert g == ("'" + r if r[:1] in BAD_PREFIXES else r)
+
+
+# -- dates at the edges of the calendar (years 1 and 9999, every offset, several zones) -------
+
+
+@given(created=st.lists(edge_stamps, min_size=1, max_size=8), chunk=chunk_sizes, zone=edge_zones)
+def test_leads_created_anywhere_in_the_calendar_are_kept_and_shown(created, chunk, zone) -> None:
+    from mymove_viewer.leadtable import CREATED as CREATED_KIND
+    from mymove_viewer.leadtable import search_texts
+    from mymove_viewer.overview_data import instants, volume
+
+    records = [{"created_at": c, "first_name": f"n{i}"} for i, c in enumerate(created)]
+    result = parse_with_chunks(dumps({"leads": records}, True), chunk)
+    assert [lead.created_at for lead in result.leads] == created and result.skipped == 0
+    with local_zone(zone):
+        cells = [display(CREATED_KIND, c) for c in created]
+        texts = search_texts(result.leads)
+        bars = volume(instants(result.leads))
+    for cell, text in zip(cells, texts, strict=True):
+        assert cell.lower() in text
+        assert re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ Tt].*", cell)  # never "999-…"
+    assert sum(bars.counts) == len(created) and len(bars) <= 10_001
+
+
+editor_texts = st.builds(
+    lambda d: f"{d.year:04d}-{d:%m-%d %H:%M}",
+    st.datetimes(min_value=datetime.min, max_value=datetime.max),
+) | st.sampled_from(["0001-01-01 00:00", "1752-09-14 00:00", "9999-12-31 23:59"])
+
+
+@GUI
+@given(start=editor_texts, end=editor_texts, zone=edge_zones)
+def test_date_fields_anywhere_in_the_calendar(window, start: str, end: str, zone: str) -> None:
+    panel = window.panel
+    panel.set_mode("range")
+    with local_zone(zone):
+        for edit, text in ((panel.start_edit, start), (panel.end_edit, end)):
+            edit.lineEdit().setText(text)
+            edit.interpretText()
+        reason = window.fetch_block_reason()
+        s, e = panel.range_bounds()
+        # Times past the last instant UTC can hold (west of Greenwich, late on 9999-12-31) ask
+        # for everything up to it.
+        if LAST < s < e:
+            assert reason is not None and "Choose an earlier start." in reason
+        elif s < e:
+            assert reason is None
+            params = panel.query().params()  # sendable: four-digit years, within the calendar
+            assert all(re.fullmatch(r"[0-9]{4}-.*Z", v) for v in params.values())
+        else:
+            assert reason == "The start of the range must be before its end."
+        window._remember_query()  # what closing the window does
+        assert window.settings.range_end == e.isoformat()
