@@ -17,7 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer.api import parse as parse_module
@@ -251,6 +251,8 @@ def test_filter_box(fetched_window, text: str) -> None:
 
 @GUI
 @given(text=nasty_text | st.text(st.characters(max_codepoint=127), min_size=1, max_size=60))
+@example(text="\ud800")  # seen failing once: Qt drops a lone surrogate from the field
+@example(text="a\ud800b")
 def test_key_field(window, credentials, text: str) -> None:
     from PySide6.QtWidgets import QLineEdit
 
@@ -258,6 +260,8 @@ def test_key_field(window, credentials, text: str) -> None:
     assert dialog is not None
     assert dialog.key_edit.echoMode() == QLineEdit.EchoMode.Password
     dialog.key_edit.setText(text)
+    # What the field holds is what a user could have typed: Qt drops lone surrogates.
+    text = dialog.key_edit.text()
     try:
         expected = normalize_key(text)
     except InvalidKeyError as exc:
