@@ -17,6 +17,7 @@ robust path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import time
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from itertools import repeat
-from operator import add, itemgetter
+from operator import add
 from typing import Any
 
 import msgspec
@@ -34,7 +35,7 @@ import msgspec
 from ..gcpause import building_many_objects
 from .errors import CancelledError, InvalidResponseError
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
-from .lead import Lead, parse_timestamp
+from .lead import Lead, parse_timestamp, sorts_as_text
 
 _N = len(FIELDS)
 CHUNK_BYTES = 1 << 20  # ~2,000 leads: a 3 ms decode, short enough not to be felt in the GUI
@@ -63,7 +64,6 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
-_char10 = itemgetter(10)
 # Columns whose values repeat across many leads (see _fast_block). Interning all 15 repeating
 # columns measured 490 B/lead but cost 45% more parse time than none (1,228 B). The first 9 gave
 # 756 B for 18% more. Names and ZIP codes then cost ~5% more CPU (A/B, 12 runs at 100k) for
@@ -101,6 +101,8 @@ class ParseResult:
     skip_reasons: dict[str, int] = field(default_factory=dict)
     # Every created_at is canonical ``YYYY-MM-DDTHH:MM:SSZ``: the raw text sorts by instant.
     canonical_created: bool = False
+    # Values (of kept leads) in which invalid UTF-8 or a lone surrogate became U+FFFD.
+    replaced: int = 0
 
     def skip_summary(self) -> str:
         return "; ".join(f"{n:,} {reason}" for reason, n in self.skip_reasons.items())
@@ -271,9 +273,7 @@ def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list
 def _canonical_timestamps(values: tuple[str, ...]) -> bool:
     """True when every value is a valid ``YYYY-MM-DDTHH:MM:SSZ`` (what ``parse_timestamp``
     accepts in its most common form), checked with C-level iteration only."""
-    if set(map(len, values)) != {20} or set(map(_char10, values)) != {"T"}:
-        return False
-    if not all(map(str.endswith, values, repeat("Z"))):
+    if not sorts_as_text(values):
         return False
     try:
         deque(map(datetime.fromisoformat, values), maxlen=0)
@@ -321,79 +321,142 @@ def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseRe
         raise _invalid("The server sent an empty answer.", body, status)
     try:
         data = _any_decoder.decode(body)
-    except UnicodeDecodeError as exc:
-        raise _invalid("The server's answer is not valid UTF-8 text.", body, status, exc) from None
-    except msgspec.DecodeError as exc:
-        data = _lenient_decode(body, status, exc)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass  # NaN, a number too big for it, invalid UTF-8, a lone surrogate, or not JSON
+    else:
+        try:
+            return _from_objects(_records(data, body, status), exact=False)
+        except _NumbersNeedTheirText:
+            pass  # its numbers are parsed: their text as sent is lost
+    return _from_objects(_records(_lenient_decode(body, status), body, status), exact=True)
+
+
+def _records(data: Any, body: bytes | bytearray | memoryview, status: int | None) -> list[Any]:
     if not isinstance(data, dict) or "leads" not in data:
         raise _invalid("The server's answer has no list of leads.", body, status)
     records = data["leads"]
     if records is None:
-        # Go encodes an empty slice as null; a quiet window is not an error.
-        return ParseResult([])
+        return []  # Go encodes an empty slice as null; a quiet window is not an error
     if not isinstance(records, list):
         raise _invalid("The server's answer has no list of leads.", body, status)
-    return _from_objects(records)
+    return records
 
 
-def _lenient_decode(
-    body: bytes | bytearray | memoryview, status: int | None, error: Exception
-) -> Any:
-    """The stdlib decoder accepts lone UTF-16 surrogate escapes that msgspec refuses."""
+class _NumbersNeedTheirText(Exception):
+    """A kept value holds a number, decoded by a decoder that does not keep its text."""
+
+
+_MARK = "\ud800"  # never decoded from valid UTF-8 (nor kept in a value): marks invalid bytes
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _mark_invalid(error: UnicodeError) -> tuple[str, int]:
+    # One mark for each run of bytes that ``errors="replace"`` would make one U+FFFD.
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return _MARK, error.end
+
+
+codecs.register_error("mymove-viewer-mark", _mark_invalid)
+
+
+def _lenient_decode(body: bytes | bytearray | memoryview, status: int | None) -> Any:
+    """The stdlib decoder, which keeps what msgspec refuses: the text of every number (too big
+    to convert, ``1.50`` written so, ``NaN``), lone UTF-16 surrogate escapes, and invalid UTF-8
+    bytes, checked here, not by a decoder's error (marked, to become U+FFFD in the values)."""
+    raw = bytes(body)
+    text = raw.decode(json.detect_encoding(raw), "mymove-viewer-mark")
     try:
-        return json.loads(bytes(body), object_pairs_hook=_pairs_without_surrogates)
-    except (ValueError, RecursionError):
-        raise _invalid("The server's answer is not valid JSON.", body, status, error) from None
+        return json.loads(text, parse_int=_exact, parse_float=_exact, parse_constant=_exact)
+    except (ValueError, RecursionError) as exc:
+        raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
 
 
-def _pairs_without_surrogates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {_no_surrogates(k): _no_surrogates(v) if isinstance(v, str) else v for k, v in pairs}
+def _exact(text: str) -> msgspec.Raw:
+    return msgspec.Raw(text)  # written out as sent, alone or inside an object
 
 
-def _no_surrogates(text: str) -> str:
-    # A lone surrogate cannot be written as UTF-8 (CSV) or shown reliably; U+FFFD marks the spot.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
-    return text
-
-
-def _from_objects(records: list[Any]) -> ParseResult:
+def _from_objects(records: list[Any], *, exact: bool) -> ParseResult:
+    """``exact``: numbers are ``msgspec.Raw`` and text may hold lone surrogates (the lenient
+    decode); else numbers raise ``_NumbersNeedTheirText``."""
     leads: list[Lead] = []
     reasons: dict[str, int] = {}
     extras_seen: dict[str, None] = {}
     names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
     field_set = frozenset(FIELDS)
+    replaced = 0
     for record in records:
         if not isinstance(record, dict):
             reason = "records that are not objects"
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
+        if exact:
+            record, mended = _mended(record)
         created = record.get("created_at")
         if not isinstance(created, str) or parse_timestamp(created) is None:
             reason = "records with a missing or invalid created_at"
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        core = [_text(record.get(f)) for f in FIELDS]
+        text = _text if exact else _parsed_text
+        core = [text(record.get(f)) for f in FIELDS]
         names = tuple(k for k in record if k not in field_set)
         names = names_cache.setdefault(names, names)
         for name in names:
             extras_seen.setdefault(name, None)
-        leads.append(tuple.__new__(Lead, (*core, names, *(_text(record[k]) for k in names))))
-    return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons)
+        leads.append(tuple.__new__(Lead, (*core, names, *(text(record[k]) for k in names))))
+        if exact:
+            replaced += mended
+    return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons, replaced=replaced)
+
+
+def _mended(record: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The record with each lone surrogate (an invalid byte, or an escape such as ``\\ud800``)
+    as U+FFFD, which can be written as UTF-8 (CSV) and shown; and how many of its fields held
+    one. Two names that become the same keep the later value, as duplicate names do."""
+    out: dict[str, Any] = {}
+    marked: set[str] = set()
+    for name, value in record.items():
+        name, bad_name = _mend(name)
+        out[name], bad_value = _mend(value)
+        if bad_name or bad_value:
+            marked.add(name)
+        else:
+            marked.discard(name)
+    return out, len(marked)
+
+
+def _mend(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, str):
+        if value.isascii() or _SURROGATE.search(value) is None:
+            return value, False
+        return _SURROGATE.sub("\ufffd", value), True
+    if isinstance(value, dict):
+        mended = [(_mend(k), _mend(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in mended}, any(a or b for (_, a), (_, b) in mended)
+    if isinstance(value, list):
+        items = [_mend(v) for v in value]
+        return [v for v, _ in items], any(bad for _, bad in items)
+    return value, False
 
 
 def _text(value: object) -> str:
-    """A field's text. Non-strings are kept as their JSON text so nothing sent is lost."""
+    """A field's text. Non-strings are kept as their JSON text so nothing sent is lost; a
+    number (a ``msgspec.Raw``) exactly as written."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    try:
-        return msgspec.json.encode(value).decode()
-    except (TypeError, ValueError, UnicodeError):  # lone surrogates, huge ints
-        return json.dumps(value)
+    if isinstance(value, msgspec.Raw):
+        return bytes(value).decode()
+    return msgspec.json.encode(value).decode()
+
+
+def _parsed_text(value: object) -> str:
+    """``_text`` for a value from msgspec's generic decode, whose numbers lost their text."""
+    if value is None or isinstance(value, str | bool):
+        return _text(value)
+    raise _NumbersNeedTheirText  # a number, or a list or object that may hold one
 
 
 def _invalid(
