@@ -22,8 +22,8 @@ _DATE_PREFIX = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # Where ``YYYY-MM-DDTHH:MM:SSZ`` has its separators. ``parse_timestamp`` also takes forms of the
 # same length that do not sort as text: "t" or a space for "T" (RFC 3339 allows both), and
 # what ``fromisoformat`` reads beyond RFC 3339 (an ISO week date such as ``2026-W48-5T…``).
-_SEPARATORS = itemgetter(4, 7, 10, 13, 16, 19)
-_CANONICAL_SEPARATORS = ("-", "-", "T", ":", ":", "Z")
+_SEPARATORS = itemgetter(slice(4, 20, 3))  # characters 4, 7, 10, 13, 16 and 19
+_CANONICAL_SEPARATORS = "--T::Z"
 
 
 def sorts_as_text(stamps: Sequence[str]) -> bool:

@@ -328,7 +328,8 @@ def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseRe
             return _from_objects(_records(data, body, status), exact=False)
         except _NumbersNeedTheirText:
             pass  # its numbers are parsed: their text as sent is lost
-    return _from_objects(_records(_lenient_decode(body, status), body, status), exact=True)
+    data, suspect = _lenient_decode(body, status)
+    return _from_objects(_records(data, body, status), exact=True, mend=suspect)
 
 
 def _records(data: Any, body: bytes | bytearray | memoryview, status: int | None) -> list[Any]:
@@ -348,7 +349,7 @@ class _NumbersNeedTheirText(Exception):
 
 _MARK = "\ud800"  # never decoded from valid UTF-8 (nor kept in a value): marks invalid bytes
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # or an escaped "\" before "u…": no harm
 
 
 def _mark_invalid(error: UnicodeError) -> tuple[str, int]:
@@ -361,14 +362,17 @@ def _mark_invalid(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("mymove-viewer-mark", _mark_invalid)
 
 
-def _lenient_decode(body: bytes | bytearray | memoryview, status: int | None) -> Any:
+def _lenient_decode(body: bytes | bytearray | memoryview, status: int | None) -> tuple[Any, bool]:
     """The stdlib decoder, which keeps what msgspec refuses: the text of every number (too big
     to convert, ``1.50`` written so, ``NaN``), lone UTF-16 surrogate escapes, and invalid UTF-8
-    bytes, checked here, not by a decoder's error (marked, to become U+FFFD in the values)."""
+    bytes, checked here, not by a decoder's error (marked, to become U+FFFD in the values).
+    Also whether any text may hold a lone surrogate (most bodies here hold none)."""
     raw = bytes(body)
     text = raw.decode(json.detect_encoding(raw), "mymove-viewer-mark")
+    suspect = _MARK in text or _SURROGATE_ESCAPE.search(text) is not None
     try:
-        return json.loads(text, parse_int=_exact, parse_float=_exact, parse_constant=_exact)
+        data = json.loads(text, parse_int=_exact, parse_float=_exact, parse_constant=_exact)
+        return data, suspect
     except (ValueError, RecursionError) as exc:
         raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
 
@@ -377,9 +381,9 @@ def _exact(text: str) -> msgspec.Raw:
     return msgspec.Raw(text)  # written out as sent, alone or inside an object
 
 
-def _from_objects(records: list[Any], *, exact: bool) -> ParseResult:
-    """``exact``: numbers are ``msgspec.Raw`` and text may hold lone surrogates (the lenient
-    decode); else numbers raise ``_NumbersNeedTheirText``."""
+def _from_objects(records: list[Any], *, exact: bool, mend: bool = False) -> ParseResult:
+    """``exact``: numbers are ``msgspec.Raw`` (the lenient decode); else numbers raise
+    ``_NumbersNeedTheirText``. ``mend``: text may hold lone surrogates."""
     leads: list[Lead] = []
     reasons: dict[str, int] = {}
     extras_seen: dict[str, None] = {}
@@ -391,7 +395,7 @@ def _from_objects(records: list[Any], *, exact: bool) -> ParseResult:
             reason = "records that are not objects"
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        if exact:
+        if mend:
             record, mended = _mended(record)
         created = record.get("created_at")
         if not isinstance(created, str) or parse_timestamp(created) is None:
@@ -399,13 +403,13 @@ def _from_objects(records: list[Any], *, exact: bool) -> ParseResult:
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
         text = _text if exact else _parsed_text
-        core = [text(record.get(f)) for f in FIELDS]
+        core = [v if type(v) is str else text(v) for v in map(record.get, FIELDS)]
         names = tuple(k for k in record if k not in field_set)
         names = names_cache.setdefault(names, names)
         for name in names:
             extras_seen.setdefault(name, None)
         leads.append(tuple.__new__(Lead, (*core, names, *(text(record[k]) for k in names))))
-        if exact:
+        if mend:
             replaced += mended
     return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons, replaced=replaced)
 
