@@ -8,7 +8,10 @@ Three paths, all giving the same result for the same body:
   thread never stalls behind a large fetch.
 * whole fast path: the same typed decode in one call, when the body cannot be split.
 * robust path: a generic decode and per-record checks, for bodies with unknown fields, wrong types
-  or records that are not objects. Only this path can skip records.
+  or records that are not objects. Only this path can skip records. What msgspec refuses or
+  cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes, ``NaN``, numbers too big
+  to convert, any number's text as written) goes through the stdlib decoder instead (see
+  ``parse_lenient``): one such value costs the body its fast path, never its leads.
 
 A slice boundary is only ever chosen at ``}`` ``,`` ``{``; if that text sits inside a string, the
 slice before it leaves the string unterminated, its decode fails, and the body falls back to the
@@ -17,8 +20,6 @@ robust path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
-import codecs
-import json
 import re
 import time
 from collections import deque
@@ -33,6 +34,7 @@ from typing import Any
 import msgspec
 
 from ..gcpause import building_many_objects
+from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
 from .lead import Lead, parse_timestamp, sorts_as_text
@@ -328,7 +330,10 @@ def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseRe
             return _from_objects(_records(data, body, status), exact=False)
         except _NumbersNeedTheirText:
             pass  # its numbers are parsed: their text as sent is lost
-    data, suspect = _lenient_decode(body, status)
+    try:
+        data, suspect = lenient.decode(bytes(body), _split(body))
+    except (ValueError, RecursionError) as exc:
+        raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
     return _from_objects(_records(data, body, status), exact=True, mend=suspect)
 
 
@@ -347,40 +352,6 @@ class _NumbersNeedTheirText(Exception):
     """A kept value holds a number, decoded by a decoder that does not keep its text."""
 
 
-_MARK = "\ud800"  # never decoded from valid UTF-8 (nor kept in a value): marks invalid bytes
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # or an escaped "\" before "u…": no harm
-
-
-def _mark_invalid(error: UnicodeError) -> tuple[str, int]:
-    # One mark for each run of bytes that ``errors="replace"`` would make one U+FFFD.
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    return _MARK, error.end
-
-
-codecs.register_error("mymove-viewer-mark", _mark_invalid)
-
-
-def _lenient_decode(body: bytes | bytearray | memoryview, status: int | None) -> tuple[Any, bool]:
-    """The stdlib decoder, which keeps what msgspec refuses: the text of every number (too big
-    to convert, ``1.50`` written so, ``NaN``), lone UTF-16 surrogate escapes, and invalid UTF-8
-    bytes, checked here, not by a decoder's error (marked, to become U+FFFD in the values).
-    Also whether any text may hold a lone surrogate (most bodies here hold none)."""
-    raw = bytes(body)
-    text = raw.decode(json.detect_encoding(raw), "mymove-viewer-mark")
-    suspect = _MARK in text or _SURROGATE_ESCAPE.search(text) is not None
-    try:
-        data = json.loads(text, parse_int=_exact, parse_float=_exact, parse_constant=_exact)
-        return data, suspect
-    except (ValueError, RecursionError) as exc:
-        raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
-
-
-def _exact(text: str) -> msgspec.Raw:
-    return msgspec.Raw(text)  # written out as sent, alone or inside an object
-
-
 def _from_objects(records: list[Any], *, exact: bool, mend: bool = False) -> ParseResult:
     """``exact``: numbers are ``msgspec.Raw`` (the lenient decode); else numbers raise
     ``_NumbersNeedTheirText``. ``mend``: text may hold lone surrogates."""
@@ -390,19 +361,19 @@ def _from_objects(records: list[Any], *, exact: bool, mend: bool = False) -> Par
     names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
     field_set = frozenset(FIELDS)
     replaced = 0
+    text = _text if exact else _parsed_text
     for record in records:
         if not isinstance(record, dict):
             reason = "records that are not objects"
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
         if mend:
-            record, mended = _mended(record)
+            record, mended = lenient.mended(record)
         created = record.get("created_at")
         if not isinstance(created, str) or parse_timestamp(created) is None:
             reason = "records with a missing or invalid created_at"
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        text = _text if exact else _parsed_text
         core = [v if type(v) is str else text(v) for v in map(record.get, FIELDS)]
         names = tuple(k for k in record if k not in field_set)
         names = names_cache.setdefault(names, names)
@@ -412,36 +383,6 @@ def _from_objects(records: list[Any], *, exact: bool, mend: bool = False) -> Par
         if mend:
             replaced += mended
     return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons, replaced=replaced)
-
-
-def _mended(record: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """The record with each lone surrogate (an invalid byte, or an escape such as ``\\ud800``)
-    as U+FFFD, which can be written as UTF-8 (CSV) and shown; and how many of its fields held
-    one. Two names that become the same keep the later value, as duplicate names do."""
-    out: dict[str, Any] = {}
-    marked: set[str] = set()
-    for name, value in record.items():
-        name, bad_name = _mend(name)
-        out[name], bad_value = _mend(value)
-        if bad_name or bad_value:
-            marked.add(name)
-        else:
-            marked.discard(name)
-    return out, len(marked)
-
-
-def _mend(value: Any) -> tuple[Any, bool]:
-    if isinstance(value, str):
-        if value.isascii() or _SURROGATE.search(value) is None:
-            return value, False
-        return _SURROGATE.sub("\ufffd", value), True
-    if isinstance(value, dict):
-        mended = [(_mend(k), _mend(v)) for k, v in value.items()]
-        return {k: v for (k, _), (v, _) in mended}, any(a or b for (_, a), (_, b) in mended)
-    if isinstance(value, list):
-        items = [_mend(v) for v in value]
-        return [v for v, _ in items], any(bad for _, bad in items)
-    return value, False
 
 
 def _text(value: object) -> str:

@@ -157,3 +157,26 @@ def test_clean_bodies_count_no_replacements() -> None:
     result = parsed(raw)
     assert result.replaced == 0 and result.canonical_created
     assert len(FIELDS) + 1 == len(result.leads[0])
+
+
+@pytest.mark.parametrize("evil", [False, True], ids=["plain", "cut-inside-strings"])
+def test_the_stdlib_decode_goes_a_slice_at_a_time_and_gives_the_same_leads(
+    evil: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One json.loads over a large body would hold the GIL for seconds; cut like the fast path.
+    text = '"},{"first_name":"x' if evil else "street"
+    records = [record(first_name=f"n{i}", new_address_1=text) for i in range(300)]
+    records[7]["last_name"] = "@bad@"
+    raw = body(*records).replace(b"@bad@", b"Ren\xe9e")
+    whole = parse_leads(raw)
+    calls: list[int] = []
+    loads = parse_module.lenient._loads
+    monkeypatch.setattr(parse_module.lenient, "_loads", lambda t: calls.append(len(t)) or loads(t))
+    monkeypatch.setattr(parse_module, "CHUNK_BYTES", 600)
+    assert parsed(raw) == whole
+    assert whole.replaced == 1 and whole.leads[7].last_name == "Ren\ufffde"
+    assert [lead.new_address_1 for lead in whole.leads] == [text] * 300
+    if evil:  # a slice cut inside a string does not decode: the whole body is read at once
+        assert max(calls) >= len(raw)
+    else:
+        assert len(calls) > 20 and max(calls) < 2000
