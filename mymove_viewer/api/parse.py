@@ -331,10 +331,10 @@ def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseRe
         except _NumbersNeedTheirText:
             pass  # its numbers are parsed: their text as sent is lost
     try:
-        data, suspect = lenient.decode(bytes(body), _split(body))
+        data, mended = lenient.decode(bytes(body), _split(body))
     except (ValueError, RecursionError) as exc:
         raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
-    return _from_objects(_records(data, body, status), exact=True, mend=suspect)
+    return _from_objects(_records(data, body, status), exact=True, mended=mended)
 
 
 def _records(data: Any, body: bytes | bytearray | memoryview, status: int | None) -> list[Any]:
@@ -352,9 +352,12 @@ class _NumbersNeedTheirText(Exception):
     """A kept value holds a number, decoded by a decoder that does not keep its text."""
 
 
-def _from_objects(records: list[Any], *, exact: bool, mend: bool = False) -> ParseResult:
+def _from_objects(
+    records: list[Any], *, exact: bool, mended: list[int] | None = None
+) -> ParseResult:
     """``exact``: numbers are ``msgspec.Raw`` (the lenient decode); else numbers raise
-    ``_NumbersNeedTheirText``. ``mend``: text may hold lone surrogates."""
+    ``_NumbersNeedTheirText``. ``mended``: per record, its fields made U+FFFD (counted for the
+    leads kept)."""
     leads: list[Lead] = []
     reasons: dict[str, int] = {}
     extras_seen: dict[str, None] = {}
@@ -362,13 +365,11 @@ def _from_objects(records: list[Any], *, exact: bool, mend: bool = False) -> Par
     field_set = frozenset(FIELDS)
     replaced = 0
     text = _text if exact else _parsed_text
-    for record in records:
+    for i, record in enumerate(records):
         if not isinstance(record, dict):
             reason = "records that are not objects"
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        if mend:
-            record, mended = lenient.mended(record)
         created = record.get("created_at")
         if not isinstance(created, str) or parse_timestamp(created) is None:
             reason = "records with a missing or invalid created_at"
@@ -380,8 +381,8 @@ def _from_objects(records: list[Any], *, exact: bool, mend: bool = False) -> Par
         for name in names:
             extras_seen.setdefault(name, None)
         leads.append(tuple.__new__(Lead, (*core, names, *(text(record[k]) for k in names))))
-        if mend:
-            replaced += mended
+        if mended is not None:
+            replaced += mended[i]
     return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons, replaced=replaced)
 
 

@@ -35,11 +35,11 @@ def _mark_invalid(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_ERRORS, _mark_invalid)
 
 
-def decode(raw: bytes, ranges: list[tuple[int, int]] | None) -> tuple[Any, bool]:
-    """The decoded body, numbers as ``msgspec.Raw`` (their text as sent), and whether any text
-    may hold a lone surrogate (most bodies here hold none). ``ranges``: the records' slices
-    as ``parse`` cuts them, or None. Raises ``ValueError`` or ``RecursionError`` for a body
-    that is not JSON."""
+def decode(raw: bytes, ranges: list[tuple[int, int]] | None) -> tuple[Any, list[int] | None]:
+    """The decoded body, numbers as ``msgspec.Raw`` (their text as sent), its records mended;
+    and for each record how many of its fields were mended (None: none was). ``ranges``: the
+    records' slices as ``parse`` cuts them, or None. Raises ``ValueError`` or
+    ``RecursionError`` for a body that is not JSON."""
     encoding = json.detect_encoding(raw)
     if ranges is not None and len(ranges) > 1 and encoding == "utf-8":
         try:
@@ -47,21 +47,37 @@ def decode(raw: bytes, ranges: list[tuple[int, int]] | None) -> tuple[Any, bool]
         except (ValueError, RecursionError):
             pass  # a cut inside a string (see ``parse``), or not JSON: the whole body tells
     text = raw.decode(encoding, _ERRORS)
-    return _loads(text), _suspect(text)
+    data = _loads(text)
+    records = data.get("leads") if isinstance(data, dict) else None
+    if not _suspect(text) or not isinstance(records, list):
+        return data, None
+    data["leads"], counts = _mended_records(records)
+    return data, counts
 
 
-def _slices(raw: bytes, ranges: list[tuple[int, int]]) -> tuple[Any, bool]:
-    """``{"leads": records}`` a slice at a time, as on the fast path: one ``json.loads`` over a
-    large body would hold the GIL for seconds. A cut is at ASCII, so never inside a character."""
+def _slices(raw: bytes, ranges: list[tuple[int, int]]) -> tuple[Any, list[int] | None]:
+    """``decode`` a slice at a time, as on the fast path: one ``json.loads`` over a large body
+    would hold the GIL for seconds. A cut is at ASCII, so never inside a character; only the
+    slices that may hold a lone surrogate are mended (most hold none)."""
     view = memoryview(raw)
     records: list[Any] = []
-    suspect = False
+    counts: list[int] | None = None
     for start, stop in ranges:
         text = b"".join((b"[", view[start:stop], b"]")).decode("utf-8", _ERRORS)
-        records += _loads(text)
-        suspect = suspect or _suspect(text)
+        part = _loads(text)
+        if _suspect(text):
+            part, mended_counts = _mended_records(part)
+            counts = (counts or [0] * len(records)) + mended_counts
+        elif counts is not None:
+            counts += [0] * len(part)
+        records += part
         time.sleep(0)  # let a waiting GUI thread take the GIL between slices
-    return {"leads": records}, suspect
+    return {"leads": records}, counts
+
+
+def _mended_records(records: list[Any]) -> tuple[list[Any], list[int]]:
+    pairs = [mended(r) if isinstance(r, dict) else (r, 0) for r in records]
+    return [r for r, _ in pairs], [n for _, n in pairs]
 
 
 def _loads(text: str) -> Any:
