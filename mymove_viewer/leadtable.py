@@ -16,7 +16,7 @@ from operator import add, floordiv, itemgetter, le
 from typing import TypeVar
 
 from .api.fields import CREATED_AT, FIELDS, header_for
-from .api.lead import Lead, calendar_date, parse_timestamp
+from .api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from .api.moments import OUT_OF_RANGE, in_zone, minute_text
 from .overview_data import instants
 
@@ -190,7 +190,7 @@ def yield_gil() -> None:
 def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
     """The sort key of one value of a column of ``kind`` holding ``values``."""
     if kind == CREATED:
-        # RFC 3339 strings in UTC with the same precision sort as text; anything else is parsed.
+        # ``YYYY-MM-DDTHH:MM:SSZ`` sorts as text; anything else is parsed.
         if all(in_slices(_all_canonical, values)):
             return str  # the value itself
         epoch = datetime.fromtimestamp(0).astimezone()
@@ -201,7 +201,7 @@ def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
 
 
 def _all_canonical(values: Sequence[str]) -> list[bool]:
-    return [set(map(len, values)) <= {20} and all(map(str.endswith, values, repeat("Z")))]
+    return [sorts_as_text(values)]
 
 
 def _date_key(value: str) -> str:
