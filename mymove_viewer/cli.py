@@ -280,8 +280,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                 print(file=sys.stderr)
     written_to = _write(args, result)
     skipped = f", {result.skipped:,} skipped" if result.skipped else ""
+    n = result.replaced
+    # The file holds U+FFFD where the server sent bytes that are not UTF-8.
+    replaced = (
+        f", {n:,} value{'s' * (n != 1)} with invalid characters replaced (U+FFFD)" if n else ""
+    )
     noun = "lead" if len(result.leads) == 1 else "leads"
-    print(f"{len(result.leads):,} {noun}{skipped} → {written_to}", file=sys.stderr)
+    print(f"{len(result.leads):,} {noun}{skipped}{replaced} → {written_to}", file=sys.stderr)
     return OK
 
 

@@ -23,6 +23,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError, FileSizeError
 
 from .api.lead import Lead, calendar_date, parse_timestamp
+from .api.moments import in_zone
 from .export import (
     ExportCancelled,
     ExportError,
@@ -43,6 +44,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 _WIDTH_SAMPLE_ROWS = 200
 _MIN_WIDTH, _MAX_WIDTH = 6, 50
 _EXCEL_MIN_YEAR = 1900  # Excel cannot show earlier dates; those stay text
+_EXCEL_FIRST_TIME = datetime(_EXCEL_MIN_YEAR, 1, 2)  # the first a created_at cell can hold
 
 # XlsxWriter escapes control characters the Excel way (_xHHHH_) itself, but a lone surrogate
 # would make its UTF-8 scratch file fail: same policy as the CSV export, U+FFFD.
@@ -197,8 +199,12 @@ def _local_datetime(text: str, tz: tzinfo | None) -> datetime | None:
     stamp = parse_timestamp(text)
     if stamp is None:
         return None
-    local = stamp.astimezone(tz).replace(tzinfo=None)  # Excel has no time zones
-    return local if local.year >= _EXCEL_MIN_YEAR else None
+    local = in_zone(stamp, tz)  # None past the calendar's edges: then written as sent
+    if local is None:
+        return None
+    local = local.replace(tzinfo=None)  # Excel has no time zones
+    # xlsxwriter writes any time on 1900-01-01 as a bare time of day (day 0 in Excel).
+    return local if local >= _EXCEL_FIRST_TIME else None
 
 
 def _set_widths(

@@ -6,16 +6,18 @@ back into Python per comparison: at 100k leads that is the difference between ~7
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import repeat
-from operator import add, floordiv, itemgetter
+from operator import add, floordiv, itemgetter, le
 from typing import TypeVar
 
 from .api.fields import CREATED_AT, FIELDS, header_for
-from .api.lead import Lead, calendar_date, parse_timestamp
+from .api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
+from .api.moments import OUT_OF_RANGE, in_zone, minute_text
 from .overview_data import instants
 
 TEXT, CREATED, DATE = "text", "created", "date"
@@ -25,9 +27,9 @@ SLICE = 4096  # items per C-level pass on a worker thread: ~1 ms of GIL each
 Pace = Callable[[], object] | None  # called between slices of work on a worker thread
 _KINDS = {"created_at": CREATED, "move_date": DATE}
 SEPARATOR = "\x1f"  # cannot be typed into the filter box, so a match never spans two fields
-_HOUR_FORMAT = "%Y-%m-%d %H:"
-_SHOWN_FORMAT = _HOUR_FORMAT + "%M"
 _MM = [f"{m:02d}" for m in range(60)]
+# Up to 2**33 s from 1970 (years ~1698 to ~2242), half a float's step is under a microsecond.
+_EXACT_UP_TO = 2.0**33
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +46,12 @@ def columns_for(extra_fields: Sequence[str] = ()) -> list[Column]:
 
 
 def display(kind: str, raw: str, tz: tzinfo | None = None) -> str:
-    """What a cell shows. Unparsable dates are shown as sent rather than hidden."""
+    """What a cell shows. Unparsable dates are shown as sent rather than hidden, and so are
+    times whose local time falls outside years 1-9999."""
     if kind == CREATED:
         moment = parse_timestamp(raw)
-        return moment.astimezone(tz).strftime(_SHOWN_FORMAT) if moment else raw
+        local = in_zone(moment, tz) if moment else None
+        return minute_text(local) if local else raw
     if kind == DATE:
         day = calendar_date(raw)
         return day.isoformat() if day else raw
@@ -102,13 +106,17 @@ class ShownTimes:
     def of(self, at: Sequence[float], values: Sequence[str]) -> list[str]:
         """For ``values`` and their ``instants`` (NaN where not a timestamp)."""
         keys = list(map(floordiv, at, repeat(60)))
+        if any(map(le, repeat(_EXACT_UP_TO), map(abs, at))):
+            # Far from 1970, a float cannot hold every microsecond: 9999-12-31T23:59:59.999999
+            # rounds up to the next minute. Those times are shown from their text instead.
+            keys = [k if abs(a) < _EXACT_UP_TO else math.nan for k, a in zip(keys, at, strict=True)]
         minutes = self._minutes
         for hour in {k // 60 for k in set(keys).difference(minutes)}.difference(self._hours):
             self._hours.add(hour)
             shown = _hour_shown(hour)
             minutes.update(zip(shown, map(self._prefix.__add__, shown.values()), strict=True))
         out = list(map(minutes.get, keys))
-        if None in out:  # not a timestamp (NaN), or a zone offset with seconds
+        if None in out:  # not a timestamp (NaN), far from 1970, or an offset with seconds
             return [
                 s if s is not None else self._shown(v) for s, v in zip(out, values, strict=True)
             ]
@@ -117,7 +125,8 @@ class ShownTimes:
     def _shown(self, value: str) -> str:
         shown = self._one.get(value)
         if shown is None:
-            shown = self._one[value] = self._prefix + display(CREATED, value)
+            # Lowercase like the rest of the text: a time beyond the calendar shows as sent.
+            shown = self._one[value] = self._prefix + display(CREATED, value).lower()
         return shown
 
 
@@ -125,17 +134,18 @@ def _hour_shown(hour: float) -> dict[float, str]:
     """What each minute of a POSIX hour shows, made from the hour's local start by string
     arithmetic (strftime costs ~3 us a call); only the minutes that show the same for all their
     seconds, so none for a zone offset with seconds (local mean time, before ~1900)."""
-    try:
+    try:  # near the calendar's edges: left to ``display``, value by value
         start = datetime.fromtimestamp(hour * 3600, UTC)
         local, last = start.astimezone(), (start + timedelta(seconds=3599)).astimezone()
-    except (OverflowError, OSError, ValueError):
+        after = local + timedelta(hours=1)
+    except OUT_OF_RANGE:
         return {}
     keys = [hour * 60 + m for m in range(60)]
     offset = local.utcoffset()
     if offset is None or offset != last.utcoffset() or local.second:
         # A clock change within the hour: minute by minute.
         return {key: text for key in keys if (text := _minute_shown(key)) is not None}
-    here, after = local.strftime(_HOUR_FORMAT), (local + timedelta(hours=1)).strftime(_HOUR_FORMAT)
+    here, after = minute_text(local)[:-2], minute_text(after)[:-2]
     skip = local.minute
     return dict(
         zip(keys, [here + mm for mm in _MM[skip:]] + [after + mm for mm in _MM[:skip]], strict=True)
@@ -143,11 +153,14 @@ def _hour_shown(hour: float) -> dict[float, str]:
 
 
 def _minute_shown(minute: float) -> str | None:
-    start = datetime.fromtimestamp(minute * 60, UTC)
-    local, last = start.astimezone(), (start + timedelta(seconds=59)).astimezone()
+    try:
+        start = datetime.fromtimestamp(minute * 60, UTC)
+        local, last = start.astimezone(), (start + timedelta(seconds=59)).astimezone()
+    except OUT_OF_RANGE:
+        return None
     if local.utcoffset() != last.utcoffset() or local.second:
         return None
-    return local.strftime(_SHOWN_FORMAT)
+    return minute_text(local)
 
 
 def in_slices(
@@ -178,7 +191,7 @@ def yield_gil() -> None:
 def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
     """The sort key of one value of a column of ``kind`` holding ``values``."""
     if kind == CREATED:
-        # RFC 3339 strings in UTC with the same precision sort as text; anything else is parsed.
+        # ``YYYY-MM-DDTHH:MM:SSZ`` sorts as text; anything else is parsed.
         if all(in_slices(_all_canonical, values)):
             return str  # the value itself
         epoch = datetime.fromtimestamp(0).astimezone()
@@ -189,7 +202,7 @@ def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
 
 
 def _all_canonical(values: Sequence[str]) -> list[bool]:
-    return [set(map(len, values)) <= {20} and all(map(str.endswith, values, repeat("Z")))]
+    return [sorts_as_text(values)]
 
 
 def _date_key(value: str) -> str:

@@ -12,18 +12,24 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import repeat
 from operator import itemgetter
 from typing import TypeVar
 
 from .api.fields import FIELD_INDEX
 from .api.lead import Lead, parse_timestamp
+from .api.moments import posix, wall_clock
 
 _T = TypeVar("_T")
-HOUR, DAY = "hour", "day"
+HOUR, DAY, MONTH, YEAR = "hour", "day", "month", "year"
 _SLICE = 4096  # values bucketed per C call on a worker thread
 HOURLY_UP_TO = 2 * 86_400.0  # windows up to two days get a bar per hour, longer ones per day
+# ... up to five years (the longest "last N days"), a bar per day; up to a century, a bar per
+# month; beyond, per year. So one lead at 0001-01-01 and one today make ~2,000 bars, not the
+# ~740,000 days between them (which froze the window while their edges were worked out).
+DAILY_UP_TO = 5 * 366 * 86_400.0
+MONTHLY_UP_TO = 100 * 366 * 86_400.0
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CREATED = itemgetter(FIELD_INDEX["created_at"])
 _STATE = itemgetter(FIELD_INDEX["new_state"])
@@ -52,32 +58,54 @@ def finite_span(values: Iterable[float]) -> tuple[float, float] | None:
 
 
 def unit_for(start: float, end: float) -> str:
-    return HOUR if end - start <= HOURLY_UP_TO else DAY
+    span = end - start
+    if span <= HOURLY_UP_TO:
+        return HOUR
+    if span <= DAILY_UP_TO:
+        return DAY
+    return MONTH if span <= MONTHLY_UP_TO else YEAR
 
 
 def bucket_edges(start: float, end: float, unit: str, tz: tzinfo | None = None) -> list[float]:
-    """Boundaries of local clock hours or calendar days covering [start, end], both included.
+    """Boundaries of local clock hours, calendar days, months or years covering [start, end],
+    both included: ``edges[0] <= start`` and ``end < edges[-1]``.
 
     ``tz`` None means the computer's zone. Days are stepped on the calendar, so a day with a
-    daylight-saving change is 23 or 25 hours long, as on the user's wall clock.
+    daylight-saving change is 23 or 25 hours long, as on the user's wall clock. At the edges of
+    the calendar (years 1 and 9999), where local time cannot be worked out, UTC stands in.
     """
     if end < start:
         start, end = end, start
-    first = datetime.fromtimestamp(start, tz)
+    first = wall_clock(start, tz)
     if unit == HOUR:
-        origin = first.replace(minute=0, second=0, microsecond=0).timestamp()
+        origin = posix(first.replace(minute=0, second=0, microsecond=0), tz)
+        origin -= 3600.0 * max(0, math.ceil((origin - start) / 3600))
         count = max(1, math.floor((end - origin) / 3600) + 1)
         return [origin + 3600.0 * i for i in range(count + 1)]
-    day = first.date()
-    edges = [_midnight(day, tz)]
+    if unit == DAY:
+        day: date | None = first.date()
+    elif unit == MONTH:
+        day = date(first.year, first.month, 1)
+    else:
+        day = date(first.year, 1, 1)
+    edges = [min(start, posix(datetime.combine(day, time()), tz))]
     while edges[-1] <= end:
-        day += timedelta(days=1)
-        edges.append(_midnight(day, tz))
+        day = _next(day, unit) if day is not None else None
+        # Past 9999-12-31 there is no next period: the last edge just closes the range.
+        edge = posix(datetime.combine(day, time()), tz) if day is not None else end + 1.0
+        edges.append(max(edge, edges[-1] + 1.0))
     return edges
 
 
-def _midnight(day: date, tz: tzinfo | None) -> float:
-    return datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
+def _next(day: date, unit: str) -> date | None:
+    try:
+        if unit == DAY:
+            return day + timedelta(days=1)
+        if unit == MONTH:
+            return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return date(day.year + 1, 1, 1)
+    except (OverflowError, ValueError):
+        return None
 
 
 def bucket_counts(
@@ -111,11 +139,19 @@ class Volume:
         return self.edges[i], self.edges[i + 1]
 
     def label(self, i: int, tz: tzinfo | None = None) -> str:
-        start = datetime.fromtimestamp(self.edges[i], tz)
+        start = wall_clock(self.edges[i], tz)
         n = self.counts[i]
-        day = f"{_MONTHS[start.month - 1]} {start.day}"
+        month = _MONTHS[start.month - 1]
+        if self.unit == YEAR:
+            day = f"{start.year:04d}"
+        elif self.unit == MONTH:
+            day = f"{month} {start.year:04d}"
+        else:
+            day = f"{month} {start.day}"
+            if self.edges[-1] - self.edges[0] > 366 * 86_400.0:  # "Jan 5" would be ambiguous
+                day += f" {start.year:04d}"
         if self.unit == HOUR:
-            end = datetime.fromtimestamp(self.edges[i + 1], tz)
+            end = wall_clock(self.edges[i + 1], tz)
             day = f"{day} {start:%H:%M}–{end:%H:%M}"
         return f"{day} · {n:,} lead{'s' * (n != 1)}"
 

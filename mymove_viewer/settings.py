@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import APP_NAME
+from .api.query import MAX_DAYS, MAX_HOURS
 
 APP_DIR_NAME = "mymove-viewer"
 CONFIG_DIR_ENV = "MYMOVE_VIEWER_CONFIG_DIR"
@@ -112,8 +113,9 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
     "client_ids": _str_dict,
     "last_environment": lambda v: isinstance(v, str) and bool(v.strip()),
     "query_mode": lambda v: v in QUERY_MODES,
-    "hours": lambda v: _is_int(v) and v >= 1,
-    "days": lambda v: _is_int(v) and v >= 1,
+    # Bounded as the query is: a spin box cannot even hold 10**12, and the window would not open.
+    "hours": lambda v: _is_int(v) and 1 <= v <= MAX_HOURS,
+    "days": lambda v: _is_int(v) and 1 <= v <= MAX_DAYS,
     "range_start": _iso_or_none,
     "range_end": _iso_or_none,
     "export_excel": lambda v: isinstance(v, bool),

@@ -38,9 +38,10 @@ def zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 def reference(lead: Lead) -> str:
-    """Every value but ``created_at`` as sent, then ``created_at`` as its cell shows it."""
+    """Every value but ``created_at`` as sent, then ``created_at`` as its cell shows it, all in
+    lowercase as the filter's term is (a time shown as sent keeps letters: "T", "Z")."""
     sent = [v for f, v in lead.as_dict().items() if f != "created_at"]
-    return SEPARATOR.join(sent).lower() + SEPARATOR + display(CREATED, lead.created_at)
+    return (SEPARATOR.join(sent) + SEPARATOR + display(CREATED, lead.created_at)).lower()
 
 
 def lead_at(created: str, **fields: str) -> Lead:

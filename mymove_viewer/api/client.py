@@ -44,6 +44,7 @@ class FetchResult:
     query: Query
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     canonical_created: bool = False
+    replaced: int = 0  # values with invalid characters made U+FFFD (see ParseResult)
 
 
 class _Retry(Exception):
@@ -127,6 +128,7 @@ class LeadsClient:
                     environment=self.environment,
                     query=query,
                     canonical_created=parsed.canonical_created,
+                    replaced=parsed.replaced,
                 )
             raise AssertionError("unreachable")  # pragma: no cover
         except E.ApiError as exc:

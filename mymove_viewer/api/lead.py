@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 
 from .fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
 
@@ -18,6 +19,22 @@ _N = len(FIELDS)
 # ASCII digits only: ``\d`` also takes other scripts' digits, and a cell would then show
 # characters the API never sent.
 _DATE_PREFIX = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Where ``YYYY-MM-DDTHH:MM:SSZ`` has its separators. ``parse_timestamp`` also takes forms of the
+# same length that do not sort as text: "t" or a space for "T" (RFC 3339 allows both), and
+# what ``fromisoformat`` reads beyond RFC 3339 (an ISO week date such as ``2026-W48-5T…``).
+_SEPARATORS = itemgetter(slice(4, 20, 3))  # characters 4, 7, 10, 13, 16 and 19
+_CANONICAL_SEPARATORS = "--T::Z"
+
+
+def sorts_as_text(stamps: Sequence[str]) -> bool:
+    """True when every one of ``stamps`` (each accepted by ``parse_timestamp``) is written
+    ``YYYY-MM-DDTHH:MM:SSZ``, so their text sorts by instant. C-level passes only. True for
+    none."""
+    if not stamps:
+        return True
+    if set(map(len, stamps)) != {20}:
+        return False
+    return set(map(_SEPARATORS, stamps)) == {_CANONICAL_SEPARATORS}
 
 
 def parse_timestamp(text: str) -> datetime | None:

@@ -8,7 +8,10 @@ Three paths, all giving the same result for the same body:
   thread never stalls behind a large fetch.
 * whole fast path: the same typed decode in one call, when the body cannot be split.
 * robust path: a generic decode and per-record checks, for bodies with unknown fields, wrong types
-  or records that are not objects. Only this path can skip records.
+  or records that are not objects. Only this path can skip records. What msgspec refuses or
+  cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes, ``NaN``, numbers too big
+  to convert, any number's text as written) goes through the stdlib decoder instead (see
+  ``parse_lenient``): one such value costs the body its fast path, never its leads.
 
 A slice boundary is only ever chosen at ``}`` ``,`` ``{``; if that text sits inside a string, the
 slice before it leaves the string unterminated, its decode fails, and the body falls back to the
@@ -17,7 +20,6 @@ robust path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import deque
@@ -26,15 +28,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from itertools import repeat
-from operator import add, itemgetter
+from operator import add
 from typing import Any
 
 import msgspec
 
 from ..gcpause import building_many_objects
+from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
-from .lead import Lead, parse_timestamp
+from .lead import Lead, parse_timestamp, sorts_as_text
 
 _N = len(FIELDS)
 CHUNK_BYTES = 1 << 20  # ~2,000 leads: a 3 ms decode, short enough not to be felt in the GUI
@@ -63,7 +66,6 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
-_char10 = itemgetter(10)
 # Columns whose values repeat across many leads (see _fast_block). Interning all 15 repeating
 # columns measured 490 B/lead but cost 45% more parse time than none (1,228 B). The first 9 gave
 # 756 B for 18% more. Names and ZIP codes then cost ~5% more CPU (A/B, 12 runs at 100k) for
@@ -101,6 +103,8 @@ class ParseResult:
     skip_reasons: dict[str, int] = field(default_factory=dict)
     # Every created_at is canonical ``YYYY-MM-DDTHH:MM:SSZ``: the raw text sorts by instant.
     canonical_created: bool = False
+    # Values (of kept leads) in which invalid UTF-8 or a lone surrogate became U+FFFD.
+    replaced: int = 0
 
     def skip_summary(self) -> str:
         return "; ".join(f"{n:,} {reason}" for reason, n in self.skip_reasons.items())
@@ -273,9 +277,7 @@ def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list
 def _canonical_timestamps(values: tuple[str, ...]) -> bool:
     """True when every value is a valid ``YYYY-MM-DDTHH:MM:SSZ`` (what ``parse_timestamp``
     accepts in its most common form), checked with C-level iteration only."""
-    if set(map(len, values)) != {20} or set(map(_char10, values)) != {"T"}:
-        return False
-    if not all(map(str.endswith, values, repeat("Z"))):
+    if not sorts_as_text(values):
         return False
     try:
         deque(map(datetime.fromisoformat, values), maxlen=0)
@@ -323,51 +325,49 @@ def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseRe
         raise _invalid("The server sent an empty answer.", body, status)
     try:
         data = _any_decoder.decode(body)
-    except UnicodeDecodeError as exc:
-        raise _invalid("The server's answer is not valid UTF-8 text.", body, status, exc) from None
-    except msgspec.DecodeError as exc:
-        data = _lenient_decode(body, status, exc)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass  # NaN, a number too big for it, invalid UTF-8, a lone surrogate, or not JSON
+    else:
+        try:
+            return _from_objects(_records(data, body, status), exact=False)
+        except _NumbersNeedTheirText:
+            pass  # its numbers are parsed: their text as sent is lost
+    try:
+        data, mended = lenient.decode(bytes(body), _split(body))
+    except (ValueError, RecursionError) as exc:
+        raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
+    return _from_objects(_records(data, body, status), exact=True, mended=mended)
+
+
+def _records(data: Any, body: bytes | bytearray | memoryview, status: int | None) -> list[Any]:
     if not isinstance(data, dict) or "leads" not in data:
         raise _invalid("The server's answer has no list of leads.", body, status)
     records = data["leads"]
     if records is None:
-        # Go encodes an empty slice as null; a quiet window is not an error.
-        return ParseResult([])
+        return []  # Go encodes an empty slice as null; a quiet window is not an error
     if not isinstance(records, list):
         raise _invalid("The server's answer has no list of leads.", body, status)
-    return _from_objects(records)
+    return records
 
 
-def _lenient_decode(
-    body: bytes | bytearray | memoryview, status: int | None, error: Exception
-) -> Any:
-    """The stdlib decoder accepts lone UTF-16 surrogate escapes that msgspec refuses."""
-    try:
-        return json.loads(bytes(body), object_pairs_hook=_pairs_without_surrogates)
-    except (ValueError, RecursionError):
-        raise _invalid("The server's answer is not valid JSON.", body, status, error) from None
+class _NumbersNeedTheirText(Exception):
+    """A kept value holds a number, decoded by a decoder that does not keep its text."""
 
 
-def _pairs_without_surrogates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {_no_surrogates(k): _no_surrogates(v) if isinstance(v, str) else v for k, v in pairs}
-
-
-def _no_surrogates(text: str) -> str:
-    # A lone surrogate cannot be written as UTF-8 (CSV) or shown reliably; U+FFFD marks the spot.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
-    return text
-
-
-def _from_objects(records: list[Any]) -> ParseResult:
+def _from_objects(
+    records: list[Any], *, exact: bool, mended: list[int] | None = None
+) -> ParseResult:
+    """``exact``: numbers are ``msgspec.Raw`` (the lenient decode); else numbers raise
+    ``_NumbersNeedTheirText``. ``mended``: per record, its fields made U+FFFD (counted for the
+    leads kept)."""
     leads: list[Lead] = []
     reasons: dict[str, int] = {}
     extras_seen: dict[str, None] = {}
     names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
     field_set = frozenset(FIELDS)
-    for record in records:
+    replaced = 0
+    text = _text if exact else _parsed_text
+    for i, record in enumerate(records):
         if not isinstance(record, dict):
             reason = "records that are not objects"
             reasons[reason] = reasons.get(reason, 0) + 1
@@ -377,25 +377,34 @@ def _from_objects(records: list[Any]) -> ParseResult:
             reason = "records with a missing or invalid created_at"
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        core = [_text(record.get(f)) for f in FIELDS]
+        core = [v if type(v) is str else text(v) for v in map(record.get, FIELDS)]
         names = tuple(k for k in record if k not in field_set)
         names = names_cache.setdefault(names, names)
         for name in names:
             extras_seen.setdefault(name, None)
-        leads.append(tuple.__new__(Lead, (*core, names, *(_text(record[k]) for k in names))))
-    return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons)
+        leads.append(tuple.__new__(Lead, (*core, names, *(text(record[k]) for k in names))))
+        if mended is not None:
+            replaced += mended[i]
+    return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons, replaced=replaced)
 
 
 def _text(value: object) -> str:
-    """A field's text. Non-strings are kept as their JSON text so nothing sent is lost."""
+    """A field's text. Non-strings are kept as their JSON text so nothing sent is lost; a
+    number (a ``msgspec.Raw``) exactly as written."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    try:
-        return msgspec.json.encode(value).decode()
-    except (TypeError, ValueError, UnicodeError):  # lone surrogates, huge ints
-        return json.dumps(value)
+    if isinstance(value, msgspec.Raw):
+        return bytes(value).decode()
+    return msgspec.json.encode(value).decode()
+
+
+def _parsed_text(value: object) -> str:
+    """``_text`` for a value from msgspec's generic decode, whose numbers lost their text."""
+    if value is None or isinstance(value, str | bool):
+        return _text(value)
+    raise _NumbersNeedTheirText  # a number, or a list or object that may hold one
 
 
 def _invalid(

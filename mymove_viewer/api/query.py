@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import ValidationError
+from .moments import rfc3339_utc, to_utc
 
 # The API takes int parameters; a bound keeps a typo (hrs=2400000) from asking for decades.
 MAX_HOURS = 24 * 366 * 5
@@ -32,12 +33,19 @@ BASE_URLS: dict[Environment, str] = {
 
 
 def rfc3339(moment: datetime) -> str:
-    """UTC with a ``Z``, whole seconds dropped only when they are zero microseconds."""
-    utc = moment.astimezone(UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond:
-        text += f".{utc.microsecond:06d}".rstrip("0")
-    return text + "Z"
+    """UTC with a ``Z`` and a four-digit year, fractions only when there are any. Raises
+    ``ValidationError`` when the moment lies outside years 1-9999 in UTC."""
+    utc = to_utc(moment)
+    if utc is None:
+        raise _beyond_calendar("The time", moment)
+    return rfc3339_utc(utc)
+
+
+def _beyond_calendar(what: str, moment: datetime) -> ValidationError:
+    return ValidationError(
+        f"{what} {moment.isoformat()} is outside the years 1 to 9999 in UTC, which the API "
+        "cannot take. Choose a time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z."
+    )
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,8 @@ class Query:
                     raise ValidationError(f"The {name} of the range is not a date and time.")
                 if moment.tzinfo is None or moment.utcoffset() is None:
                     raise ValidationError(f"The {name} of the range has no time zone.")
+                if to_utc(moment) is None:
+                    raise _beyond_calendar(f"The {name} of the range", moment)
             if self.start >= self.end:
                 raise ValidationError("The start of the range must be before its end.")
         return self

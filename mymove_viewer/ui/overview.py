@@ -114,7 +114,10 @@ class VolumeChart(QWidget):
             h = max(1, count * height // peak)
             gap = _GAP if slot.width() > 3 else 0
             colour = dim if self._selected is not None and i != self._selected else bar
-            painter.fillRect(slot.left(), self.height() - h, slot.width() - gap, h, colour)
+            # At least a pixel wide: with more bars than pixels (years, or five years of days),
+            # most slots are 0 px and their leads would not show at all.
+            width = max(1, slot.width() - gap)
+            painter.fillRect(slot.left(), self.height() - h, width, h, colour)
         painter.end()
 
     def event(self, event: QEvent) -> bool:

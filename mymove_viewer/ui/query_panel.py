@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..api.errors import ValidationError
+from ..api.moments import LAST, in_zone, local_aware, to_utc, utc_clamped
 from ..api.query import MAX_DAYS, MAX_HOURS, Environment, Query
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
@@ -44,9 +46,11 @@ def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:
-    """A local wall-clock QDateTime for a Python datetime (aware ones are converted first)."""
+    """A local wall-clock QDateTime for a Python datetime (aware ones are converted first; one
+    whose local time would leave the calendar keeps its own wall clock, which the editor then
+    clamps to its range)."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
+        moment = (in_zone(moment) or moment).replace(tzinfo=None)
     return QDateTime(
         QDate(moment.year, moment.month, moment.day), QTime(moment.hour, moment.minute)
     )
@@ -56,7 +60,13 @@ def from_qdatetime(value: QDateTime) -> datetime:
     """An aware datetime in the local zone. Python's zone rules decide, so the table's local
     time display and the request's UTC conversion always agree."""
     d, t = value.date(), value.time()
-    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute()).astimezone()
+    return local_aware(datetime(d.year(), d.month(), d.day(), t.hour(), t.minute()))
+
+
+def _sendable(moment: datetime) -> datetime:
+    """``moment``, or where it lies past the first or last instant UTC can hold (the editor's
+    9999-12-31 23:59 west of Greenwich), that instant: no lead can be created beyond it."""
+    return moment if to_utc(moment) is not None else utc_clamped(moment)
 
 
 class QueryPanel(QWidget):
@@ -273,7 +283,13 @@ class QueryPanel(QWidget):
             return Query.last_hours(self.hours_spin.value())
         if mode == "days":
             return Query.last_days(self.days_spin.value())
-        return Query.between(*self.range_bounds())
+        start, end = self.range_bounds()
+        if LAST < start < end:  # clamped, both would be the last instant: say which is wrong
+            raise ValidationError(
+                "The start of the range is after 9999-12-31 23:59:59 UTC, the last time MYMOVE "
+                "can be asked about. Choose an earlier start."
+            )
+        return Query.between(_sendable(start), _sendable(end))
 
     # -- state shown -----------------------------------------------------------------------------
 

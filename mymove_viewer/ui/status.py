@@ -18,6 +18,7 @@ class FetchInfo:
     fetched_at: datetime
     elapsed: float
     skipped: int
+    replaced: int = 0  # values with invalid characters, shown as U+FFFD
 
 
 def format_bytes(n: int) -> str:
@@ -39,6 +40,9 @@ def summary_text(info: FetchInfo | None, total: int, shown: int) -> str:
     ]
     if info.skipped:
         parts.append(f"{info.skipped:,} record{'s' * (info.skipped != 1)} skipped")
+    if info.replaced:
+        n = info.replaced
+        parts.append(f"{n:,} value{'s' * (n != 1)} with invalid characters (shown as \ufffd)")
     return " · ".join(parts)
 
 

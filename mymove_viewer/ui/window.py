@@ -331,7 +331,11 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
             canonical_created=result.canonical_created,
         )
         self._fetch_info = FetchInfo(
-            self._fetch_env or self._env, result.fetched_at, result.elapsed, result.skipped
+            self._fetch_env or self._env,
+            result.fetched_at,
+            result.elapsed,
+            result.skipped,
+            result.replaced,
         )
         self.status.hide_progress()
         self._update_summary()
@@ -341,7 +345,11 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         result = outcome.result
         info = self._fetch_info
         self._fetch_info = FetchInfo(
-            self._env, result.fetched_at, result.elapsed, (info.skipped if info else 0)
+            self._env,
+            result.fetched_at,
+            result.elapsed,
+            info.skipped if info else 0,
+            info.replaced if info else 0,
         )
         window = self.overview.window
         end = result.fetched_at.timestamp()

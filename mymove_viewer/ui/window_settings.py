@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..api.errors import app_logger
 from ..api.lead import Lead
+from ..api.moments import OUT_OF_RANGE
 from ..leadindex import LeadIndex, RankedColumn
 from ..leadsort import SortedRows
 from ..settings import SettingsError
@@ -33,7 +34,7 @@ class SettingsMixin(_Base):
         p.hours_spin.setValue(s.hours)
         p.days_spin.setValue(s.days)
         if s.range_start and s.range_end:
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(*OUT_OF_RANGE):  # a hand-edited file: keep the defaults
                 start = datetime.fromisoformat(s.range_start)
                 p.set_range(start, datetime.fromisoformat(s.range_end))
         p.set_mode(s.query_mode)

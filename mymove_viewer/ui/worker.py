@@ -9,6 +9,7 @@ tracked until they have really ended, so ``shutdown`` can join them before Qt ob
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -20,6 +21,23 @@ log = app_logger(__name__)
 
 Report = Callable[[object, object], None]
 Job = Callable[[Report, CancelToken], object]
+
+# Threads whose job did not stop within ``shutdown``'s timeout. A QThread destroyed while it
+# still runs aborts the whole process ("QThread: Destroyed while thread ... is still running"),
+# which is what closing the window did while a long job ran; kept here instead, they outlive
+# the window and the interpreter waits for them on its way out.
+_stragglers: list[tuple[QThread, QObject]] = []
+
+
+def _forget_finished_stragglers() -> None:
+    _stragglers[:] = [(t, w) for t, w in _stragglers if not t.isFinished()]
+
+
+@atexit.register
+def _join_stragglers() -> None:
+    for thread, _worker in _stragglers:
+        thread.wait()  # cancelled already: the job ends at its next check
+    _stragglers.clear()
 
 
 class _Worker(QObject):
@@ -132,8 +150,9 @@ class BackgroundRunner(QObject):
         """Cancel everything and join the threads. True when every thread has ended."""
         self._closed = True
         self.invalidate()
+        _forget_finished_stragglers()
         clean = True
-        for gen, (thread, _worker, token) in list(self._running.items()):
+        for gen, (thread, worker, token) in list(self._running.items()):
             token.cancel()
             thread.quit()
             if thread.wait(timeout_ms):
@@ -141,6 +160,7 @@ class BackgroundRunner(QObject):
             else:
                 clean = False
                 log.warning("background thread %s did not stop in time", thread.objectName())
+                _stragglers.append((thread, worker))
         return clean
 
     # -- worker signals (queued to this object's thread) ---------------------------------------

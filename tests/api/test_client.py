@@ -208,7 +208,6 @@ def test_dns_failure_is_a_network_error():
         (Fault("non_json"), E.InvalidResponseError, "not valid JSON"),
         (Fault("html", status=200), E.InvalidResponseError, "not valid JSON"),
         (Fault("html", status=502, times=None), E.ServerError, "HTTP 502"),
-        (Fault("invalid_utf8"), E.InvalidResponseError, "UTF-8"),
         (Fault("raw_body", body=b""), E.InvalidResponseError, "empty"),
         (Fault("raw_body", body=b"null"), E.InvalidResponseError, "no list"),
         (Fault("raw_body", body=b"[]"), E.InvalidResponseError, "no list"),
@@ -365,3 +364,13 @@ def test_the_key_is_in_no_error_or_log(sandbox, caplog):
         assert marker not in exc.message and marker not in exc.detail and marker not in repr(exc)
     assert "***" in info.value.message
     assert all(marker not in r.getMessage() for r in caplog.records)
+
+
+def test_invalid_utf8_in_one_value_keeps_every_lead_and_counts_it(sandbox, client):
+    sandbox.inject(Fault("invalid_utf8"))  # b"Jos\xe9 \xff\xfe" in the first lead's first name
+    result = client.fetch(CLIENT_ID, Query.last_days(30))
+    assert result.replaced == 1
+    names = [lead.first_name for lead in result.leads]
+    assert names.count("Jos\ufffd \ufffd\ufffd") == 1
+    assert sum("\ufffd" in "".join(lead[:19]) for lead in result.leads) == 1
+    assert len(result.leads) == 50 and result.skipped == 0  # the sandbox sends its first 50

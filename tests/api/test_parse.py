@@ -164,7 +164,7 @@ def test_empty_and_null_lead_lists_are_zero_leads() -> None:
         (b'{"leads": "x"}', "no list of leads"),
         (b'{"data": []}', "no list of leads"),
         (b"<html><body>Bad gateway</body></html>", "not valid JSON"),
-        (b'{"leads": [{"created_at": "\xff"}]}', "not valid UTF-8"),
+        (b'{"leads": []}\xff', "not valid JSON"),  # invalid UTF-8 outside any value
         (b'{"leads": [', "not valid JSON"),
         (b'{"leads": [{"offer_id": "1"}', "not valid JSON"),
     ],
