@@ -47,7 +47,9 @@ class Threads:
                 self.scans.append((plan.term, gui()))
             if not self.hold.is_set() and not gui():
                 self.held.append(plan.term)
-                self.hold.wait(TIMEOUT_MS / 1000)
+                while not self.hold.wait(0.005):
+                    if pace is not None:
+                        pace()  # raises once a newer filter (or closing) cancels this one
             return run(plan, pace)
 
         def build_texts(source, pace=None):
@@ -192,3 +194,18 @@ def test_the_chart_and_counts_of_a_filter_are_counted_off_the_gui_thread(
         lambda: panel.states_label.text().startswith(f"To: {top} {n:,}"), timeout=TIMEOUT_MS
     )
     assert counted_on and not any(counted_on)
+
+
+def test_closing_while_filtering_joins_the_thread(
+    qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)
+    window = make_window()
+    do_fetch(window)
+    threads.hold.clear()  # never let go: only the close's cancel ends the scan
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, "smith")
+    qtbot.waitUntil(lambda: threads.held == ["smith"], timeout=TIMEOUT_MS)
+    assert window.filter_flow.busy
+    window.close()
+    assert window.filter_flow._runner.thread_count() == 0
