@@ -209,3 +209,28 @@ def test_closing_while_filtering_joins_the_thread(
     assert window.filter_flow.busy
     window.close()
     assert window.filter_flow._runner.thread_count() == 0
+
+
+def test_a_scan_that_trips_is_run_again_on_the_worker(
+    qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)
+    from mymove_viewer.ui import filter_flow
+
+    real = filter_flow.run_filter
+    tripped: list[bool] = []
+
+    def trip_once(plan: FilterPlan, pace=None) -> FilterResult:
+        if not tripped:
+            tripped.append(gui())
+            raise IndexError("the rows grew under the scan (a watch merge)")
+        return real(plan, pace)
+
+    monkeypatch.setattr(filter_flow, "run_filter", trip_once)
+    window = make_window()
+    do_fetch(window)
+    want = reference(window, "smith")
+    type_filter(qtbot, window, "smith")
+    assert window.model.shown_leads() == want
+    assert tripped == [False]
+    assert [on_gui for _term, on_gui in threads.scans] == [False]  # the second try, on the worker
