@@ -103,6 +103,10 @@ class TextSource:
                 between()
             return texts
 
+    def built_besides(self, kept: list[object]) -> list[list]:
+        """What it built (for ``reaper.release``), except lists already in ``kept``."""
+        return [x for x in (self._texts, self._at) if not any(x is k for k in kept)]
+
     def instants(self, pace: Pace = None) -> list[float]:
         between = pace or yield_gil
         leads, n = self.leads, len(self.leads)

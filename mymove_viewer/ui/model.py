@@ -110,6 +110,7 @@ class LeadTableModel(QAbstractTableModel):
         self.beginResetModel()
         # Freeing 100k old leads here would freeze the window for ~60 ms: the reaper frees them.
         old = [self._leads, self._texts, self._order, self._rows, *self._key_cache.values()]
+        stale_source, self._source = self._source, TextSource(leads)
         self._leads = leads
         self._columns = columns_for(extra_fields)
         self._texts = None
@@ -117,8 +118,7 @@ class LeadTableModel(QAbstractTableModel):
         self._ranks = {}
         self._positions = None
         self._canonical_created = canonical_created
-        self._lead_set = self._period = None  # a period belongs to the old leads
-        self._instants = None
+        self._lead_set = self._period = self._instants = None  # a period: of the old leads
         self._order = list(range(len(leads)))
         self._sorted_as = None
         if self._sort is not None and self._sort[0] >= len(self._columns):
@@ -135,8 +135,8 @@ class LeadTableModel(QAbstractTableModel):
             self._sorted_as = self._sort_signature(column, order)
         self._rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self.endResetModel()
-        reaper.release(*old, delay=FREE_AFTER_S)
-        del old
+        reaper.release(*old, *stale_source.built_besides(old), delay=FREE_AFTER_S)
+        del old, stale_source
         self._emit_counts()
 
     def clear(self) -> None:
