@@ -298,7 +298,8 @@ def recount(
 def _pick(values: Sequence[_T], rows: Sequence[int], pace: Callable[[], object] | None) -> list[_T]:
     out: list[_T] = []
     for start in range(0, len(rows), _SLICE):
-        out += map(values.__getitem__, rows[start : start + _SLICE])
+        part = rows[start : start + _SLICE]
+        out += itemgetter(*part)(values) if len(part) > 1 else [values[r] for r in part]
         if pace is not None:
             pace()
     return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import compress, repeat
 from operator import and_, contains, itemgetter
+from typing import TypeVar
 
 from .api.fields import CREATED_AT
 from .api.lead import Lead
@@ -30,6 +31,7 @@ SCAN_SLICE = 8 * SLICE
 SYNC_CANDIDATES = 20_000
 _CREATED, _MINUTE = itemgetter(CREATED_AT), itemgetter(slice(16))
 _SECOND = itemgetter(slice(17, 19))
+_V = TypeVar("_V")
 _SECONDS = frozenset(f"{s:02d}" for s in range(60))
 
 
@@ -52,14 +54,22 @@ def filter_rows(
     are then sorted by position instead.
     """
     if len(candidates) * 4 < len(texts):
-        matches = map(contains, map(texts.__getitem__, candidates), repeat(term))
+        matches = map(contains, picked(texts, candidates), repeat(term))
         return list(compress(candidates, matches))
     mask = bytes(map(contains, texts, repeat(term)))
     if in_memory_order:
         return list(compress(candidates, mask))
     if positions is not None and mask.count(1) * 16 < len(texts):
         return sorted(compress(range(len(texts)), mask), key=positions.__getitem__)
-    return list(compress(candidates, map(mask.__getitem__, candidates)))
+    return list(compress(candidates, picked(mask, candidates)))
+
+
+def picked(values: Sequence[_V], rows: Sequence[int]) -> Sequence[_V]:
+    """``values[row]`` for each of ``rows``, in one C call: ``itemgetter(*rows)`` is ~3x faster
+    than ``map(values.__getitem__, rows)``, which calls a method wrapper per row."""
+    if len(rows) > 1:
+        return itemgetter(*rows)(values)
+    return [values[row] for row in rows]
 
 
 def positions_of(order: Sequence[int]) -> array:
@@ -189,7 +199,7 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
         assert texts is not None
         if rows is not plan.order:
             rows = _in_slices(_matching(texts, plan.term), rows, pace)
-        elif pace is None:
+        elif pace is None:  # here at once: few leads, where working the positions out is cheap
             if positions is None and not plan.in_memory_order:
                 positions = positions_of(rows)
             rows = filter_rows(
@@ -203,7 +213,7 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
         at_ = at
 
         def inside(part: Sequence[int]) -> list[int]:
-            moments = list(map(at_.__getitem__, part))
+            moments = picked(at_, part)
             return list(
                 compress(part, map(and_, map(start.__le__, moments), map(end.__gt__, moments)))
             )
@@ -214,7 +224,7 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
 
 def _matching(texts: Sequence[str], term: str) -> Callable[[Sequence[int]], list[int]]:
     def pick(part: Sequence[int]) -> list[int]:
-        return list(compress(part, map(contains, map(texts.__getitem__, part), repeat(term))))
+        return list(compress(part, map(contains, picked(texts, part), repeat(term))))
 
     return pick
 
@@ -240,16 +250,10 @@ def _scan_all(
         pace()
     if plan.in_memory_order:
         pick = lambda part, at: list(compress(part, mask[at : at + len(part)]))  # noqa: E731
-    elif mask.count(1) * 16 < n:
-        if positions is None:
-            positions = array("I", bytes(4 * n))
-            for start in range(0, n, SCAN_SLICE):
-                part = order[start : start + SCAN_SLICE]
-                deque(map(positions.__setitem__, part, range(start, start + len(part))), maxlen=0)
-                pace()
+    elif positions is not None and mask.count(1) * 16 < n:
         return sorted(compress(range(n), mask), key=positions.__getitem__), positions
-    else:
-        pick = lambda part, _at: list(compress(part, map(mask.__getitem__, part)))  # noqa: E731
+    else:  # with ``picked``, cheaper than working the positions out (~3x the bare scan)
+        pick = lambda part, _at: list(compress(part, picked(mask, part)))  # noqa: E731
     rows: list[int] = []
     for start in range(0, n, SCAN_SLICE):
         rows += pick(order[start : start + SCAN_SLICE], start)

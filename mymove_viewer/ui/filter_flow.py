@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QLabel
 
 from ..api.cancel import CancelToken
@@ -25,6 +25,9 @@ from .worker import BackgroundRunner
 
 log = app_logger(__name__)
 FILTERING = "Filtering…"
+# "Filtering…" shows only for a scan that takes longer than this: most take ~20 ms at 100k, and
+# the label's repaint (which the worker stands aside for) would cost about as much again.
+SAY_BUSY_AFTER_MS = 100
 
 
 class FilterFlow(QObject):
@@ -46,6 +49,10 @@ class FilterFlow(QObject):
         self._runner = BackgroundRunner(self, name="filter")
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
+        self._say_busy = QTimer(self)
+        self._say_busy.setSingleShot(True)
+        self._say_busy.setInterval(SAY_BUSY_AFTER_MS)
+        self._say_busy.timeout.connect(self._show_busy)
 
     @property
     def busy(self) -> bool:
@@ -58,13 +65,19 @@ class FilterFlow(QObject):
         plan = m.plan_filter(text)
         if plan is None or plan.cheap:
             self._runner.invalidate()  # an older text's scan must not land after this
+            self._say_busy.stop()
             if plan is not None:
                 m.apply_filter(plan, run_filter(plan))
             elif self._label.text() == FILTERING:  # back to the text shown: its counts again
                 m.countsChanged.emit(m.shown_count(), m.total_count())
             return
         self._runner.start(self._job(plan))
-        self._label.setText(FILTERING)
+        self._say_busy.start()
+
+    @Slot()
+    def _show_busy(self) -> None:
+        if self._runner.busy:
+            self._label.setText(FILTERING)
 
     def _job(
         self, plan: FilterPlan
@@ -93,6 +106,7 @@ class FilterFlow(QObject):
     @Slot(int, object)
     def _on_finished(self, _gen: int, outcome: tuple[FilterPlan, FilterResult]) -> None:
         # Only the newest job's outcome arrives here: its plan was made for ``self._text``.
+        self._say_busy.stop()
         if not self._model.apply_filter(*outcome):
             self.apply(self._text)  # sorted, merged or refetched meanwhile: on the rows now
 

@@ -155,14 +155,16 @@ class OverviewPanel(QWidget):
     def __init__(
         self,
         model: LeadTableModel,
-        pace: Callable[[], object] | None = None,
+        quiet: Callable[[Callable[[], bool]], object] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``pace``: called between slices of a recount on a worker (see ``paint_gate``)."""
+        """``quiet``: called before and between slices of a recount on a worker, to wait while
+        the user types (see ``PaintGate.wait_quiet``), with a callable saying it was cancelled:
+        the chart can wait, and shared the GIL with the next keystroke's scan otherwise."""
         super().__init__(parent)
         self.setObjectName("overviewPanel")
         self._model = model
-        self._pace = pace
+        self._quiet = quiet
         self._runner = BackgroundRunner(self, name="overview")
         self._runner.finished.connect(self._counted)
         self._window: tuple[float, float] | None = None
@@ -331,15 +333,16 @@ class OverviewPanel(QWidget):
             self._runner.invalidate()
             self._counted(0, (leads, *keys, job()))
             return
-        pace = self._pace
+        quiet = self._quiet
 
         def run(_report: object, token: CancelToken) -> tuple[object, ...]:
             def between() -> None:
                 if token.cancelled:
                     raise CancelledError("Newer counts replaced these.")
-                if pace is not None:
-                    pace()
+                if quiet is not None:
+                    quiet(lambda: token.cancelled)
 
+            between()
             return (leads, *keys, job(pace=between))
 
         self._runner.start(run)

@@ -188,7 +188,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         created = self.model.column_of("created_at")
         header.setSortIndicator(created, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.setSortingEnabled(True)
-        self.overview = OverviewPanel(self.model, self.paint_gate.wait_turn)
+        self.overview = OverviewPanel(self.model, self.paint_gate.wait_quiet)
 
         central = QWidget()
         layout = QVBoxLayout(central)

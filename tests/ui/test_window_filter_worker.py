@@ -122,7 +122,7 @@ def test_fast_typing_ends_with_the_rows_of_the_last_text(
     window.focus_filter()
     qtbot.keyClicks(window.filter_edit, "s")
     qtbot.waitUntil(lambda: threads.held == ["s"], timeout=TIMEOUT_MS)
-    assert window.filter_count.text() == "Filtering…"
+    qtbot.waitUntil(lambda: window.filter_count.text() == "Filtering…", timeout=TIMEOUT_MS)
     assert model.filter_text == ""  # the table keeps its rows meanwhile
     qtbot.keyClicks(window.filter_edit, "mith")
     qtbot.waitUntil(lambda: len(threads.scans) == 2, timeout=TIMEOUT_MS)
