@@ -24,8 +24,8 @@ from .leadtable import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_g
 from .overview_data import instants
 
 # Candidates filtered at once between two ``pace`` calls: a substring test is ~0.1 us, so this is
-# ~2 ms of GIL, short enough for the GUI thread's paints.
-SCAN_SLICE = 8 * SLICE
+# ~1 ms of GIL (more on a busy machine), which the GUI thread may have to wait for.
+SCAN_SLICE = 2 * SLICE
 # A filter over at most this many candidates, with the texts built, costs a few ms: it runs on
 # the GUI thread at once (a worker's round trip would cost as much). Others go to a worker.
 SYNC_CANDIDATES = 20_000
