@@ -1,5 +1,4 @@
-"""CredentialStore with a working keychain: round trip, key validation, the environment
-variable and the session-only store (an in-memory keyring backend)."""
+"""CredentialStore on a working keychain: round trip, key checks, env variable, session store."""
 
 from __future__ import annotations
 

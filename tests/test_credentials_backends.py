@@ -1,5 +1,4 @@
-"""Which keyring backends count as a keychain, how backend failures become keychain errors,
-and the key never leaking through those errors, tracebacks, reprs or logs."""
+"""Which keyring backends count as a keychain, failures mapped to errors, and no key leaks."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The real Secret Service on the session bus (marked ``keychain``: skipped when there is none,
-failing instead when ``CI`` is set; ``python3 dev.py test`` provides one)."""
+"""The real Secret Service (marked keychain; skipped without one, failing when CI is set)."""
 
 from __future__ import annotations
 
