@@ -1,9 +1,10 @@
-"""Shared test set-up: offscreen Qt, an isolated config dir, and the sandbox server."""
+"""Shared test set-up: offscreen Qt, an isolated config dir, the sandbox and settings fixtures."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 # Before any Qt import: tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from mymove_viewer.sandbox import Sandbox
+from mymove_viewer.settings import SettingsStore
 from tests.sandbox_helpers import NOW
 
 
@@ -37,6 +39,19 @@ def client() -> Iterator[httpx.Client]:
     # One client for the module: building an httpx client loads CA certificates (~40 ms)
     with httpx.Client(timeout=5) as c:
         yield c
+
+
+# --- the settings tests (tests/test_settings*.py) -------------------------------------------------
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Path:
+    return tmp_path / "config"
+
+
+@pytest.fixture
+def store(directory: Path) -> SettingsStore:
+    return SettingsStore(directory)
 
 
 # --- hypothesis profiles (reliability suite, issue 7) -------------------------------------------
