@@ -27,6 +27,9 @@ from tests.packaging_helpers import (
     run_install,
 )
 
+# -- the PyInstaller bundle -----------------------------------------------------------------
+
+
 needs_bundle = pytest.mark.skipif(
     not BUILD_BUNDLE, reason="builds the bundle (~2 min): set MYMOVE_BUILD_BUNDLE=1 (CI does)"
 )

@@ -19,6 +19,8 @@ from tests.packaging_helpers import (
     run_install,
 )
 
+# -- install.sh (with a stand-in app; the bundle test runs it on the real one) --------------
+
 
 def stage_fake_release(folder: Path) -> Path:
     """The tarball's layout (see packaging/build.sh) around a stub executable."""

@@ -14,6 +14,8 @@ from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox, main
 from tests.sandbox_helpers import AUTH, NOW, iso, lead, names
 
+# -- contract --------------------------------------------------------------------------------
+
 
 def test_answer_has_the_documented_shape(sandbox: Sandbox, client: httpx.Client) -> None:
     r = client.get(sandbox.leads_url, params={"days": 30}, headers=AUTH)
@@ -86,6 +88,9 @@ def test_other_methods_are_405(sandbox: Sandbox, client: httpx.Client, method: s
     assert client.get(sandbox.leads_url + "?hrs=1", headers=AUTH).status_code == 200
 
 
+# -- filtering ---------------------------------------------------------------------------------
+
+
 def test_real_clock_when_no_now_is_given(client: httpx.Client) -> None:
     with Sandbox(leads=100) as sb:
         newest = datetime.fromisoformat(sb.leads[-1]["created_at"])
@@ -103,6 +108,9 @@ def test_real_clock_when_no_now_is_given(client: httpx.Client) -> None:
 def test_empty_answer_can_be_null(client: httpx.Client) -> None:
     with Sandbox(leads=0, now=NOW, empty_as_null=True) as sb:
         assert client.get(sb.leads_url, params={"hrs": 1}, headers=AUTH).json() == {"leads": None}
+
+
+# -- live data and recorded requests -----------------------------------------------------------
 
 
 def test_add_leads_while_running(sandbox: Sandbox, client: httpx.Client) -> None:
@@ -149,6 +157,9 @@ def test_requests_are_recorded(sandbox: Sandbox) -> None:
     assert request.headers["X-TRACE"] == "t1" and "x-trace" in request.headers
     assert DEMO_API_KEY not in repr(request)
     assert seen.is_set()
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
 
 
 def test_base_url_needs_a_started_server() -> None:

@@ -15,6 +15,8 @@ import pytest
 from mymove_viewer.sandbox import DEMO_CLIENT_ID, Fault, Sandbox
 from tests.sandbox_helpers import AUTH, NOW, raw_request
 
+# -- contract --------------------------------------------------------------------------------
+
 
 def test_keep_alive_reuses_one_connection(sandbox: Sandbox) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", sandbox.port, timeout=5)
@@ -27,6 +29,9 @@ def test_keep_alive_reuses_one_connection(sandbox: Sandbox) -> None:
         assert socks[0] is not None and socks.count(socks[0]) == 3
     finally:
         conn.close()
+
+
+# -- faults ------------------------------------------------------------------------------------
 
 
 def test_status_fault_with_retry_after_then_recovers(
@@ -196,6 +201,9 @@ def test_redirect_to_the_same_url_or_elsewhere(sandbox: Sandbox, client: httpx.C
     sandbox.inject(Fault("redirect", status=301, location="https://evil.example/steal"))
     r = client.get(url, headers=AUTH)
     assert (r.status_code, r.headers["location"]) == (301, "https://evil.example/steal")
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
 
 
 def test_stop_is_prompt_and_leaves_nothing_open() -> None:

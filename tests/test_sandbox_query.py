@@ -13,6 +13,8 @@ import pytest
 from mymove_viewer.sandbox import Sandbox, parse_rfc3339
 from tests.sandbox_helpers import AUTH, NOW, iso, lead, names
 
+# -- contract --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("query", "named"),
@@ -61,6 +63,9 @@ def test_rfc3339_parsing() -> None:
     assert parse_rfc3339("2020-01-01T14:30:00.123456789Z") == base + 123_456
     for bad in ("2020-01-01", "2020-01-01T14:30Z", "2020-13-01T00:00:00Z", "2020-01-01T14:30:00"):
         assert parse_rfc3339(bad) is None
+
+
+# -- filtering ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
