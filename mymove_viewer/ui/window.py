@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,14 +76,6 @@ class DemoSetup:
 
     def __repr__(self) -> str:
         return f"DemoSetup({self.base_url!r})"
-
-
-def query_window(query: Query, started: datetime) -> tuple[float, float]:
-    """The instants a query covers, as POSIX seconds (for the chart's time axis)."""
-    if query.start is not None and query.end is not None:
-        return query.start.timestamp(), query.end.timestamp()
-    span = timedelta(hours=query.hours or 0, days=query.days or 0)
-    return (started - span).timestamp(), started.timestamp()
 
 
 class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
@@ -321,7 +313,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def show_outcome(self, outcome: FetchOutcome) -> None:
         """Replace the table with a fetch's leads."""
         result = outcome.result
-        self.overview.set_window(*query_window(result.query, self._fetch_started), count=False)
+        self.overview.set_window(*result.query.covers(self._fetch_started), count=False)
         self._set_leads(
             result.leads,
             result.extra_fields,
