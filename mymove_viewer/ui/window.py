@@ -39,6 +39,7 @@ from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
 from .paint_gate import PaintGate
 from .query_panel import QueryPanel
+from .settings_writer import SettingsWriter
 from .status import FetchInfo, StatusLine, format_bytes, summary_text
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
@@ -103,6 +104,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.setObjectName("mainWindow")
         self._credentials = credentials
         self._store = settings_store
+        self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
+        self.settings_writer.failed.connect(self._on_settings_not_saved)
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
@@ -471,6 +474,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.paint_gate.release()
         self.indexer.shutdown(2000)
         self.export_flow.shutdown(2000)
+        self.settings_writer.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:
