@@ -27,11 +27,13 @@ _was_enabled = True
 _collector: Callable[[], None] | None = None
 
 
-def set_collector(collect: Callable[[], None] | None) -> None:
+def set_collector(collect: Callable[[], None] | None) -> Callable[[], None] | None:
     """``collect`` collects the young generations on the thread allowed to collect and returns
-    once it ran (or gave up waiting); called at the start of a build. None: builds do not."""
+    once it ran (or gave up waiting); called at the start of a build. None: builds do not.
+    Returns the collector it replaces."""
     global _collector
-    _collector = collect
+    previous, _collector = _collector, collect
+    return previous
 
 
 @contextmanager

@@ -25,9 +25,9 @@ def collector() -> Iterator[list[str]]:
         calls.append("collect")
         gc.collect(1)
 
-    gcpause.set_collector(collect)
+    previous = gcpause.set_collector(collect)
     yield calls
-    gcpause.set_collector(None)
+    gcpause.set_collector(previous)  # the GUI's, when the GUI tests run in the same session
 
 
 def test_garbage_from_before_a_build_is_not_frozen(collector: list[str]) -> None:
