@@ -253,20 +253,29 @@ class _CancellableFile:
         self._raw = raw
         self._cancel = cancel
         self._stopped = False
+        self._pos = 0  # once stopped: where the zip writer believes it is
 
     def write(self, data: bytes) -> int:
-        if self._stopped:
-            return len(data)
-        if self._cancel():
+        if not self._stopped and self._cancel():
             self._stopped = True
+            with suppress(OSError, ValueError):
+                self._pos = self._raw.tell()
             raise ExportCancelled("Export cancelled.")
+        if self._stopped:
+            # Positions must keep adding up: the zip writer's end record subtracts them, and a
+            # negative size raised struct.error from its __del__ ("Exception ignored in").
+            self._pos += len(data)
+            return len(data)
         return self._raw.write(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return 0 if self._stopped else self._raw.seek(offset, whence)
+        if not self._stopped:
+            return self._raw.seek(offset, whence)
+        self._pos = offset if whence == 0 else self._pos + offset
+        return self._pos
 
     def tell(self) -> int:
-        return 0 if self._stopped else self._raw.tell()
+        return self._pos if self._stopped else self._raw.tell()
 
     def flush(self) -> None:
         if not self._stopped:

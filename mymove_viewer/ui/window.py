@@ -14,13 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from .. import APP_NAME
 from ..api import errors as E
@@ -41,6 +35,7 @@ from .overview import OverviewPanel
 from .paint_gate import PaintGate
 from .query_panel import QueryPanel
 from .selection import first_row
+from .settings_writer import SettingsWriter
 from .status import FetchInfo, StatusLine, format_bytes, summary_text
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
@@ -97,6 +92,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.setObjectName("mainWindow")
         self._credentials = credentials
         self._store = settings_store
+        self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
+        self.settings_writer.failed.connect(self._on_settings_not_saved)
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
@@ -484,6 +481,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.indexer.shutdown(2000)
         self.export_flow.shutdown(2000)
         self.copy_flow.shutdown(2000)
+        self.settings_writer.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.export_flow.busy:
