@@ -14,7 +14,7 @@ import pytest
 
 from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.settings import SettingsStore
-from tests.sandbox_helpers import NOW
+from tests.sandbox.helpers import NOW
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     monkeypatch.delenv("MYMOVE_API_KEY", raising=False)
 
 
-# --- the sandbox tests (tests/test_sandbox*.py); tests/api, ui and reliability have their own ---
+# --- the sandbox tests (tests/sandbox/); tests/api, ui and reliability have their own -----------
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The sandbox's HTTP layer (sandbox_http.py): keep-alive, every injected fault, a clean stop."""
+"""The sandbox's HTTP layer (http_layer.py): keep-alive, every injected fault, a clean stop."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from mymove_viewer.sandbox import DEMO_CLIENT_ID, Fault, Sandbox
-from tests.sandbox_helpers import AUTH, NOW, raw_request
+from tests.sandbox.helpers import AUTH, NOW, raw_request
 
 # -- contract --------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The sandbox's query rules (sandbox_query.py): RFC 3339, the windows, 400 for bad queries."""
+"""The sandbox's query rules (query.py): RFC 3339, the windows, 400 for bad queries."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mymove_viewer.sandbox import Sandbox, parse_rfc3339
-from tests.sandbox_helpers import AUTH, NOW, iso, lead, names
+from tests.sandbox.helpers import AUTH, NOW, iso, lead, names
 
 # -- contract --------------------------------------------------------------------------------
 

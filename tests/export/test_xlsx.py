@@ -14,12 +14,18 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
 
-from mymove_viewer import export_xlsx, output_file
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.export import BAD_PREFIXES, ExportCancelled, ExportError, lead_columns
-from mymove_viewer.export_xlsx import write_xlsx
-from tests.export_helpers import export_over_size_limit
+from mymove_viewer.export import (
+    BAD_PREFIXES,
+    ExportCancelled,
+    ExportError,
+    lead_columns,
+    output_file,
+    write_xlsx,
+)
+from mymove_viewer.export import xlsx as export_xlsx
+from tests.export.helpers import export_over_size_limit
 
 EST = timezone(timedelta(hours=-5))
 
@@ -245,7 +251,7 @@ def test_file_size_limit_hit_mid_export(tmp_path: Path) -> None:
     """A real write failure inside XlsxWriter's scratch file, in a child limited to 64 KiB."""
     target = tmp_path / "leads.xlsx"
     target.write_text("old")
-    result = export_over_size_limit("export_xlsx", "write_xlsx", target, 5000, timeout=120)
+    result = export_over_size_limit("export.xlsx", "write_xlsx", target, 5000, timeout=120)
     assert result.returncode == 3, result.stderr
     assert "larger than this drive or system allows" in result.stdout
     assert target.read_text() == "old"

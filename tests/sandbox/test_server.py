@@ -1,4 +1,4 @@
-"""The sandbox's store and CLI (sandbox.py) over loopback HTTP: contract, live data, main."""
+"""The sandbox's store and CLI (server.py) over loopback HTTP: contract, live data, main."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox, main
-from tests.sandbox_helpers import AUTH, NOW, iso, lead, names
+from tests.sandbox.helpers import AUTH, NOW, iso, lead, names
 
 # -- contract --------------------------------------------------------------------------------
 

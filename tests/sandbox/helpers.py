@@ -1,4 +1,4 @@
-"""Constants and small helpers shared by the sandbox tests (its fixtures are in conftest.py)."""
+"""Constants and small helpers shared by the sandbox tests (fixtures: tests/conftest.py)."""
 
 from __future__ import annotations
 

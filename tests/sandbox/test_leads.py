@@ -1,4 +1,4 @@
-"""The sandbox's synthetic leads (sandbox_leads.py): seeded, realistic, encoded as msgspec does."""
+"""The sandbox's synthetic leads (leads.py): seeded, realistic, encoded as msgspec does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import msgspec
 
 from mymove_viewer.sandbox import Sandbox, generate_leads
-from tests.sandbox_helpers import AUTH, MIDNIGHT, NOW, STAMP, iso
+from tests.sandbox.helpers import AUTH, MIDNIGHT, NOW, STAMP, iso
 
 
 def test_generation_is_deterministic_by_seed() -> None:
