@@ -310,7 +310,7 @@ def _write(args: argparse.Namespace, result: FetchResult) -> str:
     columns = export.lead_columns(result.leads, result.extra_fields)
     guard = not args.no_formula_guard
     if args.format == "xlsx":
-        from .export_xlsx import write_xlsx
+        from .export import write_xlsx
 
         write_xlsx(Path(args.output), columns, result.leads, formula_guard=guard)
         return args.output

@@ -6,23 +6,42 @@ whatever thread triggers it, which freezes the window. Leads hold only strings a
 cycles, so once built they are frozen (moved out of the collector's generations): nothing is
 lost, reference counting still frees them. The GUI's own collector (``ui/gc_guard.py``) asks
 ``active()`` and waits while a build runs.
+
+``gc.freeze`` moves every tracked object, not only the leads: cyclic garbage not yet collected
+when it runs would be kept forever (a fetch's HTTP response and connection are a cycle, ~80
+objects and 14 KB a fetch, which watch mode repeats every few minutes). So a build first has the
+collector's thread collect the young garbage (``set_collector``): the freeze then takes the leads
+and live objects, which reference counting still frees.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _lock = threading.Lock()
 _active = 0
 _was_enabled = True
+_collector: Callable[[], None] | None = None
+
+
+def set_collector(collect: Callable[[], None] | None) -> Callable[[], None] | None:
+    """``collect`` collects the young generations on the thread allowed to collect and returns
+    once it ran (or gave up waiting); called at the start of a build. None: builds do not.
+    Returns the collector it replaces."""
+    global _collector
+    previous, _collector = _collector, collect
+    return previous
 
 
 @contextmanager
 def building_many_objects() -> Iterator[None]:
     global _active, _was_enabled
+    collect = _collector
+    if collect is not None and not _active:
+        collect()
     with _lock:
         if _active == 0:
             _was_enabled = gc.isenabled()

@@ -1,13 +1,20 @@
-"""Shared test set-up: offscreen Qt, an isolated config dir, and the sandbox server."""
+"""Shared test set-up: offscreen Qt, an isolated config dir, the sandbox and settings fixtures."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 # Before any Qt import: tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import httpx
 import pytest
+
+from mymove_viewer.sandbox import Sandbox
+from mymove_viewer.settings import SettingsStore
+from tests.sandbox.helpers import NOW
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +22,36 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     """No test reads or writes the real user's settings, or takes a key from the environment."""
     monkeypatch.setenv("MYMOVE_VIEWER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("MYMOVE_API_KEY", raising=False)
+
+
+# --- the sandbox tests (tests/sandbox/); tests/api, ui and reliability have their own -----------
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(leads=300, now=NOW) as sb:
+        yield sb
+    assert sb.errors == []
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    # One client for the module: building an httpx client loads CA certificates (~40 ms)
+    with httpx.Client(timeout=5) as c:
+        yield c
+
+
+# --- the settings tests (tests/test_settings*.py) -------------------------------------------------
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Path:
+    return tmp_path / "config"
+
+
+@pytest.fixture
+def store(directory: Path) -> SettingsStore:
+    return SettingsStore(directory)
 
 
 # --- hypothesis profiles (reliability suite, issue 7) -------------------------------------------

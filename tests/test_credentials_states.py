@@ -18,8 +18,8 @@ from mymove_viewer.credentials import (
     KeychainUnavailableError,
     command_line_wording,
 )
+from tests.fake_keyrings import KEY, PlaintextKeyring, RaisingKeyring
 from tests.memory_keyring import MemoryKeyring
-from tests.test_credentials import KEY, PlaintextKeyring, RaisingKeyring
 
 
 @pytest.fixture

@@ -47,6 +47,9 @@ class FetchResult:
     replaced: int = 0  # values with invalid characters made U+FFFD (see ParseResult)
 
 
+_CLOSED = httpx.ByteStream(b"")  # what a closed response's stream is replaced with
+
+
 class _Retry(Exception):
     def __init__(self, error: E.ApiError, wait: float | None = None) -> None:
         self.error = error
@@ -154,6 +157,7 @@ class LeadsClient:
         }
         self._received = 0
         got_headers = False
+        resp: httpx.Response | None = None
         try:
             with self._http.stream("GET", url, params=params, headers=headers) as resp:
                 got_headers = True
@@ -167,6 +171,12 @@ class LeadsClient:
             if token.cancelled:
                 raise E.CancelledError("The fetch was cancelled.") from None
             raise self._transport_error(exc, got_headers) from None
+        finally:
+            if resp is not None:
+                # httpx binds the closed response and its stream in a reference cycle holding
+                # the connection, pool and socket (~80 objects): only the cycle collector would
+                # free them, and the freeze after a parse (``gcpause``) could keep them forever.
+                resp.stream = _CLOSED
 
     def _read_body(
         self, resp: httpx.Response, progress: ProgressCallback | None, token: CancelToken

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import quote, unquote, urlsplit
 
@@ -56,6 +56,13 @@ class Query:
     days: int | None = None
     start: datetime | None = None
     end: datetime | None = None
+
+    def covers(self, sent_at: datetime) -> tuple[float, float]:
+        """The instants this query covers when sent at ``sent_at``, as POSIX seconds."""
+        if self.start is not None and self.end is not None:
+            return self.start.timestamp(), self.end.timestamp()
+        span = timedelta(hours=self.hours or 0, days=self.days or 0)
+        return (sent_at - span).timestamp(), sent_at.timestamp()
 
     @classmethod
     def last_hours(cls, hours: int) -> Query:

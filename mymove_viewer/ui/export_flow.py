@@ -3,7 +3,7 @@
 Both formats follow the same rules: the selected rows in view order (or, after asking, every
 shown row), the visible columns in the order the user arranged them, written on a worker thread
 with progress and cancel (Esc). CSV goes through ``export.write_csv``, Excel workbooks through
-``export_xlsx.write_xlsx``.
+``export.write_xlsx``.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class ExportFlow(WindowTask):
         write: Callable[..., int]
         if fmt == XLSX:
             # Loaded on first use: XlsxWriter adds ~0.3 s to the window's cold start.
-            from ..export_xlsx import write_xlsx
+            from ..export import write_xlsx
 
             write = write_xlsx
             options: dict[str, object] = {}

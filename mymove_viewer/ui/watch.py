@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import math
 import weakref
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -97,7 +98,9 @@ class WatchController(QObject):
         self._running = False
         self._starting = False
         self._current: int | None = None  # generation of the poll in flight
-        self._polls: set[int] = set()  # every poll generation (tiny; generations never repeat)
+        # The latest poll generations: the runner delivers only the newest generation's signals,
+        # and a set of every poll ever grew by ~100 bytes a poll, for as long as the app ran.
+        self._polls: deque[int] = deque(maxlen=16)
         self._poll_started: datetime | None = None
         self._baseline: datetime | None = None  # start of the last successful poll or fetch
         self._fallback: Query | None = None  # asked when there is no baseline yet
@@ -202,7 +205,7 @@ class WatchController(QObject):
         finally:
             self._starting = False
         self._current = gen
-        self._polls.add(gen)
+        self._polls.append(gen)
 
     # -- outcomes ------------------------------------------------------------------------------
 

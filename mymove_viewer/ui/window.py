@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from .. import APP_NAME
 from ..api import errors as E
@@ -42,6 +36,7 @@ from .overview import OverviewPanel
 from .paint_gate import PaintGate
 from .query_panel import QueryPanel
 from .selection import first_row
+from .settings_writer import SettingsWriter
 from .status import FetchInfo, StatusLine, format_bytes, summary_text
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
@@ -79,14 +74,6 @@ class DemoSetup:
         return f"DemoSetup({self.base_url!r})"
 
 
-def query_window(query: Query, started: datetime) -> tuple[float, float]:
-    """The instants a query covers, as POSIX seconds (for the chart's time axis)."""
-    if query.start is not None and query.end is not None:
-        return query.start.timestamp(), query.end.timestamp()
-    span = timedelta(hours=query.hours or 0, days=query.days or 0)
-    return (started - span).timestamp(), started.timestamp()
-
-
 class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def __init__(
         self,
@@ -106,6 +93,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.setObjectName("mainWindow")
         self._credentials = credentials
         self._store = settings_store
+        self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
+        self.settings_writer.failed.connect(self._on_settings_not_saved)
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
@@ -323,7 +312,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def show_outcome(self, outcome: FetchOutcome) -> None:
         """Replace the table with a fetch's leads."""
         result = outcome.result
-        self.overview.set_window(*query_window(result.query, self._fetch_started), count=False)
+        self.overview.set_window(*result.query.covers(self._fetch_started), count=False)
         self._set_leads(
             result.leads,
             result.extra_fields,
@@ -495,6 +484,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
             part.shutdown(2000)
         self.export_flow.shutdown(2000)
         self.copy_flow.shutdown(2000)
+        self.settings_writer.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.export_flow.busy:

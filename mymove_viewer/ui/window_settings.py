@@ -12,7 +12,6 @@ from ..api.lead import Lead
 from ..api.moments import OUT_OF_RANGE
 from ..leadindex import LeadIndex, RankedColumn
 from ..leadsort import SortedRows
-from ..settings import SettingsError
 from . import gui_state
 
 if TYPE_CHECKING:
@@ -66,13 +65,12 @@ class SettingsMixin(_Base):
             s.gui[gui_state.HEADER] = gui_state.header_entry(
                 self.table.horizontalHeader().saveState(), self._fields()
             )
-        try:
-            self._store.save(s)
-        except SettingsError as exc:
-            log.warning("settings not saved: %s", exc)
-            if not self._settings_problem_shown:
-                self._settings_problem_shown = True
-                self.banner.show_message(str(exc), kind="info")
+        self.settings_writer.save(s)  # written on its own thread; a failure comes back below
+
+    def _on_settings_not_saved(self, message: str) -> None:
+        if not self._settings_problem_shown:
+            self._settings_problem_shown = True
+            self.banner.show_message(message, kind="info")
 
     def _fields(self) -> list[str]:
         return [c.field for c in self.model.columns]

@@ -15,7 +15,7 @@ from mymove_viewer.api import parse_stream
 from mymove_viewer.api.errors import CancelledError, InvalidResponseError
 from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.api.parse_stream import LeadStream
-from mymove_viewer.sandbox_leads import generate_leads
+from mymove_viewer.sandbox import generate_leads
 from tests.api.streaming import parse_streamed
 
 from .test_parse import DOC_LEAD

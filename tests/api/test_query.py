@@ -126,3 +126,16 @@ def test_allowed_base_urls(url) -> None:
 def test_refused_base_urls(url, match) -> None:
     with pytest.raises(ValidationError, match=match):
         check_base_url(url)
+
+
+def test_a_query_covers_its_window_from_when_it_was_sent() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    sent = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert Query.last_hours(6).covers(sent) == (
+        (sent - timedelta(hours=6)).timestamp(),
+        sent.timestamp(),
+    )
+    assert Query.last_days(2).covers(sent)[0] == (sent - timedelta(days=2)).timestamp()
+    start, end = sent - timedelta(days=9), sent - timedelta(days=8)
+    assert Query.between(start, end).covers(sent) == (start.timestamp(), end.timestamp())

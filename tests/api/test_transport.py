@@ -17,7 +17,7 @@ from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.api.query import Query
 from mymove_viewer.api.transport import GATHER_BYTES, _GatheringStream
-from mymove_viewer.sandbox_leads import generate_leads
+from mymove_viewer.sandbox import generate_leads
 from tests.reliability.servers import TlsServer, self_signed_cert
 
 

@@ -20,13 +20,13 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtCore import QTimer
 
-from mymove_viewer import export
 from mymove_viewer import settings as settings_module
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.credentials import CredentialStore, KeySource
+from mymove_viewer.export import csv_file
 from mymove_viewer.settings import FILE_NAME, Settings, SettingsStore
-from tests.export_helpers import refuse_temp_files
+from tests.export.helpers import refuse_temp_files
 from tests.ui.conftest import MemoryKeyring
 
 from .conftest import FAST, MARKER_KEY, REPO, TIMEOUT_MS, cli_env, export_args, run_cli
@@ -157,7 +157,7 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_gui_export_cancelled_midway(qtbot, export_window, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(export, "POLL_ROWS", 10)  # poll the cancel flag often
+    monkeypatch.setattr(csv_file, "POLL_ROWS", 10)  # poll the cancel flag often
     target = tmp_path / "leads.csv"
     target.write_text("old\n")
     kind, _ = run_gui_export(qtbot, export_window, target, cancel=True)

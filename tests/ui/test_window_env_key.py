@@ -31,6 +31,7 @@ def test_switch_environment_swaps_client_id_and_clears_table(
     assert "Staging" in window.windowTitle()
     assert window.panel.client_id_edit.text() == "staging-client-7"
     assert "Switched to Staging" in window.status_label.text()
+    assert window.settings_writer.flush()  # saved on the writer's thread
     assert settings_store.load().settings.last_environment == "staging"
 
     # Staging's client ID is unknown to this server: a 404 banner, in Staging's words.
@@ -44,6 +45,7 @@ def test_switch_environment_swaps_client_id_and_clears_table(
     window.panel.environment_combo.setCurrentIndex(0)
     assert window.panel.client_id_edit.text() == DEMO_CLIENT_ID
     assert not window.banner.isVisible()
+    assert window.settings_writer.flush()
     saved = settings_store.load().settings
     assert saved.client_ids == {"production": DEMO_CLIENT_ID, "staging": "staging-client-8"}
     assert saved.last_environment == "production"

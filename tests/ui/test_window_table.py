@@ -196,6 +196,7 @@ def test_export_selected_in_sort_order_with_visible_columns(qtbot, fetched, tmp_
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\r\n") == window.model.rowCount() + 1
+    assert window.settings_writer.flush()  # saved on the writer's thread
     assert window._store.load().settings.export_excel is True
 
 

@@ -17,7 +17,7 @@ from functools import cache
 
 import msgspec
 
-from .api.fields import FIELDS
+from ..api.fields import FIELDS
 
 EXTRA_FIELD = "old_housing_tenure"
 _DAY = 86_400

@@ -13,7 +13,7 @@ import pytest
 from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.query import Query
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox, main, parse_rfc3339
-from mymove_viewer.sandbox_leads import ODD_FIELD, ODD_RECORDS
+from mymove_viewer.sandbox.leads import ODD_FIELD, ODD_RECORDS
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 AUTH = {"Authorization": DEMO_API_KEY}

@@ -1,16 +1,14 @@
-"""A local HTTP server that speaks the MYMOVE Partner API contract, with injectable faults.
+"""The sandbox's lead store (``Sandbox``) and its command line (``main``).
 
-Used by the client and GUI tests, the app's ``--demo`` mode, ``mymove-viewer sandbox`` and the
-benchmarks. Leads are held as pre-encoded JSON records sorted by ``created_at``, so answering a
+Leads are held as pre-encoded JSON records sorted by ``created_at``, so answering a
 window is a bisect slice and a join, even at a million leads.
 
 Records whose ``created_at`` is missing or not RFC 3339 (only possible through ``leads=[...]`` or
 ``add_leads``) cannot be placed in time; they are served with every answer, after the dated
 ones, so client tests can see how the client copes with them.
 
-This module holds the lead store (``Sandbox``) and the command line (``main``), and re-exports the
-public names of its helpers: ``sandbox_http`` (server, faults, request record), ``sandbox_query``
-(RFC 3339 and window parsing) and ``sandbox_leads`` (synthetic leads).
+The socket side is in ``http_layer``, the query rules in ``query``, the synthetic leads in
+``leads``.
 """
 
 from __future__ import annotations
@@ -30,39 +28,25 @@ from urllib.parse import unquote
 
 import msgspec
 
-from .sandbox_http import (
-    FAULT_KINDS,
+from .http_layer import (
     Fault,
-    Headers,
     RecordedRequest,
     _error,
     _Reply,
     _Server,
     _shutdown,
 )
-from .sandbox_leads import (
+from .leads import (
     ODD_KINDS,
     ODD_RECORDS,
     decode_records,
     generate_json,
-    generate_leads,
     make_odd,
     now_utc,
 )
-from .sandbox_query import _epoch_us, _QueryError, _window, parse_rfc3339
+from .query import _epoch_us, _QueryError, _window, parse_rfc3339
 
-__all__ = [
-    "DEMO_API_KEY",
-    "DEMO_CLIENT_ID",
-    "FAULT_KINDS",
-    "Fault",
-    "Headers",
-    "RecordedRequest",
-    "Sandbox",
-    "generate_leads",
-    "main",
-    "parse_rfc3339",
-]
+__all__ = ["DEMO_API_KEY", "DEMO_CLIENT_ID", "Sandbox", "main"]
 
 DEMO_API_KEY = "demo-key-0000"  # not a secret: it only opens the local sandbox
 DEMO_CLIENT_ID = "00000000-aaaa-bbbb-cccc-eeeeffff1111"  # the client id of the vendor's example
@@ -87,7 +71,7 @@ class Sandbox:
     ) -> None:
         """``odd``: a few of the generated leads, spread through them, carry what the vendor's
         page does not promise (an undocumented field, a null, a number, an offset timestamp);
-        see ``sandbox_leads.make_odd``."""
+        see ``leads.make_odd``."""
         self.api_key = api_key
         self.client_id = client_id
         self.host = host
@@ -420,7 +404,3 @@ def main(
         sandbox.stop()
     print("Sandbox stopped.", flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

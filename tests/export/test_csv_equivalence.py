@@ -18,20 +18,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mymove_viewer import export
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.export import (
     BAD_PREFIXES,
-    ENCODING_ERRORS,
-    UTF8_BOM,
-    iter_chunks,
+    csv_file,
     lead_columns,
     rows_getter,
     write_csv,
     write_csv_stream,
 )
-from mymove_viewer.sandbox_leads import generate_leads
+from mymove_viewer.export.csv_encode import ENCODING_ERRORS
+from mymove_viewer.export.csv_file import UTF8_BOM, iter_chunks
+from mymove_viewer.sandbox import generate_leads
 
 EXTRA = "old_housing_tenure"
 
@@ -229,7 +228,7 @@ def test_arbitrary_leads_in_small_chunks(
     guard: bool,
     excel: bool,
 ) -> None:
-    monkeypatch.setattr(export, "POLL_ROWS", 3)  # several chunks, some of one row
+    monkeypatch.setattr(csv_file, "POLL_ROWS", 3)  # several chunks, some of one row
     leads = [Lead.from_mapping(d) for d in data]
     expected = reference(columns, leads, guard=guard, excel=excel)
     assert exported(tmp_path, columns, leads, formula_guard=guard, excel=excel) == expected

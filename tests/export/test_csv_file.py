@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mymove_viewer import export, output_file
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.export import (
@@ -24,15 +23,17 @@ from mymove_viewer.export import (
     ExportCancelled,
     ExportError,
     atomic_output,
+    csv_file,
     guard_cell,
     lead_columns,
+    output_file,
     row_getter,
     write_csv,
     write_csv_stream,
 )
-from tests.export_helpers import export_over_size_limit, refuse_temp_files
+from tests.export.helpers import export_over_size_limit, refuse_temp_files
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def make_lead(**fields: str) -> Lead:
@@ -272,7 +273,7 @@ def test_result_is_user_only_and_replaces_old_file(tmp_path: Path) -> None:
 
 
 def test_progress_and_cancel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(export, "POLL_ROWS", 10)
+    monkeypatch.setattr(csv_file, "POLL_ROWS", 10)
     leads = [make_lead(offer_id=str(i)) for i in range(95)]
     target = tmp_path / "leads.csv"
     seen: list[int] = []

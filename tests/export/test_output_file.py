@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mymove_viewer import output_file
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.export import ExportCancelled, ExportError, write_csv
-from mymove_viewer.output_file import describe_os_error, output_location
+from mymove_viewer.export import ExportCancelled, ExportError, output_file, write_csv
+from mymove_viewer.export.output_file import describe_os_error, output_location
 
 LEADS = [Lead.build([f"{f} {i}" for f in FIELDS]) for i in range(10)]
 

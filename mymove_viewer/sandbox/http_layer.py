@@ -1,9 +1,9 @@
 """The sandbox's HTTP layer: faults, the request record, the server, and the wire writing.
 
 Holds everything that touches sockets (``_Server``, ``_Handler``, ``_Reply``) and the transport
-faults it can inject, apart from the lead store in ``sandbox`` so each stays readable. The
-handler reaches the ``Sandbox`` only through ``server.sandbox``, so this module never imports it
-at run time and there is no import cycle.
+faults it can inject, apart from the lead store in ``server`` so each stays readable. The
+handler reaches the ``Sandbox`` only through ``_Server.sandbox``, typed by the ``LeadStore``
+protocol below, so this module never imports the store, not even for type checking.
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
-
-if TYPE_CHECKING:
-    from .sandbox import Sandbox
 
 FAULT_KINDS = frozenset(
     {
@@ -162,6 +159,30 @@ def _error(status: int, message: str, headers: list[tuple[str, str]] | None = No
     return _Reply(status, [_error_body(message)], headers or [])
 
 
+class LeadStore(Protocol):
+    """What the server and its handler use of the store behind them (``server.Sandbox``)."""
+
+    host: str
+    errors: list[BaseException]
+    _conn_lock: threading.Lock
+    _conns: set[socket.socket]
+    _threads: list[threading.Thread]
+    _stopping: threading.Event
+
+    @property
+    def port(self) -> int: ...
+
+    def _record(self, request: RecordedRequest) -> None: ...
+
+    def _take_fault(self) -> Fault | None: ...
+
+    def _answer(
+        self, method: str, path: str, pairs: list[tuple[str, str]], auth: str | None
+    ) -> _Reply: ...
+
+    def _invalid_utf8_reply(self, status: int) -> _Reply: ...
+
+
 def _shutdown(conn: socket.socket) -> None:
     with contextlib.suppress(OSError):  # already closed or reset by the peer
         conn.shutdown(socket.SHUT_RDWR)
@@ -173,7 +194,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, address: tuple[str, int], sandbox: Sandbox, family: socket.AddressFamily
+        self, address: tuple[str, int], sandbox: LeadStore, family: socket.AddressFamily
     ) -> None:
         self.address_family = family
         self.sandbox = sandbox

@@ -5,7 +5,7 @@ personal data) and renamed over it only when complete, so a failed or cancelled 
 previous file untouched. A symbolic link is written through to the file it names. A pipe, a
 terminal, ``/dev/null`` or a shell's ``>(command)`` is written straight into, since replacing it
 by a file would send the leads nowhere. OS errors become an ``ExportError`` in plain words.
-Shared by the CSV and XLSX exporters (both re-export these names from ``export``).
+Shared by the CSV and XLSX exporters; the package re-exports the error types.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Values are written exactly as the API sent them, with two exceptions:
 Files are written through ``output_file.atomic_output``: a temporary file beside the target
 (created 0600, user-only: leads are personal data) renamed over it only when complete, so a
 failed or cancelled export leaves the previous file untouched; pipes and devices are written
-straight into. It and the row helpers are shared with the XLSX exporter.
+straight into. The row helpers here are shared with the XLSX exporter (``xlsx``).
 
 The records themselves are made by ``csv_encode`` (fast, byte for byte what ``csv.writer``
 writes), in chunks of ``POLL_ROWS`` rows, so no single C call holds the GIL for more than a few
@@ -31,26 +31,21 @@ from operator import add, call, itemgetter
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .api.fields import FIELD_INDEX, FIELDS
-from .api.lead import Lead
+from ..api.fields import FIELD_INDEX, FIELDS
+from ..api.lead import Lead
 from .csv_encode import (
-    BAD_PREFIXES,
     ENCODING_ERRORS,
     ListSink,
     encode_chunk,
-    guard_cell,
     guard_row,
 )
-from .output_file import ExportCancelled, ExportError, atomic_output, describe_os_error
+from .output_file import ExportCancelled, atomic_output, describe_os_error
 
 __all__ = [
-    "BAD_PREFIXES",
-    "ExportCancelled",
-    "ExportError",
-    "atomic_output",
-    "describe_os_error",
-    "guard_cell",
+    "iter_chunks",
     "lead_columns",
+    "row_getter",
+    "rows_getter",
     "write_csv",
     "write_csv_stream",
 ]

@@ -5,7 +5,7 @@ leading zeros and nothing turns into a formula, URL or number) except two: ``cre
 a real date-time in the local (or given) time zone, and ``move_date`` a real date taken from the
 calendar date the API wrote, never shifted by a time zone. A value that does not parse stays text.
 
-The formula guard, the atomic temp-file-and-rename, cancel and progress behave as in ``export``.
+The formula guard, the atomic temp-file-and-rename, cancel and progress behave as in ``csv_file``.
 """
 
 from __future__ import annotations
@@ -22,19 +22,20 @@ from typing import BinaryIO
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError, FileSizeError
 
-from .api.lead import Lead, calendar_date, parse_timestamp
-from .api.moments import in_zone
-from .export import (
+from ..api.lead import Lead, calendar_date, parse_timestamp
+from ..api.moments import in_zone
+from .csv_encode import guard_row
+from .csv_file import iter_chunks
+from .output_file import (
     ExportCancelled,
     ExportError,
     atomic_output,
     describe_os_error,
-    guard_row,
-    iter_chunks,
+    fresh_name,
+    output_location,
 )
-from .output_file import fresh_name, output_location
 
-__all__ = ["MAX_ROWS", "ExportCancelled", "ExportError", "excel_text", "write_xlsx"]
+__all__ = ["MAX_ROWS", "excel_text", "write_xlsx"]
 
 MAX_ROWS = 1_048_576 - 1  # Excel's row limit, less the header row
 # XlsxWriter takes ~15 µs a cell, so poll cancel more often than the CSV writer does (~0.1 s).
@@ -253,20 +254,29 @@ class _CancellableFile:
         self._raw = raw
         self._cancel = cancel
         self._stopped = False
+        self._pos = 0  # once stopped: where the zip writer believes it is
 
     def write(self, data: bytes) -> int:
-        if self._stopped:
-            return len(data)
-        if self._cancel():
+        if not self._stopped and self._cancel():
             self._stopped = True
+            with suppress(OSError, ValueError):
+                self._pos = self._raw.tell()
             raise ExportCancelled("Export cancelled.")
+        if self._stopped:
+            # Positions must keep adding up: the zip writer's end record subtracts them, and a
+            # negative size raised struct.error from its __del__ ("Exception ignored in").
+            self._pos += len(data)
+            return len(data)
         return self._raw.write(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return 0 if self._stopped else self._raw.seek(offset, whence)
+        if not self._stopped:
+            return self._raw.seek(offset, whence)
+        self._pos = offset if whence == 0 else self._pos + offset
+        return self._pos
 
     def tell(self) -> int:
-        return 0 if self._stopped else self._raw.tell()
+        return self._pos if self._stopped else self._raw.tell()
 
     def flush(self) -> None:
         if not self._stopped:
