@@ -27,8 +27,9 @@ from .leadsort import (
     reversed_stably,
     rows_for,
 )
-from .leadtable import CREATED, SLICE, Column, Pace, in_slices, search_texts
+from .leadtable import CREATED, SLICE, Column, Pace, in_slices, search_texts, yield_gil
 from .overview_data import Volume, instants, tally_in_slices, volume
+from .textsearch import TextSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +46,28 @@ def build_index(
     chart_window: tuple[float, float] | None,
     cancelled: Callable[[], bool] = lambda: False,
     pace: Callable[[], object] | None = None,
+    source: TextSource | None = None,
 ) -> LeadIndex:
     """Every piece in slices (see ``in_slices``), calling ``pace`` between them: this runs while
-    the user already works with the table, and must not hold the GIL long enough to be felt."""
+    the user already works with the table, and must not hold the GIL long enough to be felt.
+    ``source``: the model's builder of these leads' texts, which a filter typed before the index
+    is in may have started (or finished) already: the texts are built once."""
 
     def check() -> None:
         if cancelled():
             raise CancelledError("Indexing was cancelled.")
 
-    with reaper.holding():  # freeing old leads meanwhile would slow this down
-        at = in_slices(instants, leads, pace)
+    def paced() -> None:
+        (pace or yield_gil)()
         check()
-        texts = search_texts(leads, pace, at)
+
+    with reaper.holding():  # freeing old leads meanwhile would slow this down
+        if source is not None and source.leads is leads:
+            texts, at = source.texts(paced), source.instants(paced)
+        else:
+            at = in_slices(instants, leads, pace)
+            check()
+            texts = search_texts(leads, pace, at)
         check()
         counts = tally_in_slices(leads, pace=pace)
         check()

@@ -62,13 +62,14 @@ def search_texts(
     leads: Sequence[Lead],
     pace: Callable[[], object] | None = None,
     at: Sequence[float] | None = None,
+    shown: ShownTimes | None = None,
 ) -> list[str]:
     """One lowercase string per lead holding every value, for substring filtering: each as the
     table shows it, so what a user reads in a cell finds its row. ``created_at`` is shown in
     local time (the UTC text as sent is in the tooltip and exports); ``move_date`` shows the
     date its text starts with, so the text as sent holds it. The order of the values does not
     matter, only that a separator stands between them. ``at``: the leads' ``instants``, if
-    already known.
+    already known; ``shown``: a ``ShownTimes(SEPARATOR)`` kept across slices of one list.
 
     Built with ``map`` over C callables (no Python frame per lead), in slices: one C call over
     100k leads would hold the GIL for ~100 ms, and this runs on the worker thread.
@@ -78,7 +79,7 @@ def search_texts(
     before, created = itemgetter(slice(None, CREATED_AT)), itemgetter(CREATED_AT)
     if at is None:
         at = in_slices(instants, leads, pace)
-    shown = ShownTimes(SEPARATOR)
+    shown = shown or ShownTimes(SEPARATOR)
 
     def build(span: range) -> list[str]:
         part = leads[span.start : span.stop]

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import repeat
 from operator import itemgetter
+from typing import TypeVar
 
 from .api.fields import FIELD_INDEX
 from .api.lead import Lead, parse_timestamp
 from .api.moments import posix, wall_clock
 
+_T = TypeVar("_T")
 HOUR, DAY, MONTH, YEAR = "hour", "day", "month", "year"
 _SLICE = 4096  # values bucketed per C call on a worker thread
 HOURLY_UP_TO = 2 * 86_400.0  # windows up to two days get a bar per hour, longer ones per day
@@ -269,3 +271,35 @@ def breakdown_of(states: Counter[str], tenure: Counter[str], top: int = 5) -> Br
         rent=rent,
         other_tenure=total - own - rent,
     )
+
+
+def recount(
+    leads: Sequence[Lead],
+    at: Sequence[float] | None,
+    text_rows: Sequence[int] | None,
+    shown_rows: Sequence[int] | None,
+    window: tuple[float, float] | None,
+    tz: tzinfo | None = None,
+    pace: Callable[[], object] | None = None,
+) -> tuple[Volume | None, tuple[Counter[str], Counter[str]] | None]:
+    """The bars of the leads at ``text_rows`` (with their instants ``at``, in lead order) and
+    the tally of those at ``shown_rows``, each only if its rows are given; for a worker thread,
+    in slices with ``pace`` called between them."""
+    bars = counts = None
+    if text_rows is not None and at is not None:
+        picked_at = at if len(text_rows) == len(leads) else _pick(at, text_rows, pace)
+        bars = volume(picked_at, window, tz, pace)
+    if shown_rows is not None:
+        picked = leads if len(shown_rows) == len(leads) else _pick(leads, shown_rows, pace)
+        counts = tally_in_slices(picked, pace=pace)
+    return bars, counts
+
+
+def _pick(values: Sequence[_T], rows: Sequence[int], pace: Callable[[], object] | None) -> list[_T]:
+    out: list[_T] = []
+    for start in range(0, len(rows), _SLICE):
+        part = rows[start : start + _SLICE]
+        out += itemgetter(*part)(values) if len(part) > 1 else [values[r] for r in part]
+        if pace is not None:
+            pace()
+    return out

@@ -8,11 +8,31 @@ no faster at 100k leads, since the substring search itself is the cost, and +180
 
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import compress, repeat
-from operator import contains
+from operator import and_, contains, itemgetter
+from typing import TypeVar
+
+from .api.fields import CREATED_AT
+from .api.lead import Lead
+from .leadtable import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
+from .overview_data import instants
+
+# Candidates filtered at once between two ``pace`` calls: a substring test is ~0.1 us, so this is
+# ~1 ms of GIL (more on a busy machine), which the GUI thread may have to wait for.
+SCAN_SLICE = 2 * SLICE
+# A filter over at most this many candidates, with the texts built, costs a few ms: it runs on
+# the GUI thread at once (a worker's round trip would cost as much). Others go to a worker.
+SYNC_CANDIDATES = 20_000
+_CREATED, _MINUTE = itemgetter(CREATED_AT), itemgetter(slice(16))
+_SECOND = itemgetter(slice(17, 19))
+_V = TypeVar("_V")
+_SECONDS = frozenset(f"{s:02d}" for s in range(60))
 
 
 def filter_rows(
@@ -34,14 +54,22 @@ def filter_rows(
     are then sorted by position instead.
     """
     if len(candidates) * 4 < len(texts):
-        matches = map(contains, map(texts.__getitem__, candidates), repeat(term))
+        matches = map(contains, picked(texts, candidates), repeat(term))
         return list(compress(candidates, matches))
     mask = bytes(map(contains, texts, repeat(term)))
     if in_memory_order:
         return list(compress(candidates, mask))
     if positions is not None and mask.count(1) * 16 < len(texts):
         return sorted(compress(range(len(texts)), mask), key=positions.__getitem__)
-    return list(compress(candidates, map(mask.__getitem__, candidates)))
+    return list(compress(candidates, picked(mask, candidates)))
+
+
+def picked(values: Sequence[_V], rows: Sequence[int]) -> Sequence[_V]:
+    """``values[row]`` for each of ``rows``, in one C call: ``itemgetter(*rows)`` is ~3x faster
+    than ``map(values.__getitem__, rows)``, which calls a method wrapper per row."""
+    if len(rows) > 1:
+        return itemgetter(*rows)(values)
+    return [values[row] for row in rows]
 
 
 def positions_of(order: Sequence[int]) -> array:
@@ -49,3 +77,191 @@ def positions_of(order: Sequence[int]) -> array:
     positions = array("I", bytes(4 * len(order)))
     deque(map(positions.__setitem__, order, range(len(order))), maxlen=0)
     return positions
+
+
+class TextSource:
+    """The search texts and ``created_at`` instants of one list of leads, each built once, in
+    slices, by whichever thread asks first (the indexer, or a filter typed before the index).
+
+    Work done is kept when a build is cancelled (``pace`` raising), so the next caller resumes
+    it; a second caller meanwhile waits for the first and gets the same lists. The texts come
+    first and need no instants (see ``_Minutes``): a filter typed early waits only for them.
+    """
+
+    def __init__(self, leads: list[Lead]) -> None:
+        self.leads = leads
+        # One lock each: the indexer goes on to the instants while an early filter takes the texts.
+        self._texts_lock, self._at_lock = threading.Lock(), threading.Lock()
+        self._at: list[float] = []
+        self._texts: list[str] = []
+        self._shown = ShownTimes(SEPARATOR)
+        self._minutes = _Minutes()
+
+    def texts(self, pace: Pace = None) -> list[str]:
+        between = pace or yield_gil
+        leads, n = self.leads, len(self.leads)
+        with self._texts_lock:
+            texts = self._texts
+            while len(texts) < n:
+                start = len(texts)
+                part = leads[start : start + SLICE]
+                at = self._minutes.of(list(map(_CREATED, part)))
+                if at is None:  # not all canonical: parsed one by one
+                    at = self._at[start : start + SLICE]
+                    at = at if len(at) == len(part) else instants(part)
+                texts += search_texts(part, at=at, shown=self._shown)
+                between()
+            return texts
+
+    def built_besides(self, kept: list[object]) -> list[list]:
+        """What it built (for ``reaper.release``), except lists already in ``kept``."""
+        return [x for x in (self._texts, self._at) if not any(x is k for k in kept)]
+
+    def instants(self, pace: Pace = None) -> list[float]:
+        between = pace or yield_gil
+        leads, n = self.leads, len(self.leads)
+        with self._at_lock:
+            at = self._at
+            while len(at) < n:
+                at += instants(leads[len(at) : len(at) + SLICE])
+                between()
+            return at
+
+
+class _Minutes:
+    """The instants, to the minute, of canonical ``created_at`` values (``…:SSZ``, in UTC) by
+    their first 16 characters: ~5x cheaper than parsing each, and all a shown time needs."""
+
+    def __init__(self) -> None:
+        self._of: dict[str, float] = {}
+
+    def of(self, values: list[str]) -> list[float] | None:
+        """None unless every value is canonical."""
+        canonical = set(map(len, values)) == {20} and all(map(str.endswith, values, repeat("Z")))
+        if not canonical or not set(map(_SECOND, values)) <= _SECONDS:
+            return None
+        minutes = list(map(_MINUTE, values))
+        known = self._of
+        for minute in set(minutes).difference(known):
+            try:
+                known[minute] = datetime.fromisoformat(minute + ":00+00:00").timestamp()
+            except ValueError:
+                return None
+        return list(map(known.__getitem__, minutes))
+
+
+@dataclass(frozen=True, slots=True)
+class FilterPlan:
+    """What filtering the table to ``term`` takes, made by the model for ``run_filter`` (here or
+    on a worker). The model's lists are shared, never changed: ``leads`` and ``order`` tell the
+    model whether the result still fits what it shows."""
+
+    term: str
+    leads: list[Lead]
+    order: list[int]  # every lead, in the table's order
+    candidates: list[int]  # ``order``, or a part of it (the rows a shorter term kept)
+    texts: list[str] | None  # None: built from ``source`` first
+    source: TextSource
+    in_memory_order: bool  # ``order`` is 0..n-1 (unsorted)
+    positions: array | None  # of ``order``, if known
+    period: tuple[float, float] | None
+    instants: list[float] | None
+
+    @property
+    def cheap(self) -> bool:
+        """Quick enough for the GUI thread: few candidates and nothing to build."""
+        return (
+            self.texts is not None
+            and (self.period is None or self.instants is not None)
+            and (len(self.candidates) <= SYNC_CANDIDATES or (not self.term and not self.period))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FilterResult:
+    rows: list[int]
+    texts: list[str] | None  # what was built or used, for the model to keep
+    instants: list[float] | None
+    positions: array | None
+
+
+def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
+    """The candidates matching the plan's term and period, in order. With ``pace`` (a worker),
+    in slices with ``pace`` called between them (it may raise to cancel); without, in one pass."""
+    texts, at, positions = plan.texts, plan.instants, plan.positions
+    rows = plan.candidates
+    needs_at = plan.period is not None and at is None
+    if plan.term and texts is None:
+        texts = plan.source.texts(pace)
+    if needs_at:
+        at = plan.source.instants(pace)
+    if plan.term:
+        assert texts is not None
+        if rows is not plan.order:
+            rows = _in_slices(_matching(texts, plan.term), rows, pace)
+        elif pace is None:  # here at once: few leads, where working the positions out is cheap
+            if positions is None and not plan.in_memory_order:
+                positions = positions_of(rows)
+            rows = filter_rows(
+                rows, texts, plan.term, positions=positions, in_memory_order=plan.in_memory_order
+            )
+        else:
+            rows, positions = _scan_all(plan, texts, positions, pace)
+    if plan.period is not None:
+        assert at is not None
+        start, end = plan.period
+        at_ = at
+
+        def inside(part: Sequence[int]) -> list[int]:
+            moments = picked(at_, part)
+            return list(
+                compress(part, map(and_, map(start.__le__, moments), map(end.__gt__, moments)))
+            )
+
+        rows = _in_slices(inside, rows, pace)
+    return FilterResult(rows, texts, at, positions)
+
+
+def _matching(texts: Sequence[str], term: str) -> Callable[[Sequence[int]], list[int]]:
+    def pick(part: Sequence[int]) -> list[int]:
+        return list(compress(part, map(contains, picked(texts, part), repeat(term))))
+
+    return pick
+
+
+def _in_slices(fn: Callable[[Sequence[int]], list[int]], items: list[int], pace: Pace) -> list[int]:
+    if pace is None or len(items) <= SCAN_SLICE:
+        return fn(items)
+    out: list[int] = []
+    for start in range(0, len(items), SCAN_SLICE):
+        out += fn(items[start : start + SCAN_SLICE])
+        pace()
+    return out
+
+
+def _scan_all(
+    plan: FilterPlan, texts: list[str], positions: array | None, pace: Callable[[], object]
+) -> tuple[list[int], array | None]:
+    """``filter_rows`` over every row, a slice at a time (same shortcuts)."""
+    order, term, n = plan.order, plan.term, len(texts)
+    mask = bytearray()
+    for start in range(0, n, SCAN_SLICE):
+        mask += bytes(map(contains, texts[start : start + SCAN_SLICE], repeat(term)))
+        pace()
+    if plan.in_memory_order:
+        pick = lambda part, at: list(compress(part, mask[at : at + len(part)]))  # noqa: E731
+    elif mask.count(1) * 16 < n:  # a rare term: its few matches sorted by their positions
+        if positions is None:  # about what picking every row costs, and kept for next time
+            positions = array("I", bytes(4 * n))
+            for start in range(0, n, SCAN_SLICE):
+                part = order[start : start + SCAN_SLICE]
+                deque(map(positions.__setitem__, part, range(start, start + len(part))), maxlen=0)
+                pace()
+        return sorted(compress(range(n), mask), key=positions.__getitem__), positions
+    else:
+        pick = lambda part, _at: list(compress(part, picked(mask, part)))  # noqa: E731
+    rows: list[int] = []
+    for start in range(0, n, SCAN_SLICE):
+        rows += pick(order[start : start + SCAN_SLICE], start)
+        pace()
+    return rows, positions

@@ -20,10 +20,12 @@ from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..leadindex import LeadIndex, RankedColumn, build_index, rank_ahead
 from ..leadtable import Column
+from ..textsearch import TextSource
 from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
 log = app_logger(__name__)
+_Job = tuple[list[Lead], tuple[float, float] | None, list[Column], TextSource | None]
 AFTER_PAINT_FALLBACK_MS = 250
 
 
@@ -48,7 +50,7 @@ class Indexer(QObject):
         self._runner.progress.connect(self._on_progress)
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
-        self._job: tuple[list[Lead], tuple[float, float] | None, list[Column]] | None = None
+        self._job: _Job | None = None
         self._waiting: AfterPaint | None = None
         self._index_due = False
         self._stop_ranking = threading.Event()
@@ -72,16 +74,18 @@ class Indexer(QObject):
         chart_window: tuple[float, float] | None,
         after_paint_of: QWidget | None = None,
         columns: list[Column] | None = None,
+        source: TextSource | None = None,
     ) -> None:
         """Index ``leads``; with ``after_paint_of``, only once that widget has painted them.
-        Then rank those of ``columns`` worth ranking ahead of a sort.
+        Then rank those of ``columns`` worth ranking ahead of a sort. ``source``: the model's
+        builder of the search texts, shared with a filter typed before the index is in.
 
         A worker holding the GIL makes every Python call of the GUI thread wait for it, and a
         table's paint makes thousands (one per cell and role): started at once, indexing 100k
         leads doubled the time to the first paint of the table.
         """
         self.cancel()
-        self._job = (leads, chart_window, list(columns or ()))
+        self._job = (leads, chart_window, list(columns or ()), source)
         if after_paint_of is None or not after_paint_of.isVisible():
             self._launch()
         else:
@@ -106,13 +110,13 @@ class Indexer(QObject):
         self._waiting = None
         if self._job is None:
             return
-        leads, chart_window, columns = self._job
+        leads, chart_window, columns, source = self._job
         self._job = None
         pace, quiet = self._pace, self._quiet
         stop = self._stop_ranking = threading.Event()
 
         def job(report: Callable[[object], None], token: CancelToken) -> None:
-            report(build_index(leads, chart_window, token, pace))
+            report(build_index(leads, chart_window, token, pace, source))
 
             def between() -> None:
                 if quiet is not None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import compress, repeat
-from operator import and_
 from typing import Any
 
 from PySide6.QtCore import (
@@ -36,7 +36,7 @@ from ..leadtable import (
     search_texts,
 )
 from ..overview_data import instants as created_instants
-from ..textsearch import filter_rows, positions_of
+from ..textsearch import FilterPlan, FilterResult, TextSource, run_filter
 from .selection import HINTED, rows_of_leads
 
 Index = QModelIndex | QPersistentModelIndex
@@ -82,6 +82,7 @@ class LeadTableModel(QAbstractTableModel):
         self._ranks: dict[str, Ranking] = {}  # per sorted column: 4 bytes a lead
         self._canonical_created = False
         self._positions: array | None = None  # where each lead sits in _order (filter_rows)
+        self._source = TextSource([])  # builds the texts if a filter comes before set_index
         self._sorted_as: tuple[object, ...] | None = None
         # Watch merges and the overview's period filter (built lazily, dropped with the leads):
         self._lead_set: set[Lead] | None = None
@@ -109,6 +110,7 @@ class LeadTableModel(QAbstractTableModel):
         self.beginResetModel()
         # Freeing 100k old leads here would freeze the window for ~60 ms: the reaper frees them.
         old = [self._leads, self._texts, self._order, self._rows, *self._key_cache.values()]
+        stale_source, self._source = self._source, TextSource(leads)
         self._leads = leads
         self._columns = columns_for(extra_fields)
         self._texts = None
@@ -116,8 +118,7 @@ class LeadTableModel(QAbstractTableModel):
         self._ranks = {}
         self._positions = None
         self._canonical_created = canonical_created
-        self._lead_set = self._period = None  # a period belongs to the old leads
-        self._instants = None
+        self._lead_set = self._period = self._instants = None  # a period: of the old leads
         self._order = list(range(len(leads)))
         self._sorted_as = None
         if self._sort is not None and self._sort[0] >= len(self._columns):
@@ -134,8 +135,8 @@ class LeadTableModel(QAbstractTableModel):
             self._sorted_as = self._sort_signature(column, order)
         self._rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self.endResetModel()
-        reaper.release(*old, delay=FREE_AFTER_S)
-        del old
+        reaper.release(*old, *stale_source.built_besides(old), delay=FREE_AFTER_S)
+        del old, stale_source
         self._emit_counts()
 
     def clear(self) -> None:
@@ -310,26 +311,52 @@ class LeadTableModel(QAbstractTableModel):
     # -- filtering -----------------------------------------------------------------------------
 
     def set_filter(self, text: str) -> None:
+        """Filter at once, here (tests, small tables); the window runs large ones on a worker."""
+        if (plan := self.plan_filter(text)) is not None:
+            self.apply_filter(plan, run_filter(plan))
+
+    def plan_filter(self, text: str) -> FilterPlan | None:
+        """What filtering to ``text`` takes (see ``run_filter``); None if it is shown already."""
         term = text.strip().lower()
         if term == self._filter:
-            return
-        if not term:
-            new_rows = self._filtered(self._order, "") if self._period else self._order
-        elif self._filter and self._filter in term and len(self._rows) * 4 < len(self._leads):
-            # Narrowing: only rows that matched the shorter term can match the longer one. (When
-            # most rows did, a fresh scan in memory order is faster and gives the same rows.)
-            new_rows = self._filtered(self._rows, term)
-        else:
-            new_rows = self._filtered(self._order, term)
-        self._filter = term
-        self._relayout(self._order, new_rows)
+            return None
+        # Narrowing: only rows the shorter term kept can match (unless most did: scan them all).
+        narrow = self._filter and self._filter in term and len(self._rows) * 4 < len(self._leads)
+        return self._plan(term, self._rows if narrow else self._order)
+
+    def apply_filter(self, plan: FilterPlan, result: FilterResult) -> bool:
+        """Show ``run_filter``'s rows; False if the leads, order or period changed meanwhile."""
+        if not self._keep(plan, result):
+            return False
+        self._filter = plan.term
+        self._relayout(self._order, result.rows)
+        return True
+
+    def text_source(self) -> TextSource:
+        """Builds the search texts of these leads once, for the indexer or an early filter."""
+        if self._source.leads is not self._leads:
+            self._source = TextSource(self._leads)
+        return self._source
+
+    def _plan(self, term: str, candidates: list[int]) -> FilterPlan:
+        n = len(self._leads)
+        whole = lambda values: values if values is not None and len(values) == n else None  # noqa: E731
+        return FilterPlan(term, self._leads, self._order, candidates, whole(self._texts),
+                          self.text_source(), self._sort is None, whole(self._positions),
+                          self._period, whole(self._instants))  # fmt: skip
+
+    def _keep(self, plan: FilterPlan, result: FilterResult) -> bool:
+        stale = plan.leads is not self._leads or plan.order is not self._order
+        if stale or plan.period != self._period:
+            return False
+        self._texts = result.texts if self._texts is None else self._texts
+        self._instants = result.instants if self._instants is None else self._instants
+        self._positions = result.positions or self._positions
+        return True
 
     def _filtered(self, candidates: list[int], term: str) -> list[int]:
-        if term:
-            candidates = self._text_filtered(candidates, term)
-        if self._period is not None:
-            candidates = self._in_period(candidates)
-        return candidates
+        self._keep(plan := self._plan(term, candidates), result := run_filter(plan))
+        return result.rows
 
     # -- period filter (the overview's bars) -------------------------------------------------
 
@@ -358,30 +385,9 @@ class LeadTableModel(QAbstractTableModel):
 
     def text_rows(self) -> list[int]:
         """Lead indexes matching the text filter alone, ignoring the period."""
-        if self._period is None:
-            return self._rows
-        if not self._filter:
-            return self._order
-        return self._text_filtered(self._order, self._filter)
-
-    def _text_filtered(self, candidates: list[int], term: str) -> list[int]:
-        if self._texts is None:  # typed before the index came in: built here
-            self._texts = search_texts(self._leads, at=self.instants())
-        texts = self._texts
-        if candidates is not self._order:
-            return filter_rows(candidates, texts, term)
-        if self._sort is None:  # unsorted: the order is 0..n-1, or grown by merges in place
-            return filter_rows(candidates, texts, term, in_memory_order=True)
-        if self._positions is None or len(self._positions) != len(candidates):
-            self._positions = positions_of(candidates)
-        return filter_rows(candidates, texts, term, positions=self._positions)
-
-    def _in_period(self, candidates: list[int]) -> list[int]:
-        assert self._period is not None
-        start, end = self._period
-        at = list(map(self.instants().__getitem__, candidates))
-        inside = map(and_, map(start.__le__, at), map(end.__gt__, at))
-        return list(compress(candidates, inside))
+        if self._period is None or not self._filter:
+            return self._rows if self._period is None else self._order
+        return run_filter(replace(self._plan(self._filter, self._order), period=None)).rows
 
     # -- merging (watch mode) ------------------------------------------------------------------
 

@@ -8,12 +8,16 @@ click only recounts the states), never per paint: paint draws rectangles from a 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import tzinfo
+from functools import partial
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from ..api.cancel import CancelToken
+from ..api.errors import CancelledError
 from ..api.lead import Lead
 from ..leadtable import search_texts
 from ..overview_data import (
@@ -22,16 +26,20 @@ from ..overview_data import (
     breakdown_of,
     extended,
     instants,
+    recount,
     tally,
-    volume,
 )
 from .model import LeadTableModel
+from .worker import BackgroundRunner
 
 CHART_HEIGHT = 64
 _GAP = 1
 
 
 RECOUNT_DELAY_MS = 250
+# Up to this many leads a recount takes a few ms and runs at once; more (~50 ms at 100k) go
+# to a worker.
+SYNC_RECOUNT = 20_000
 
 
 class VolumeChart(QWidget):
@@ -144,10 +152,21 @@ class OverviewPanel(QWidget):
     axis adds empty buckets.
     """
 
-    def __init__(self, model: LeadTableModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: LeadTableModel,
+        quiet: Callable[[Callable[[], bool]], object] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``quiet``: called before and between slices of a recount on a worker, to wait while
+        the user types (see ``PaintGate.wait_quiet``), with a callable saying it was cancelled:
+        the chart can wait, and shared the GIL with the next keystroke's scan otherwise."""
         super().__init__(parent)
         self.setObjectName("overviewPanel")
         self._model = model
+        self._quiet = quiet
+        self._runner = BackgroundRunner(self, name="overview")
+        self._runner.finished.connect(self._counted)
         self._window: tuple[float, float] | None = None
         self._reset = True
         self._volume_state: tuple[int, str] | None = None  # (leads counted, filter)
@@ -267,6 +286,7 @@ class OverviewPanel(QWidget):
             self.states_label.setText("Counting…" if total else "")
             self.tenure_label.setText("")
             return
+        volume_rows = tally_rows = None
         state = self._volume_state
         if state != (total, text):
             grown = None
@@ -278,14 +298,10 @@ class OverviewPanel(QWidget):
                 grown = ready
                 self.recounts += 1
             if grown is None:
-                rows = m.text_rows()
-                at = m.instants()
-                if len(rows) != total:
-                    at = list(map(at.__getitem__, rows))
-                grown = volume(at, self._window, self.chart.tz)
-                self.recounts += 1
-            self.chart.set_volume(grown)
-            self._volume_state = (total, text)
+                volume_rows = m.text_rows()
+            else:
+                self.chart.set_volume(grown)
+                self._volume_state = (total, text)
         key = (total, text, period)
         tallied = self._tally_state
         if key != tallied:
@@ -293,18 +309,66 @@ class OverviewPanel(QWidget):
                 states, tenure = tally(self._matching(leads[tallied[0] :], text, period))
                 self._states.update(states)
                 self._tenure.update(tenure)
+                self._show_tally(key)
             else:
                 shown = m.shown_rows()
                 ready, self._next_tally = self._next_tally, None
                 if ready is not None and len(shown) == total and sum(ready[0].values()) == total:
                     self._states, self._tenure = Counter(ready[0]), Counter(ready[1])
+                    self._show_tally(key)
                 else:
-                    picked = leads if len(shown) == total else list(map(leads.__getitem__, shown))
-                    self._states, self._tenure = tally(picked)
-            self._tally_state = key
-            info = breakdown_of(self._states, self._tenure)
-            self.states_label.setText(f"To: {info.states_text()}" if info.total else "")
-            self.tenure_label.setText(info.tenure_text())
+                    tally_rows = shown
+        if volume_rows is not None or tally_rows is not None:
+            self._recount(volume_rows, tally_rows)
+
+    def _recount(self, volume_rows: list[int] | None, tally_rows: list[int] | None) -> None:
+        """Count the shown leads again: at once if few, else on a worker (newest wins), the
+        chart and labels keeping the previous counts meanwhile."""
+        m = self._model
+        leads = m.leads
+        at = m.instants() if volume_rows is not None else None
+        job = partial(recount, leads, at, volume_rows, tally_rows, self._window, self.chart.tz)
+        keys = (len(leads), m.filter_text), (len(leads), m.filter_text, m.period)
+        if len(leads) <= SYNC_RECOUNT:
+            self._runner.invalidate()
+            self._counted(0, (leads, *keys, job()))
+            return
+        quiet = self._quiet
+
+        def run(_report: object, token: CancelToken) -> tuple[object, ...]:
+            def between() -> None:
+                if token.cancelled:
+                    raise CancelledError("Newer counts replaced these.")
+                if quiet is not None:
+                    quiet(lambda: token.cancelled)
+
+            between()
+            return (leads, *keys, job(pace=between))
+
+        self._runner.start(run)
+
+    @Slot(int, object)
+    def _counted(self, _gen: int, outcome: tuple) -> None:
+        leads, volume_key, tally_key, (bars, counts) = outcome
+        m = self._model
+        if leads is not m.leads:
+            return  # other leads now: their own count is under way
+        if bars is not None and volume_key == (len(leads), m.filter_text):
+            self.chart.set_volume(bars)
+            self.recounts += 1
+            self._volume_state = volume_key
+        if counts is not None and tally_key == (len(leads), m.filter_text, m.period):
+            self._states, self._tenure = counts
+            self._show_tally(tally_key)
+
+    def _show_tally(self, key: tuple[int, str, object]) -> None:
+        self._tally_state = key
+        info = breakdown_of(self._states, self._tenure)
+        self.states_label.setText(f"To: {info.states_text()}" if info.total else "")
+        self.tenure_label.setText(info.tenure_text())
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        return self._runner.shutdown(timeout_ms)
 
     @staticmethod
     def _matching(leads: list[Lead], text: str, period: tuple[float, float] | None) -> list[Lead]:

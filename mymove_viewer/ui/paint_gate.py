@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
@@ -39,6 +40,10 @@ class PaintGate(QObject):
         self.holds = 0  # paints that held workers back (tests read it)
         self._released = False
         self._last_input = 0.0  # time.monotonic() of the last ``note_input``
+        self._calm = threading.Event()  # set while no ``urgent`` work runs
+        self._calm.set()
+        self._urgent = 0
+        self._lock = threading.Lock()
         window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
@@ -54,8 +59,33 @@ class PaintGate(QObject):
         self._open.set()
 
     def wait_turn(self) -> None:
-        """Called by workers between slices of work; returns at once unless a paint is due."""
+        """Called by workers between slices of work; returns at once unless a paint is due or
+        ``urgent`` work runs."""
         self._open.wait(MAX_WAIT_S)
+        self._calm.wait(MAX_WAIT_S)
+
+    def wait_paint(self) -> None:
+        """Like ``wait_turn``, for the ``urgent`` work itself: it stands aside for paints only."""
+        self._open.wait(MAX_WAIT_S)
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        """Work the user waits for (a filter's scan) runs alone: a worker sharing the GIL with
+        it (the index's instants, ranking) made a 15 ms scan take 45 ms. Entered on the worker
+        that does it; never while waiting for another worker's result (which would then wait)."""
+        if self._released:  # closing: nothing waits for anything
+            yield
+            return
+        with self._lock:
+            self._urgent += 1
+            self._calm.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._urgent -= 1
+                if not self._urgent:
+                    self._calm.set()
 
     def note_input(self, *_args: object) -> None:
         """The user did something (any signal's arguments are ignored)."""
@@ -65,7 +95,7 @@ class PaintGate(QObject):
         """Called between slices of work nobody waits for yet: like ``wait_turn``, and also
         until ``QUIET_S`` has passed since the user's last input, or ``cancelled()``."""
         while not self._released and not cancelled():
-            if not self._open.wait(MAX_WAIT_S):
+            if not self._open.wait(MAX_WAIT_S) or not self._calm.wait(MAX_WAIT_S):
                 continue
             left = self._last_input + QUIET_S - time.monotonic()
             if left <= 0:
@@ -76,3 +106,4 @@ class PaintGate(QObject):
         """Let workers run freely (the window is closing)."""
         self._released = True
         self._open.set()
+        self._calm.set()

@@ -29,6 +29,7 @@ from .error_banner import Banner
 from .export_flow import CSV, XLSX, ExportFlow, suggested_name
 from .fetch import FetchController, FetchOutcome, FetchRequest, UnexpectedFetchError
 from .filter_edit import FilterEdit
+from .filter_flow import FilterFlow
 from .indexer import Indexer
 from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
@@ -168,6 +169,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self.filter_flow = FilterFlow(self.model, self.filter_count, self.paint_gate)
 
         self.table = LeadTableView()
         self.table.setModel(self.model)
@@ -175,7 +177,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         created = self.model.column_of("created_at")
         header.setSortIndicator(created, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.setSortingEnabled(True)
-        self.overview = OverviewPanel(self.model)
+        self.overview = OverviewPanel(self.model, self.paint_gate.wait_quiet)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -388,7 +390,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
 
     @Slot()
     def _apply_filter(self) -> None:
-        self.model.set_filter(self.filter_edit.text())
+        self.filter_flow.apply(self.filter_edit.text())
 
     @Slot(int, int)
     def _on_counts(self, shown: int, total: int) -> None:
@@ -478,7 +480,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._stop_key_check()
         self.controller.shutdown(2000)
         self.paint_gate.release()
-        self.indexer.shutdown(2000)
+        for part in (self.indexer, self.filter_flow, self.overview):
+            part.shutdown(2000)
         self.export_flow.shutdown(2000)
         self.copy_flow.shutdown(2000)
         self.settings_writer.flush()

@@ -89,6 +89,7 @@ class SettingsMixin(_Base):
         self.indexer.cancel()
         # The overview counts on the indexer's thread; counting here would stall the first paint.
         self.overview.expect_counts(bool(leads))
+        self.filter_flow.before_new_leads()
         self.model.set_leads(leads, extra_fields, presorted, canonical_created=canonical_created)
         fields = self._fields()
         restored = False
@@ -106,8 +107,13 @@ class SettingsMixin(_Base):
             self._widths_set = True
         if leads:
             self.indexer.start(
-                leads, self.overview.window, self.table.viewport(), self.model.columns
+                leads,
+                self.overview.window,
+                self.table.viewport(),
+                self.model.columns,
+                self.model.text_source(),
             )
+        self.filter_flow.apply(self.filter_edit.text())
 
     def _on_index_ready(self, index: LeadIndex) -> None:
         if self.model.set_index(index.leads, index.texts, index.instants):

@@ -28,13 +28,15 @@ class Gate:
         self.started_at = 0.0
         self.built: list[LeadIndex] = []
 
-    def build(self, leads, chart_window, cancelled=lambda: False, pace=None) -> LeadIndex:
+    def build(
+        self, leads, chart_window, cancelled=lambda: False, pace=None, source=None
+    ) -> LeadIndex:
         self.started += 1
         self.started_at = time.perf_counter()
         while not self.opened.wait(0.005):
             if cancelled():
                 raise CancelledError("cancelled while held")
-        index = leadindex.build_index(leads, chart_window, cancelled, pace)
+        index = leadindex.build_index(leads, chart_window, cancelled, pace, source)
         self.built.append(index)
         return index
 
@@ -70,10 +72,10 @@ def test_filter_uses_the_index_once_it_is_in(qtbot, make_window, do_fetch, monke
     window = make_window()
     do_fetch(window)
 
-    def fail(_leads):
+    def fail(*_args, **_kwargs):
         raise AssertionError("the model rebuilt search texts the indexer had made")
 
-    monkeypatch.setattr("mymove_viewer.ui.model.search_texts", fail)
+    monkeypatch.setattr("mymove_viewer.textsearch.search_texts", fail)
     window.filter_edit.setText("smith")
     qtbot.waitUntil(lambda: window.model.filter_text == "smith", timeout=TIMEOUT_MS)
     want = [x for x in window.model.leads if "smith" in "\x1f".join(x[:19]).lower()]
