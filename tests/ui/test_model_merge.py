@@ -225,3 +225,26 @@ def test_selecting_rows_clears_the_marks_of_exactly_those(new_model) -> None:
     assert model.new_count() == 30 - len(changed) and {lead.offer_id for lead in fresh} >= {
         model.lead_at(r).offer_id for r in changed
     }
+
+
+def test_a_merge_extends_every_ranking_so_later_sorts_rank_nothing(new_model, monkeypatch):
+    from mymove_viewer.ui import model as model_module
+
+    model = new_model()
+    model.set_leads([make(i, i * 7 % 200, name=f"N{i % 9}") for i in range(80)])
+    sorts = [("first_name", False), ("last_name", True), ("created_at", True)]
+    for field, descending in sorts:
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        model.sort(model.column_of(field), order)
+    fresh = [make(300 + i, i * 11 % 230, name=f"n{i % 4}x"[: 2 + i % 2]) for i in range(25)]
+    assert model.merge_leads(fresh) == 25
+    assert set(model.ranked_fields()) == {"first_name", "last_name", "created_at"}
+
+    def no_ranking(*_args, **_kwargs):
+        raise AssertionError("a sort after the merge ranked a column again")
+
+    monkeypatch.setattr(model_module, "rank_column", no_ranking)
+    for field, descending in [*sorts, ("last_name", False), ("first_name", True)]:
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        model.sort(model.column_of(field), order)
+        assert model.shown_leads() == expected_rows(model, field, descending), field
