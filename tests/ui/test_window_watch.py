@@ -240,3 +240,29 @@ def test_a_fetch_drops_a_merge_being_planned_and_a_new_sort_replans_it(
         gate.set()
     assert merges == [2] and model.new_count() == 2 and on_gui == {False}
     assert model.shown_leads() == reference_order(model, "email", False)
+
+
+def test_a_merge_into_a_large_selection_keeps_exactly_the_old_leads_selected(
+    qtbot, make_window, do_fetch, sandbox, monkeypatch
+) -> None:
+    window = watching_window(make_window, do_fetch)
+    window.watch.interval_s = 600
+    model, table = window.model, window.table
+    monkeypatch.setattr(watch_flow, "MANY_INSERTS", 1)  # the selection is put back by spans
+    table.sortByColumn(model.column_of("email"), Qt.SortOrder.AscendingOrder)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    before = set(model.leads)
+    assert len(table.selected_rows()) == len(before)
+    added = sandbox.add_leads(12)  # scattered among the old leads by email
+    with qtbot.waitSignal(window.watch_flow.merged, timeout=TIMEOUT_MS) as merged:
+        window.watch_flow.action.trigger()
+    assert merged.args == [12] and model.new_count() == 12
+    selected = [model.lead_at(r) for r in table.selected_rows()]
+    assert len(selected) == len(before) and set(selected) == before
+    new_rows = [r for r in range(model.rowCount()) if model.is_new(r)]
+    assert len(new_rows) == 12 and {identity(model.lead_at(r)) for r in new_rows} == {
+        identity(Lead.from_mapping(d)) for d in added
+    }
+    assert new_rows != list(range(new_rows[0], new_rows[0] + 12))  # in many places
+    assert model.shown_leads() == reference_order(model, "email", False)
