@@ -138,6 +138,13 @@ def test_watch_interval_is_remembered(make_window) -> None:
     assert second.watch.interval_s == 7 * 60
 
 
+def one_poll_window(make_window, do_fetch):
+    """A fetched window whose watch polls once when turned on (the one poll under test)."""
+    window = watching_window(make_window, do_fetch)
+    window.watch.interval_s = 600
+    return window
+
+
 def reference_order(model, field: str, descending: bool) -> list[Lead]:
     """The order a sort of all the leads from scratch gives (not the merge's incremental one)."""
     column = model.columns[model.column_of(field)]
@@ -171,8 +178,7 @@ def on_threads(monkeypatch) -> tuple[set[bool], threading.Event, threading.Event
 def test_a_merge_is_planned_on_a_worker_and_keeps_sort_selection_and_rankings(
     qtbot, make_window, do_fetch, sandbox, monkeypatch
 ) -> None:
-    window = watching_window(make_window, do_fetch)
-    window.watch.interval_s = 600  # one poll: the one the toggle starts
+    window = one_poll_window(make_window, do_fetch)
     model, table = window.model, window.table
     down = Qt.SortOrder.DescendingOrder
     table.sortByColumn(model.column_of("email"), Qt.SortOrder.AscendingOrder)
@@ -206,8 +212,7 @@ def test_a_merge_is_planned_on_a_worker_and_keeps_sort_selection_and_rankings(
 def test_a_fetch_drops_a_merge_being_planned_and_a_new_sort_replans_it(
     qtbot, make_window, do_fetch, sandbox, monkeypatch
 ) -> None:
-    window = watching_window(make_window, do_fetch)
-    window.watch.interval_s = 600
+    window = one_poll_window(make_window, do_fetch)
     model, flow = window.model, window.watch_flow
     on_gui, gate, entered = on_threads(monkeypatch)
     merges: list[int] = []
@@ -245,8 +250,7 @@ def test_a_fetch_drops_a_merge_being_planned_and_a_new_sort_replans_it(
 def test_a_merge_into_a_large_selection_keeps_exactly_the_old_leads_selected(
     qtbot, make_window, do_fetch, sandbox, monkeypatch
 ) -> None:
-    window = watching_window(make_window, do_fetch)
-    window.watch.interval_s = 600
+    window = one_poll_window(make_window, do_fetch)
     model, table = window.model, window.table
     monkeypatch.setattr(watch_flow, "MANY_INSERTS", 1)  # the selection is put back by spans
     table.sortByColumn(model.column_of("email"), Qt.SortOrder.AscendingOrder)
