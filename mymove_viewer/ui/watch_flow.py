@@ -4,8 +4,8 @@ and tray notification. The polling itself is ``watch.WatchController``.
 A poll's leads are merged in two steps: ``leadmerge.plan_merge`` does the per-lead work on a
 worker thread (at 100k leads it held the GUI thread for ~80-275 ms), then the model swaps the
 plan in. A plan for leads the table no longer shows (a fetch replaced them) is dropped; one for
-a sort or filter the user has changed meanwhile is made again; polls arriving meanwhile join
-the next plan, so no poll's leads are lost.
+a sort or filter the user has changed meanwhile is made again; polls arriving meanwhile are
+planned next, so no poll's leads are lost.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class WatchFlow(QObject):
         self._merger.failed.connect(self._on_plan_failed)
         self._pending: list[Lead] = []  # leads of polls not merged yet
         self._pending_for: list[Lead] | None = None  # the table's leads they are to join
+        self._planned = 0  # how many of them the plan being made covers
         self._outcome: FetchOutcome | None = None  # the newest of those polls
         self._wait_turn = window.paint_gate.wait_turn
         # No Python reference back to the window (it is the Qt parent): a cycle would leave the
@@ -212,12 +213,13 @@ class WatchFlow(QObject):
         self._pending = [*self._pending, *leads]
         self._pending_for = w.model.leads
         self._outcome = outcome
-        self._plan()
+        if not self._merger.busy:  # else these follow once the plan being made is in
+            self._plan()
 
     def _plan(self) -> None:
-        """Plan the merge of every pending lead into the table as it is now, on the worker
-        (a plan still being made is dropped: it lacks the newest poll or state)."""
+        """Plan the merge of every pending lead into the table as it is now, on the worker."""
         state, incoming = self._w.model.merge_state(), self._pending
+        self._planned = len(incoming)
         wait_turn = self._wait_turn
 
         def job(_report: Callable[[object], None], token: CancelToken) -> MergePlan:
@@ -244,7 +246,12 @@ class WatchFlow(QObject):
             fresh = w.model.apply_new(plan)
         assert fresh is not None  # it fits
         outcome = self._outcome
-        self._pending, self._pending_for, self._outcome = [], None, None
+        self._pending = self._pending[self._planned :]  # polls that came meanwhile
+        if self._pending:
+            self._pending_for = w.model.leads
+            self._plan()
+        else:
+            self._pending_for = self._outcome = None
         if outcome is not None:
             w.note_poll(outcome)
         if fresh:

@@ -175,6 +175,15 @@ def on_threads(monkeypatch) -> tuple[set[bool], threading.Event, threading.Event
     return on_gui, gate, entered
 
 
+def poll_held_at_merge(qtbot, window, sandbox, gates, count: int) -> None:
+    """Add ``count`` leads, turn Watch on, and wait until its merge is held at the gate."""
+    gate, entered = gates
+    gate.clear()
+    sandbox.add_leads(count)
+    window.watch_flow.action.trigger()
+    qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+
+
 def test_a_merge_is_planned_on_a_worker_and_keeps_sort_selection_and_rankings(
     qtbot, make_window, do_fetch, sandbox, monkeypatch
 ) -> None:
@@ -219,10 +228,7 @@ def test_a_fetch_drops_a_merge_being_planned_and_a_new_sort_replans_it(
     flow.merged.connect(merges.append)
 
     # A fetch starts while the merge is planned: the plan is dropped, the fetch fills the table.
-    gate.clear()
-    sandbox.add_leads(3)
-    flow.action.trigger()
-    qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+    poll_held_at_merge(qtbot, window, sandbox, (gate, entered), 3)
     window.watch.stop()  # no further poll; the one planned is what is tested
     at_start: list[bool] = []  # after the flow's own slot: is the plan still awaited?
     window.controller.started.connect(lambda _gen: at_start.append(flow._merger.busy))
@@ -270,3 +276,22 @@ def test_a_merge_into_a_large_selection_keeps_exactly_the_old_leads_selected(
     }
     assert new_rows != list(range(new_rows[0], new_rows[0] + 12))  # in many places
     assert model.shown_leads() == reference_order(model, "email", False)
+
+
+def test_a_poll_during_a_merge_is_merged_next(
+    qtbot, make_window, do_fetch, sandbox, monkeypatch
+) -> None:
+    window = one_poll_window(make_window, do_fetch)
+    model, flow = window.model, window.watch_flow
+    first = model.total_count()
+    _on_gui, gate, entered = on_threads(monkeypatch)
+    merges: list[int] = []
+    flow.merged.connect(merges.append)
+    poll_held_at_merge(qtbot, window, sandbox, (gate, entered), 2)
+    sandbox.add_leads(3)
+    window.watch.poll()  # the next poll, while the first one's merge is being planned
+    qtbot.waitUntil(lambda: window.watch.polls_done == 2, timeout=TIMEOUT_MS)
+    gate.set()
+    qtbot.waitUntil(lambda: len(merges) == 2, timeout=TIMEOUT_MS)
+    assert merges == [2, 3] and model.total_count() == first + 5 == len(set(model.leads))
+    assert model.new_count() == 5 and window.windowTitle().endswith("(5 new)")
