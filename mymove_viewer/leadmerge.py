@@ -278,23 +278,31 @@ def extend_ranking(
     key = comparable_key(column)
     field = column.field
     new_keys = list(map(key, column_values(leads[first:], field)))
-    count = max(old) + 1  # ranks are dense: 0 .. count - 1
-    one_of = [0] * count  # a lead of each rank
-    for start in range(0, first, SLICE):
-        deque(map(one_of.__setitem__, old[start : start + SLICE], range(start, first)), maxlen=0)
-        _step(pace)
-    key_of_rank = [None] * count  # filled only where the binary searches look
-
-    def rank_key(rank: int) -> object:
-        k = key_of_rank[rank]
-        if k is None:
-            k = key_of_rank[rank] = key(leads[one_of[rank]].get(field))
-        return k
-
     place: dict[object, tuple[int, bool]] = {}  # key -> (old rank it equals, or gap before)
-    for k in set(new_keys):
-        r = bisect_left(range(count), k, key=rank_key)  # type: ignore[arg-type]
-        place[k] = (r, r < count and rank_key(r) == k)
+    up = ranking.ascending
+    if up is not None:  # binary searches along the kept order: no pass over the ranks
+        count = old[up[-1]] + 1  # ranks are dense: 0 .. count - 1
+
+        def key_at(position: int) -> object:
+            return key(leads[up[position]].get(field))
+
+        for k in set(new_keys):
+            p = bisect_left(range(first), k, key=key_at)  # type: ignore[arg-type]
+            place[k] = (old[up[p]], key_at(p) == k) if p < first else (count, False)
+    else:
+        count = max(old) + 1
+        one_of = [0] * count  # a lead of each rank
+        for start in range(0, first, SLICE):
+            ranks_part = old[start : start + SLICE]
+            deque(map(one_of.__setitem__, ranks_part, range(start, first)), maxlen=0)
+            _step(pace)
+
+        def key_of(rank: int) -> object:
+            return key(leads[one_of[rank]].get(field))
+
+        for k in set(new_keys):
+            r = bisect_left(range(count), k, key=key_of)  # type: ignore[arg-type]
+            place[k] = (r, r < count and key_of(r) == k)
     unseen = sorted(k for k, (_r, equal) in place.items() if not equal)  # type: ignore[type-var]
     below = {k: place[k][0] + j for j, k in enumerate(unseen)}
     if unseen and place[unseen[0]][0] < count:  # not only above every old key (newer leads)
