@@ -25,15 +25,14 @@ from PySide6.QtCore import (
 from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
-from ..leadmerge import in_row_order, insertion_runs, merged
-from ..leadsort import Ranking, SortedRows, rank_column, rows_for, sort_keys
+from ..leadmerge import MergePlan, MergeState, plan_merge
+from ..leadsort import Ranking, SortedRows, rank_column, rows_for
 from ..leadtable import (
     CREATED,
     TEXT,
     Column,
     columns_for,
     display,
-    search_texts,
 )
 from ..overview_data import instants as created_instants
 from ..textsearch import FilterPlan, FilterResult, TextSource, run_filter
@@ -49,6 +48,7 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ROLES = frozenset({_DISPLAY, _TOOLTIP, RawRole, LeadRole})
 _NO_HINT = QAbstractTableModel.LayoutChangeHint.NoLayoutChangeHint
 _SORT_HINT = QAbstractTableModel.LayoutChangeHint.VerticalSortHint
+_DESCENDING = Qt.SortOrder.DescendingOrder
 # Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
 # repaint (and 3 s more to size the columns); 40 rows of two 10,000-character cells still took
 # 1.2 s, 34 ms at this limit (as short values). No cell is wide enough to show more; copy, export
@@ -61,6 +61,11 @@ TIP_LIMIT = 500  # a tooltip of a cut cell shows this much, and says how long th
 def long_tip(value: str) -> str:
     """A tooltip for a value too long for its cell (a 20 MB tooltip would freeze the window)."""
     return f"{value[:TIP_LIMIT]}…\n({len(value):,} characters: the lead's details show more)"
+
+
+def _grown(values: list | None, fresh: list, count: int) -> list | None:
+    """``values`` of ``count`` leads grown by the fresh leads' (None if they are not that)."""
+    return None if values is None or len(values) != count else [*values, *fresh]
 
 
 class LeadTableModel(QAbstractTableModel):
@@ -78,7 +83,6 @@ class LeadTableModel(QAbstractTableModel):
         self._texts: list[str] | None = None
         self._filter = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._key_cache: dict[str, list] = {}  # the sort column's keys, for merges
         self._ranks: dict[str, Ranking] = {}  # per sorted column: 4 bytes a lead
         self._canonical_created = False
         self._positions: array | None = None  # where each lead sits in _order (filter_rows)
@@ -109,12 +113,11 @@ class LeadTableModel(QAbstractTableModel):
         """
         self.beginResetModel()
         # Freeing 100k old leads here would freeze the window for ~60 ms: the reaper frees them.
-        old = [self._leads, self._texts, self._order, self._rows, *self._key_cache.values()]
+        old = [self._leads, self._texts, self._order, self._rows]
         stale_source, self._source = self._source, TextSource(leads)
         self._leads = leads
         self._columns = columns_for(extra_fields)
         self._texts = None
-        self._key_cache = {}
         self._ranks = {}
         self._positions = None
         self._canonical_created = canonical_created
@@ -389,86 +392,60 @@ class LeadTableModel(QAbstractTableModel):
             return self._rows if self._period is None else self._order
         return run_filter(replace(self._plan(self._filter, self._order), period=None)).rows
 
-    # -- merging (watch mode) ------------------------------------------------------------------
+    # -- merging (watch mode; planned by ``leadmerge.plan_merge``) -----------------------------
 
-    def _add_columns_for(self, fresh: list[Lead]) -> None:
-        """Columns for extra fields that only merged leads carry: nothing the API sends may
-        be hidden from the table or left out of an export."""
-        known = {c.field for c in self._columns}
-        added: dict[str, None] = {}
-        for names in {lead[_N] for lead in fresh}:
-            for name in names:
-                if name not in known:
-                    added.setdefault(name, None)
-        if not added:
-            return
-        extras = [c.field for c in self._columns[_N:]] + list(added)
-        start = len(self._columns)
-        self.beginInsertColumns(QModelIndex(), start, start + len(added) - 1)
-        self._columns = columns_for(extras)
-        self.endInsertColumns()
+    def merge_state(self) -> MergeState:
+        """What a merge starts from, for ``plan_merge`` on a worker (references: O(1))."""
+        sort = None if self._sort is None else (self._sort[0], self._sort[1] == _DESCENDING)
+        return MergeState(self._leads, self._lead_set, self._columns, self._order, self._rows,
+                          sort, dict(self._ranks), self._texts, self._instants,
+                          self._canonical_created, self._filter, self._period)  # fmt: skip
 
     def merge_leads(self, leads: Iterable[Lead]) -> int:
-        """Append the leads not already present (a lead is its own identity key) and insert
-        them where the current sort and filters put them, with ``beginInsertRows``: selection,
-        current row, sort and filter stay. Returns how many leads were new."""
-        present = self._lead_set
-        if present is None:
-            present = self._lead_set = set(self._leads)
-        fresh: list[Lead] = []
-        for lead in leads:
-            if lead not in present:
-                present.add(lead)
-                fresh.append(lead)
-        if not fresh:
+        """Merge here and now (see ``apply_merge``); returns how many leads were new."""
+        added = self.apply_merge(plan_merge(self.merge_state(), leads))
+        assert added is not None  # planned on this very state
+        return added
+
+    def apply_merge(self, plan: MergePlan) -> int | None:
+        """Swap in a merge planned from ``merge_state``: the new leads are inserted where the
+        sort and filters put them, with ``beginInsertRows``, so selection, current row, sort and
+        filter stay. Returns how many leads were new, or None (nothing done) if the leads, sort
+        or filters changed since the plan's state: plan again."""
+        if not plan.state.fits(self.merge_state()):
+            return None
+        self._lead_set = plan.lead_set
+        if not plan.fresh:
             return 0
-        self._add_columns_for(fresh)
-        first = len(self._leads)
-        # A new list: the old one may be shared (a fetch result), and the sort signature
-        # notices the change of length.
-        self._leads = [*self._leads, *fresh]
-        self._ranks = {}
-        self._canonical_created = False  # the new leads were not checked
+        if plan.columns is not None:
+            start = len(self._columns)
+            self.beginInsertColumns(QModelIndex(), start, len(plan.columns) - 1)
+            self._columns = plan.columns
+            self.endInsertColumns()
+        state, ranked = plan.state, self._ranks
+        self._leads = plan.leads  # a new list: the signature of the sort notices the change
+        sort = self._columns[self._sort[0]].field if self._sort is not None else None
+        # Dropped from the cache since the plan started: stays dropped.
+        self._ranks = {f: r for f, r in plan.ranks.items() if f in ranked or f == sort}
+        self._canonical_created = plan.canonical
         self._positions = None  # the order grows below
-        fresh_at = created_instants(fresh)
-        if self._texts is not None:
-            self._texts = [*self._texts, *search_texts(fresh, at=fresh_at)]
-        if self._instants is not None and len(self._instants) == first:
-            self._instants = [*self._instants, *fresh_at]
-        keys, descending = self._merge_keys(fresh, first)
-        new = list(range(first, len(self._leads)))
-        ordered = in_row_order(new, keys, descending)
-        if self._rows is not self._order:  # filtered: the full order grows silently
-            runs = insertion_runs(self._order, ordered, keys, descending)
-            self._order = merged(self._order, runs)
-        shown = self._filtered(ordered, self._filter) if self._filter or self._period else ordered
-        runs = insertion_runs(self._rows, shown, keys, descending)
+        texts, at = self._texts, self._instants  # the index may have come meanwhile
+        n = len(state.leads)
+        self._texts = plan.texts if texts is state.texts else _grown(texts, plan.fresh_texts, n)
+        self._instants = (
+            plan.instants if at is state.instants else _grown(at, plan.fresh_instants, n)
+        )
+        if plan.order is not None:  # filtered: the full order grows silently
+            self._order = plan.order
         rows = self._rows
-        for at, block in runs:
-            self.beginInsertRows(QModelIndex(), at, at + len(block) - 1)
-            rows[at:at] = block  # in place: when rows is the order, the order grows too
+        for at_row, block in plan.runs:
+            self.beginInsertRows(QModelIndex(), at_row, at_row + len(block) - 1)
+            rows[at_row:at_row] = block  # in place: when rows is the order, the order grows too
             self.endInsertRows()
         if self._sort is not None:
             self._sorted_as = self._sort_signature(*self._sort)
         self._emit_counts()
-        return len(fresh)
-
-    def _merge_keys(self, fresh: list[Lead], first: int) -> tuple[list | None, bool]:
-        """The sort keys of every lead (old ones from the cache, extended), or None unsorted."""
-        if self._sort is None:
-            self._key_cache = {}
-            return None, False
-        column, order = self._sort
-        field = self._columns[column].field
-        keys = self._key_cache.get(field)
-        if keys is not None and len(keys) == first:
-            extra = sort_keys(fresh, self._columns[column])
-            # Created keys are canonical text or parsed floats; the two must not be mixed.
-            keys = [*keys, *extra] if not keys or type(keys[0]) is type(extra[0]) else None
-        if keys is None or len(keys) != len(self._leads):
-            keys = sort_keys(self._leads, self._columns[column])
-        self._key_cache = {field: keys}
-        return keys, order == Qt.SortOrder.DescendingOrder
+        return len(plan.fresh)
 
     # -- plumbing ------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from ..api.lead import Lead
+from ..leadmerge import MergePlan, plan_merge
 from .model import Index, LeadTableModel
 
 NEW_MARK = "●"
@@ -24,6 +25,7 @@ _FONT = Qt.ItemDataRole.FontRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _MARK_ROLES = frozenset({_FONT, _DECORATION, _TOOLTIP})
+_MARK_ROLE_LIST = [_FONT, _DECORATION, _TOOLTIP]
 _base_data = LeadTableModel.data
 _base_header = LeadTableModel.headerData
 
@@ -53,17 +55,28 @@ class MarkedLeadModel(LeadTableModel):
         return bool(self._new) and 0 <= row < len(rows) and rows[row] in self._new
 
     def merge_new(self, leads: Iterable[Lead]) -> list[Lead]:
-        """Merge (see ``merge_leads``) and mark the leads that were not present; returns them."""
-        before = self.total_count()
-        added = self.merge_leads(leads)
-        if not added:
-            return []
-        fresh = self.leads[before:]
-        added_at = range(before, before + len(fresh))
-        self._new.update(added_at)
-        self._refresh_marks(self._rows_of(added_at))
-        self.newCountChanged.emit(len(self._new))
+        """Merge here and now (see ``apply_new``); returns the leads that were new."""
+        fresh = self.apply_new(plan_merge(self.merge_state(), leads))
+        assert fresh is not None  # planned on this very state
         return fresh
+
+    def apply_new(self, plan: MergePlan) -> list[Lead] | None:
+        """Swap in a merge (see ``apply_merge``) and mark the leads that were not present;
+        returns them, or None if the model changed since the plan's state (plan again)."""
+        added = self.apply_merge(plan)
+        if not added:
+            return None if added is None else []
+        total = self.total_count()
+        self._new.update(range(total - added, total))
+        # The runs are where the new rows now are: a signal a run, not a pass over the rows.
+        last = self.columnCount() - 1
+        for at, block in plan.runs:
+            self.dataChanged.emit(
+                self.index(at, 0), self.index(at + len(block) - 1, last), _MARK_ROLE_LIST
+            )
+        self._refresh_marks(())
+        self.newCountChanged.emit(len(self._new))
+        return plan.fresh
 
     def mark_seen_rows(self, rows: Iterable[int]) -> int:
         """Clear the marks of these view rows; returns how many were cleared."""
@@ -122,9 +135,8 @@ class MarkedLeadModel(LeadTableModel):
 
     def _refresh_marks(self, rows: Iterable[int]) -> None:
         last = self.columnCount() - 1
-        roles = [_FONT, _DECORATION, _TOOLTIP]
         for row in rows:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, last), roles)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last), _MARK_ROLE_LIST)
         self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, self.rowCount() - 1))
 
     # -- Qt model interface --------------------------------------------------------------------

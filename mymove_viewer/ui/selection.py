@@ -92,6 +92,32 @@ def spans_of(leads: Sequence[int], rows: Sequence[int], total: int) -> list[Span
     return [(m.start(), m.end() - 1) for m in _RUNS.finditer(bytes(map(mask.__getitem__, rows)))]
 
 
+def spans_after_inserts(spans: Sequence[Span], runs: Sequence[tuple[int, Sequence]]) -> list[Span]:
+    """Where the rows of ``spans`` are once blocks of rows are inserted, each ``(row, block)``
+    at its final row (as ``leadmerge.insertion_runs`` gives them): shifted, and split where a
+    block comes in between. O(spans + blocks), whatever the rows."""
+    points: list[tuple[int, int]] = []  # (row before which a block goes, as the rows were; size)
+    inserted = 0
+    for at, block in runs:
+        points.append((at - inserted, len(block)))
+        inserted += len(block)
+    out: list[Span] = []
+    shift = j = 0
+    for top, bottom in spans:
+        while j < len(points) and points[j][0] <= top:
+            shift += points[j][1]
+            j += 1
+        start = top
+        while j < len(points) and points[j][0] <= bottom:
+            if points[j][0] > start:  # (two blocks at one row leave nothing between them)
+                out.append((start + shift, points[j][0] - 1 + shift))
+            start = points[j][0]
+            shift += points[j][1]
+            j += 1
+        out.append((start + shift, bottom + shift))
+    return out
+
+
 def select_spans(selection: QItemSelectionModel, spans: Sequence[Span]) -> None:
     """Add whole rows to the selection, one range a span."""
     model = selection.model()

@@ -302,7 +302,7 @@ class Journey:
         floor = floor_fetch(self.served.url, query) if query is not None else None
         merged: list[bool] = []
         arm = lambda *_: (merged.append(True), self.painted.arm())  # noqa: E731
-        flow.watch.leadsArrived.connect(arm)  # after the window's merge
+        flow.merged.connect(arm)  # the poll's leads are in the table (merged on a worker)
         before = w.model.new_count()
         self.ticks.start()
         start = time.perf_counter()
@@ -310,7 +310,7 @@ class Journey:
         end = wait_until(
             lambda: bool(merged) and self.painted.seen, self.painted.done, what="the watch poll"
         )
-        flow.watch.leadsArrived.disconnect(arm)
+        flow.merged.disconnect(arm)
         self.record("watch_merge", start, end, floor)
         QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # Watch off again
         if w.model.new_count() - before != NEW_LEADS:

@@ -6,6 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPersistentModelIndex, Qt
 
 from mymove_viewer.api.lead import Lead
@@ -13,6 +15,7 @@ from mymove_viewer.leadsort import sort_keys
 from mymove_viewer.leadtable import columns_for
 from mymove_viewer.ui.model import LeadTableModel
 from mymove_viewer.ui.new_leads import MarkedLeadModel
+from mymove_viewer.ui.selection import spans_after_inserts, spans_of
 
 BASE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -225,3 +228,71 @@ def test_selecting_rows_clears_the_marks_of_exactly_those(new_model) -> None:
     assert model.new_count() == 30 - len(changed) and {lead.offer_id for lead in fresh} >= {
         model.lead_at(r).offer_id for r in changed
     }
+
+
+def test_a_merge_extends_every_ranking_so_later_sorts_rank_nothing(new_model, monkeypatch):
+    from mymove_viewer.ui import model as model_module
+
+    model = new_model()
+    model.set_leads([make(i, i * 7 % 200, name=f"N{i % 9}") for i in range(80)])
+    sorts = [("first_name", False), ("last_name", True), ("created_at", True)]
+    for field, descending in sorts:
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        model.sort(model.column_of(field), order)
+    fresh = [make(300 + i, i * 11 % 230, name=f"n{i % 4}x"[: 2 + i % 2]) for i in range(25)]
+    assert model.merge_leads(fresh) == 25
+    assert set(model.ranked_fields()) == {"first_name", "last_name", "created_at"}
+
+    def no_ranking(*_args, **_kwargs):
+        raise AssertionError("a sort after the merge ranked a column again")
+
+    monkeypatch.setattr(model_module, "rank_column", no_ranking)
+    for field, descending in [*sorts, ("last_name", False), ("first_name", True)]:
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        model.sort(model.column_of(field), order)
+        assert model.shown_leads() == expected_rows(model, field, descending), field
+
+
+def test_a_merge_into_many_places_keeps_selection_current_row_and_marks(new_model):
+    model = new_model(MarkedLeadModel)
+    model.set_leads([make(i, 2 * i) for i in range(60)])
+    model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
+    selection = QItemSelectionModel(model)
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    picked = [model.lead_at(r) for r in (2, 3, 40)]
+    for row in (2, 3, 40):
+        selection.select(model.index(row, 0), flags)
+    current = QPersistentModelIndex(model.index(40, 1))
+    seen: list[str] = []
+    model.layoutChanged.connect(lambda *_a: seen.append("layout"))
+    model.rowsInserted.connect(lambda *_a: seen.append("insert"))
+    fresh = model.merge_new([make(100 + i, 2 * i + 1) for i in range(30)])  # 30 places
+    assert seen == ["insert"] * 30 and len(fresh) == 30
+    assert model.shown_leads() == expected_rows(model, "created_at", True)
+    assert sorted(model.lead_at(i.row()) for i in selection.selectedRows()) == sorted(picked)
+    assert model.lead_at(current.row()) == picked[2]
+    marked = [model.lead_at(r) for r in range(model.rowCount()) if model.is_new(r)]
+    assert sorted(marked) == sorted(fresh)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    selected=st.lists(st.booleans(), min_size=0, max_size=30),
+    inserts=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 3)), max_size=8),
+)
+def test_spans_after_inserts_follow_their_rows(selected, inserts) -> None:
+    rows = [("old", i) for i in range(len(selected))]
+    runs, grown = [], list(rows)
+    for k, (at, size) in enumerate(sorted(inserts)):  # positions in the old rows, ascending
+        at = min(at, len(rows))
+        final = at + sum(len(b) for _a, b in runs)
+        block = [("new", k, j) for j in range(size)]
+        runs.append((final, block))
+        grown[final:final] = block
+    spans = spans_of([i for i, s in enumerate(selected) if s], list(range(len(rows))), len(rows))
+    moved = spans_after_inserts(spans, runs)
+    want = {("old", i) for i, s in enumerate(selected) if s}
+    assert {grown[r] for top, bottom in moved for r in range(top, bottom + 1)} == want
+    assert moved == spans_of(
+        sorted(grown.index(x) for x in want), list(range(len(grown))), len(grown)
+    )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
 
+from mymove_viewer import leadmerge
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.api.query import Environment
+from mymove_viewer.leadsort import rank_column, rows_for
 from mymove_viewer.sandbox import Fault
+from mymove_viewer.ui import model as model_module
+from mymove_viewer.ui import watch_flow
 from mymove_viewer.ui.watch import backoff_delay, overlap_hours
 
 from .conftest import FIXED_NOW, TIMEOUT_MS
@@ -131,3 +136,162 @@ def test_watch_interval_is_remembered(make_window) -> None:
     second = make_window()
     assert second.watch_flow.spin.value() == 7
     assert second.watch.interval_s == 7 * 60
+
+
+def one_poll_window(make_window, do_fetch):
+    """A fetched window whose watch polls once when turned on (the one poll under test)."""
+    window = watching_window(make_window, do_fetch)
+    window.watch.interval_s = 600
+    return window
+
+
+def reference_order(model, field: str, descending: bool) -> list[Lead]:
+    """The order a sort of all the leads from scratch gives (not the merge's incremental one)."""
+    column = model.columns[model.column_of(field)]
+    ranking = rank_column(list(model.leads), column)
+    return [model.leads[i] for i in rows_for(ranking, descending)]
+
+
+def on_threads(monkeypatch) -> tuple[set[bool], threading.Event, threading.Event]:
+    """Wrap the merge's heavy steps: which threads ran them (True: the GUI's), and a gate that
+    holds the planning until opened (``entered`` is set once a plan waits at it)."""
+    on_gui: set[bool] = set()
+    gate, entered = threading.Event(), threading.Event()
+    gate.set()
+    plan, extend = watch_flow.plan_merge, leadmerge.extend_ranking
+
+    def planning(*args, **kwargs):
+        on_gui.add(threading.current_thread() is threading.main_thread())
+        entered.set()
+        gate.wait(30)
+        return plan(*args, **kwargs)
+
+    def extending(*args, **kwargs):
+        on_gui.add(threading.current_thread() is threading.main_thread())
+        return extend(*args, **kwargs)
+
+    monkeypatch.setattr(watch_flow, "plan_merge", planning)
+    monkeypatch.setattr(leadmerge, "extend_ranking", extending)
+    return on_gui, gate, entered
+
+
+def poll_held_at_merge(qtbot, window, sandbox, gates, count: int) -> None:
+    """Add ``count`` leads, turn Watch on, and wait until its merge is held at the gate."""
+    gate, entered = gates
+    gate.clear()
+    sandbox.add_leads(count)
+    window.watch_flow.action.trigger()
+    qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+
+
+def test_a_merge_is_planned_on_a_worker_and_keeps_sort_selection_and_rankings(
+    qtbot, make_window, do_fetch, sandbox, monkeypatch
+) -> None:
+    window = one_poll_window(make_window, do_fetch)
+    model, table = window.model, window.table
+    down = Qt.SortOrder.DescendingOrder
+    table.sortByColumn(model.column_of("email"), Qt.SortOrder.AscendingOrder)
+    table.sortByColumn(model.column_of("last_name"), down)
+    table.selectRow(7)
+    picked, first = model.lead_at(7), model.total_count()
+    on_gui, gate, entered = on_threads(monkeypatch)
+    gate.clear()
+    sandbox.add_leads(4)
+    with qtbot.waitSignal(window.watch_flow.merged, timeout=TIMEOUT_MS) as merged:
+        window.watch_flow.action.trigger()
+        qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+        assert model.total_count() == first  # nothing merged while the worker plans
+        gate.set()
+    assert merged.args == [4] and model.total_count() == first + 4
+    assert on_gui == {False}  # de-duplicating, ranking: never on the GUI thread
+    assert window.windowTitle().endswith("(4 new)")
+    assert sum(model.is_new(r) for r in range(model.rowCount())) == 4
+    assert model.sort_state == (model.column_of("last_name"), down)
+    assert model.shown_leads() == reference_order(model, "last_name", True)
+    assert [model.lead_at(r) for r in table.selected_rows()] == [picked]
+    assert model.new_count() == 4  # a kept selection is not a new one: nothing marked seen
+    # Both rankings were extended: sorting by email again ranks nothing on the GUI thread.
+    assert {"email", "last_name"} <= set(model.ranked_fields())
+    monkeypatch.setattr(model_module, "rank_column", None)  # would fail if called
+    table.sortByColumn(model.column_of("email"), down)
+    assert model.shown_leads() == reference_order(model, "email", True)
+    assert [model.lead_at(r) for r in table.selected_rows()] == [picked]
+
+
+def test_a_fetch_drops_a_merge_being_planned_and_a_new_sort_replans_it(
+    qtbot, make_window, do_fetch, sandbox, monkeypatch
+) -> None:
+    window = one_poll_window(make_window, do_fetch)
+    model, flow = window.model, window.watch_flow
+    on_gui, gate, entered = on_threads(monkeypatch)
+    merges: list[int] = []
+    flow.merged.connect(merges.append)
+
+    # A fetch starts while the merge is planned: the plan is dropped, the fetch fills the table.
+    poll_held_at_merge(qtbot, window, sandbox, (gate, entered), 3)
+    window.watch.stop()  # no further poll; the one planned is what is tested
+    at_start: list[bool] = []  # after the flow's own slot: is the plan still awaited?
+    window.controller.started.connect(lambda _gen: at_start.append(flow._merger.busy))
+    outcome = do_fetch(window)
+    assert at_start == [False]
+    threads = flow._merger.thread_count()
+    gate.set()
+    qtbot.waitUntil(lambda: flow._merger.thread_count() < threads, timeout=TIMEOUT_MS)
+    assert merges == [] and model.new_count() == 0 and not flow.merging
+    assert model.leads == outcome.result.leads  # no lead twice, none marked new
+
+    # The user sorts while a merge is planned: it is planned again on the new order.
+    entered.clear()
+    gate.clear()
+    sandbox.add_leads(2)
+    with qtbot.waitSignal(flow.merged, timeout=TIMEOUT_MS):
+        flow.action.trigger()
+        qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+        window.table.sortByColumn(model.column_of("email"), Qt.SortOrder.AscendingOrder)
+        gate.set()
+    assert merges == [2] and model.new_count() == 2 and on_gui == {False}
+    assert model.shown_leads() == reference_order(model, "email", False)
+
+
+def test_a_merge_into_a_large_selection_keeps_exactly_the_old_leads_selected(
+    qtbot, make_window, do_fetch, sandbox, monkeypatch
+) -> None:
+    window = one_poll_window(make_window, do_fetch)
+    model, table = window.model, window.table
+    monkeypatch.setattr(watch_flow, "MANY_INSERTS", 1)  # the selection is put back by spans
+    table.sortByColumn(model.column_of("email"), Qt.SortOrder.AscendingOrder)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    before = set(model.leads)
+    assert len(table.selected_rows()) == len(before)
+    added = sandbox.add_leads(12)  # scattered among the old leads by email
+    with qtbot.waitSignal(window.watch_flow.merged, timeout=TIMEOUT_MS) as merged:
+        window.watch_flow.action.trigger()
+    assert merged.args == [12] and model.new_count() == 12
+    selected = [model.lead_at(r) for r in table.selected_rows()]
+    assert len(selected) == len(before) and set(selected) == before
+    new_rows = [r for r in range(model.rowCount()) if model.is_new(r)]
+    assert len(new_rows) == 12 and {identity(model.lead_at(r)) for r in new_rows} == {
+        identity(Lead.from_mapping(d)) for d in added
+    }
+    assert new_rows != list(range(new_rows[0], new_rows[0] + 12))  # in many places
+    assert model.shown_leads() == reference_order(model, "email", False)
+
+
+def test_a_poll_during_a_merge_is_merged_next(
+    qtbot, make_window, do_fetch, sandbox, monkeypatch
+) -> None:
+    window = one_poll_window(make_window, do_fetch)
+    model, flow = window.model, window.watch_flow
+    first = model.total_count()
+    _on_gui, gate, entered = on_threads(monkeypatch)
+    merges: list[int] = []
+    flow.merged.connect(merges.append)
+    poll_held_at_merge(qtbot, window, sandbox, (gate, entered), 2)
+    sandbox.add_leads(3)
+    window.watch.poll()  # the next poll, while the first one's merge is being planned
+    qtbot.waitUntil(lambda: window.watch.polls_done == 2, timeout=TIMEOUT_MS)
+    gate.set()
+    qtbot.waitUntil(lambda: len(merges) == 2, timeout=TIMEOUT_MS)
+    assert merges == [2, 3] and model.total_count() == first + 5 == len(set(model.leads))
+    assert model.new_count() == 5 and window.windowTitle().endswith("(5 new)")
