@@ -34,7 +34,9 @@ REPO = Path(__file__).resolve().parents[2]
 SESSION_START = time.time()  # files older than this cannot hold anything this run wrote
 CLI_ENTRY = "tests.reliability.cli_entry"
 # Looks like a real key, and is unlike any word a message could contain.
-MARKER_KEY = "mmv-MARKER-7c41d2e9b05f-key"
+# Written in two pieces: a copy of this file (a second checkout under /tmp or HOME) must not
+# look like a leak to the secret scan, which searches recent files for the whole marker.
+MARKER_KEY = "mmv-MARKER-" + "7c41d2e9b05f-key"
 CLIENT_ID = DEMO_CLIENT_ID
 # The timings every CLI child and window in this suite uses (the GUI suite's FAST).
 FAST_OVERRIDES = {
