@@ -2,14 +2,20 @@
 
 Replacing 100k leads drops the last reference to the old list on the GUI thread, and CPython then
 frees every lead, string and index in one go: ~60 ms at 100k, most of a second at 1M, with the
-window frozen. Lists handed to ``release`` are emptied here in small slices instead, so the GUI
-thread can take the GIL between them. A list someone else still holds is left alone.
+window frozen. Lists handed to ``release`` are freed here in small slices instead, so the GUI
+thread can take the GIL between them.
+
+The contract: a caller hands over lists it is done with and drops its own references right after
+the call (within ``GRACE_S``). The reaper never changes a list it is given: it takes its own
+references to the items, a slice at a time, drops the list, then drops its slices one by one. An
+item nobody else holds is freed with its slice, here; a list someone else still holds (an export
+reading the old leads) stays whole, and its items are freed later by whoever drops it last. No
+reference counts are read, so nothing depends on how a Python version counts them.
 """
 
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +26,9 @@ SLICE = 4096
 # longer than MAX_HOLD_S in all: freeing must not wait forever behind back-to-back fetches.
 HOLD_STEP_S = 0.05
 MAX_HOLD_S = 10.0
+# The reaper starts on a list no sooner than this after ``release``: the caller's own references
+# should be gone by then, or the list's items would be freed where that caller drops them.
+GRACE_S = 0.05
 # Work that holds the reaper often comes in a chain (fetch, then the table's paint, then the
 # index): the reaper waits for this long a quiet spell after the last hold ended.
 QUIET_S = 0.25
@@ -33,7 +42,7 @@ _thread: threading.Thread | None = None
 
 
 def release(*lists: list[object] | None, delay: float = 0.0) -> None:
-    """Hand over lists the caller will no longer use (it must drop its own references).
+    """Hand over lists the caller will no longer use; it drops its own references right after.
 
     ``delay``: seconds to wait before freeing. Even in slices, freeing competes for the GIL with
     the GUI thread, whose next paint (of what replaced these lists) should come first.
@@ -45,7 +54,7 @@ def release(*lists: list[object] | None, delay: float = 0.0) -> None:
     _ensure_thread()
     with _lock:
         _outstanding += 1
-    _queue.put((time.monotonic() + delay, batch))
+    _queue.put((time.monotonic() + max(delay, GRACE_S), batch))
 
 
 def idle() -> bool:
@@ -96,24 +105,13 @@ def _run() -> None:
         if wait > 0:
             time.sleep(wait)
         deadline = max(due, time.monotonic()) + MAX_HOLD_S
-        while batch:
-            item = batch.pop()
-            if _sole_owner(item):
-                while item:
-                    _wait_while_held(deadline)
-                    del item[-SLICE:]
-                    time.sleep(0)
-            del item
+        # Our own references to every item, in slices; then the lists go, unchanged.
+        slices = [item[i : i + SLICE] for item in batch for i in range(0, len(item), SLICE)]
+        del batch
+        while slices:
+            _wait_while_held(deadline)
+            del slices[-1]  # frees whatever in it nobody else holds
+            time.sleep(0)
         with _freed:
             _outstanding -= 1
             _freed.notify_all()
-
-
-def _sole_owner(item: list[object]) -> bool:
-    # The caller may still be dropping its own names for the list; give it a moment.
-    for _ in range(10):
-        # Our name, the caller's argument to getrefcount... : 3 here means nobody else.
-        if sys.getrefcount(item) <= 3:
-            return True
-        time.sleep(0.01)
-    return False

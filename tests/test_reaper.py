@@ -21,9 +21,12 @@ def watched_list() -> tuple[list[Item], threading.Event]:
 
 def test_a_released_list_is_freed_on_the_reaper_thread() -> None:
     items, freed = watched_list()
+    where: list[str] = []
+    weakref.finalize(items[-1], lambda: where.append(threading.current_thread().name))
     reaper.release(items)
     del items
     assert freed.wait(10)
+    assert reaper.wait_idle(10) and where == ["reaper"]
 
 
 def test_a_delayed_release_waits_before_freeing() -> None:
@@ -37,10 +40,15 @@ def test_a_delayed_release_waits_before_freeing() -> None:
 def test_a_list_still_held_elsewhere_is_left_alone() -> None:
     items, freed = watched_list()
     keep = items
+    before = list(keep)
     reaper.release(items)
     del items
-    assert not freed.wait(0.3)
-    assert len(keep) == reaper.SLICE + 10  # not emptied under its other owner
+    assert reaper.wait_idle(10)  # done with it: dropped its own references
+    assert not freed.is_set()
+    assert keep == before  # not changed under its other owner (an export reading it)
+    del before
+    del keep
+    assert freed.is_set()  # its last holder freed it, nothing kept it alive
 
 
 def test_small_lists_are_not_handed_over() -> None:
@@ -81,3 +89,23 @@ def test_idle_once_everything_handed_over_is_freed() -> None:
     assert freed.wait(10)
     assert reaper.wait_idle(10)
     assert reaper.idle()
+
+
+def test_a_list_handed_over_twice_is_freed_once_all_is_dropped() -> None:
+    # The model hands over its row order and its shown rows, the same list when unfiltered.
+    items, freed = watched_list()
+    reaper.release(items, items)
+    del items
+    assert freed.wait(10)
+    assert reaper.wait_idle(10)
+
+
+def test_the_caller_has_a_moment_to_drop_its_own_references(monkeypatch) -> None:
+    monkeypatch.setattr(reaper, "GRACE_S", 0.3)
+    items, freed = watched_list()
+    where: list[str] = []
+    weakref.finalize(items[1], lambda: where.append(threading.current_thread().name))
+    reaper.release(items)
+    assert not reaper.wait_idle(0.1)  # not started while the caller may still hold the list
+    del items
+    assert freed.wait(10) and where == ["reaper"]

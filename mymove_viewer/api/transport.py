@@ -1,15 +1,17 @@
-"""The httpx client setup: OS trust store, no redirects, and sockets a cancel can shut down."""
+"""The httpx client setup: OS trust store, no redirects, proxies from the environment (never for
+a loopback target), and sockets a cancel can shut down, all through httpcore's public API."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import logging
-import select
 import socket
 import ssl
 import threading
+import urllib.request
 import weakref
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpcore
@@ -25,7 +27,7 @@ for _name in ["httpx", *(n for n in logging.root.manager.loggerDict if n.startsw
 
 
 @functools.cache
-def ssl_context() -> ssl.SSLContext | bool:
+def ssl_context() -> ssl.SSLContext:
     """The OS trust store, so corporate TLS-inspecting proxies' roots are honoured.
 
     Made once per process and shared by every client (an SSLContext is safe to share): a new
@@ -37,68 +39,7 @@ def ssl_context() -> ssl.SSLContext | bool:
 
         return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     except Exception:  # an OS truststore cannot serve: httpx's bundled roots still verify
-        return True
-
-
-# Up to this much is handed to httpcore per read (see _GatheringStream).
-GATHER_BYTES = 1 << 20
-
-
-class _GatheringStream(httpcore.NetworkStream):
-    """Hands httpcore what one read returns plus whatever else has already arrived, up to
-    ``GATHER_BYTES``. httpcore asks for 64 KiB a read (over TLS a read returns one 16 KiB
-    record) and each read passes through httpcore's, h11's and httpx's Python layers: a 52 MB
-    answer took ~800 such trips (~3,300 over TLS), now ~50. Measured at 100k leads, CPU per
-    fetch, medians: loopback HTTP 701 against 783 ms (10 runs); TLS 1,042 against 1,068 ms
-    (8 runs, the server's encryption in the same process), where decryption dominates."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-        self._failed: Exception | None = None  # raised by the next read, after the bytes before
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        if self._failed is not None:
-            failed, self._failed = self._failed, None
-            raise failed
-        data = self._inner.read(max_bytes, timeout)
-        parts, size = [data], len(data)
-        while data and size < GATHER_BYTES and self._more_ready():
-            try:
-                data = self._inner.read(max_bytes, timeout)
-            except Exception as exc:  # e.g. a reset: httpcore must see the bytes before it first
-                self._failed = exc
-                break
-            parts.append(data)  # b"" at the end: the next read reports the end again
-            size += len(data)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def _more_ready(self) -> bool:
-        sock = self._inner.get_extra_info("socket")
-        if sock is None:
-            return False
-        if getattr(sock, "pending", lambda: 0)():  # TLS bytes already decrypted
-            return True
-        try:
-            return bool(select.select([sock], [], [], 0)[0])
-        except (OSError, ValueError):  # closed meanwhile: the next read says so
-            return False
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, timeout)
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        return _GatheringStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
+        return httpx.create_ssl_context()
 
 
 class _TrackingBackend(httpcore.SyncBackend):
@@ -118,7 +59,7 @@ class _TrackingBackend(httpcore.SyncBackend):
                 aborted = self.aborted
             if aborted:
                 _shutdown(sock)
-        return _GatheringStream(stream)
+        return stream
 
     def abort_all(self) -> None:
         with self._lock:
@@ -137,6 +78,146 @@ def _shutdown(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
+# httpcore's exceptions as the httpx ones callers catch; a subclass before its base class, the
+# first match in an exception's MRO wins.
+_HTTPX_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
+
+
+@contextlib.contextmanager
+def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        mapped = next((_HTTPX_ERRORS[c] for c in type(exc).__mro__ if c in _HTTPX_ERRORS), None)
+        if mapped is None:
+            raise
+        raise mapped(str(exc), request=request) from exc
+
+
+class _ResponseStream(httpx.SyncByteStream):
+    def __init__(self, stream: Iterable[bytes], request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx_errors(self._request):
+            yield from self._stream
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+# What httpx.Client uses by default.
+_LIMITS = {"max_connections": 100, "max_keepalive_connections": 20, "keepalive_expiry": 5.0}
+
+
+class _Transport(httpx.BaseTransport):
+    """httpx on httpcore pools built here, direct and one per proxy, all on one network backend
+    (the cancel hook): httpx itself has no public way to pass a backend to the pools it makes.
+
+    A request goes through the proxy for its scheme (or ``all``) unless its host is loopback or
+    exempted (``no_proxy``, or the OS settings where ``getproxies`` read those)."""
+
+    def __init__(
+        self,
+        backend: _TrackingBackend,
+        context: ssl.SSLContext,
+        proxies: dict[str, httpx.Proxy],
+    ) -> None:
+        self._direct = httpcore.ConnectionPool(
+            ssl_context=context, network_backend=backend, **_LIMITS
+        )
+        self._proxies = proxies
+        self._via: dict[str, httpcore.HTTPProxy] = {}
+        for proxy in proxies.values():
+            key = str(proxy.url)
+            if key not in self._via:
+                self._via[key] = httpcore.HTTPProxy(
+                    proxy_url=_core_url(proxy.url),
+                    proxy_auth=proxy.raw_auth,
+                    proxy_headers=proxy.headers.raw,
+                    ssl_context=context,
+                    proxy_ssl_context=proxy.ssl_context,
+                    network_backend=backend,
+                    **_LIMITS,
+                )
+
+    def _pool_for(self, url: httpx.URL) -> httpcore.ConnectionPool:  # an HTTPProxy is one too
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if proxy is None or _is_loopback(url.host) or urllib.request.proxy_bypass(url.host):
+            return self._direct
+        return self._via[str(proxy.url)]
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.SyncByteStream)
+        core = httpcore.Request(
+            method=request.method,
+            url=_core_url(request.url),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,  # the timeouts httpx.Client put there
+        )
+        with _as_httpx_errors(request):
+            response = self._pool_for(request.url).handle_request(core)
+        assert isinstance(response.stream, Iterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream, request),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        for pool in [self._direct, *self._via.values()]:
+            pool.close()
+
+
+def _core_url(url: httpx.URL) -> httpcore.URL:
+    return httpcore.URL(
+        scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+    )
+
+
+def environment_proxies() -> dict[str, httpx.Proxy]:
+    """The proxies for http, https and every scheme ("all") from the proxy variables (or the
+    OS settings on macOS and Windows), as httpx would read them. Raises ``NetworkError`` for a
+    proxy this app cannot use."""
+    found = urllib.request.getproxies()
+    if any(host.strip() == "*" for host in found.get("no", "").split(",")):
+        return {}
+    proxies = {}
+    for scheme in ("http", "https", "all"):
+        value = found.get(scheme)
+        if not value:
+            continue
+        url = value if "://" in value else f"http://{value}"
+        try:
+            proxy = httpx.Proxy(url)
+            if proxy.url.scheme not in ("http", "https"):
+                raise ValueError(f"unsupported proxy scheme {proxy.url.scheme!r}")
+        except (ValueError, httpx.InvalidURL) as exc:
+            raise _unusable_proxy(exc) from None
+        proxies[scheme] = proxy
+    return proxies
+
+
 def build_http_client(
     *,
     connect_timeout: float,
@@ -146,34 +227,20 @@ def build_http_client(
     target_host: str | None = None,
 ) -> tuple[httpx.Client, _TrackingBackend]:
     backend = _TrackingBackend()
-    # Proxy variables are honoured, except for a loopback target: plain http is allowed there
-    # only because the key stays on this machine, and an http_proxy/ALL_PROXY would carry the
-    # request (key included) unencrypted to wherever the proxy is.
-    direct = None
-    if target_host and _is_loopback(target_host):
-        host = f"[{target_host}]" if ":" in target_host else target_host
-        direct = {f"all://{host}": None}
-    try:
-        client = httpx.Client(
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            follow_redirects=False,
-            verify=ssl_context(),
-            trust_env=True,
-            transport=transport,
-            mounts=direct,
-            headers={"User-Agent": user_agent},
-        )
-    except (ImportError, ValueError, httpx.InvalidURL) as exc:
-        # httpx reads the proxy variables here: a SOCKS proxy needs a package we do not ship,
-        # and a malformed URL fails to parse. Either way no request can go out as configured.
-        raise _unusable_proxy(exc) from None
-    # httpx has no public hook for the network backend; every pool it made (direct and
-    # per-proxy) gets ours. If its internals change, cancel still works, only less promptly.
-    transports = [client._transport, *client._mounts.values()]
-    for t in transports:
-        pool = getattr(t, "_pool", None)
-        if pool is not None and hasattr(pool, "_network_backend"):
-            pool._network_backend = backend
+    if transport is None:
+        # Proxy variables are honoured, except for a loopback target: plain http is allowed
+        # there only because the key stays on this machine, and an http_proxy/ALL_PROXY would
+        # carry the request (key included) unencrypted to wherever the proxy is.
+        loopback = target_host is not None and _is_loopback(target_host)
+        proxies = {} if loopback else environment_proxies()
+        transport = _Transport(backend, ssl_context(), proxies)
+    client = httpx.Client(
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+        follow_redirects=False,
+        trust_env=False,  # the transport reads the proxy variables itself
+        transport=transport,
+        headers={"User-Agent": user_agent},
+    )
     return client, backend
 
 

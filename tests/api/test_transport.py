@@ -1,13 +1,10 @@
-"""The network stream under httpx: reads gathered into larger pieces, over plain sockets and TLS."""
+"""The transport under httpx: TLS, large answers, and proxy variables it cannot use."""
 
 from __future__ import annotations
 
-import socket
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpcore
 import msgspec
 import pytest
 
@@ -16,71 +13,8 @@ from mymove_viewer.api import transport
 from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.api.query import Query
-from mymove_viewer.api.transport import GATHER_BYTES, _GatheringStream
 from mymove_viewer.sandbox import generate_leads
 from tests.reliability.servers import TlsServer, self_signed_cert
-
-
-class SocketStream(httpcore.NetworkStream):
-    """What httpcore's own stream does, counting the reads it is asked for."""
-
-    def __init__(self, sock: socket.socket, fail_after: int | None = None) -> None:
-        self.sock = sock
-        self.reads = 0
-        self.fail_after = fail_after
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        self.reads += 1
-        if self.fail_after is not None and self.reads > self.fail_after:
-            raise httpcore.ReadError("connection reset")
-        return self.sock.recv(max_bytes)
-
-    def get_extra_info(self, info: str) -> object:
-        return self.sock if info == "socket" else None
-
-
-@pytest.fixture
-def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
-    a, b = socket.socketpair()
-    yield a, b
-    a.close()
-    b.close()
-
-
-def test_what_has_arrived_comes_in_one_read(pair) -> None:
-    ours, theirs = pair
-    theirs.sendall(b"x" * 10_000)
-    inner = SocketStream(ours)
-    stream = _GatheringStream(inner)
-    assert stream.read(1000) == b"x" * 10_000
-    assert inner.reads == 10  # of 1,000 bytes each, one trip through httpcore's layers
-    theirs.sendall(b"y" * 10)
-    assert stream.read(1000) == b"y" * 10
-
-
-def test_a_read_stops_at_the_gather_limit(pair) -> None:
-    ours, theirs = pair
-    theirs.setblocking(False)
-    sent = 0
-    try:
-        while sent < GATHER_BYTES + 200_000:
-            sent += theirs.send(b"z" * 65536)
-    except BlockingIOError:
-        pass
-    stream = _GatheringStream(SocketStream(ours))
-    got = stream.read(65536)
-    assert 0 < len(got) < GATHER_BYTES + 65536
-
-
-def test_an_error_after_some_bytes_comes_with_the_next_read(pair) -> None:
-    # A reset after the headers arrived must reach httpcore after those bytes, as "connection
-    # lost", not before them as "closed without answering".
-    ours, theirs = pair
-    theirs.sendall(b"HTTP/1.1 200 OK\r\n" * 100)
-    stream = _GatheringStream(SocketStream(ours, fail_after=1))
-    assert stream.read(100) == (b"HTTP/1.1 200 OK\r\n" * 100)[:100]
-    with pytest.raises(httpcore.ReadError):
-        stream.read(100)
 
 
 def test_a_large_answer_over_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ is real (``RecordingProxy`` on loopback) and keeps every byte it is sent."""
 from __future__ import annotations
 
 import ssl
+from base64 import b64encode
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,9 +85,11 @@ def test_plain_http_off_this_machine_is_refused_before_any_proxy(
     assert proxy.received == b""
 
 
+@pytest.mark.parametrize("login", ["", "alice:s3cret"])
 def test_an_https_proxy_only_tunnels_and_never_sees_the_key(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, login: str
 ) -> None:
+    """A proxy's own login (``user:password@`` in its URL) goes to the proxy alone."""
     cert, cert_key = self_signed_cert(tmp_path, san=f"DNS:{TLS_HOST}")
     trusted = ssl.create_default_context(cafile=str(cert))
     monkeypatch.setattr(transport, "ssl_context", lambda: trusted)
@@ -94,7 +97,8 @@ def test_an_https_proxy_only_tunnels_and_never_sees_the_key(
         TlsServer(cert, cert_key) as server,
         RecordingProxy(tunnel_to=("127.0.0.1", server.port)) as proxy,
     ):
-        for name, value in proxy_env(proxy.url).items():
+        url = proxy.url.replace("://", f"://{login}@") if login else proxy.url
+        for name, value in proxy_env(url).items():
             monkeypatch.setenv(name, value)
         with LeadsClient(f"https://{TLS_HOST}", MARKER_KEY, settings=FAST) as client:
             result = client.fetch(CLIENT_ID, Query.last_hours(1))
@@ -102,3 +106,7 @@ def test_an_https_proxy_only_tunnels_and_never_sees_the_key(
     assert proxy.received.startswith(f"CONNECT {TLS_HOST}:443 ".encode())
     assert MARKER_KEY.encode() in server.requests[0]  # it did travel: inside the tunnel's TLS
     assert pieces_in(proxy.received.decode("latin-1"), MARKER_KEY) == []
+    head = proxy.received.split(b"\r\n\r\n", 1)[0]  # the CONNECT, before the tunnel's TLS
+    sent = [line for line in head.split(b"\r\n") if line.lower().startswith(b"proxy-auth")]
+    assert sent == ([b"Proxy-Authorization: Basic " + b64encode(login.encode())] if login else [])
+    assert b"proxy-auth" not in server.requests[0].lower()
