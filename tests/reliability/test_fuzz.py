@@ -30,6 +30,7 @@ from mymove_viewer.api.query import clean_client_id
 from mymove_viewer.credentials import InvalidKeyError, normalize_key
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
 from mymove_viewer.leadtable import display
+from tests.api.odd_records import ODD, sandbox_records, whole_body_decode
 from tests.api.streaming import parse_streamed
 from tests.calendar_edges import ZONES, local_zone
 from tests.calendar_edges import stamps as edge_stamps
@@ -446,3 +447,33 @@ def test_date_fields_anywhere_in_the_calendar(window, start: str, end: str, zone
             assert reason == "The start of the range must be before its end."
         window._remember_query()  # what closing the window does
         assert window.settings.range_end == e.isoformat()
+
+
+# -- records in any shape, anywhere in a body of many slices ----------------------------------
+
+SANDBOX_RECORDS = sandbox_records(40)
+odd_change = st.sampled_from(list(ODD)) | st.tuples(
+    st.sampled_from(FIELDS) | nasty_text, json_values
+)
+
+
+@given(
+    changes=st.lists(st.tuples(st.integers(0, len(SANDBOX_RECORDS) - 1), odd_change), max_size=6),
+    ascii_only=st.booleans(),
+    chunk=chunk_sizes | st.sampled_from([1500, 4000]),
+)
+@example(changes=[(0, "undocumented field")], ascii_only=False, chunk=1500)
+@example(changes=[(39, "number")], ascii_only=False, chunk=1500)
+def test_odd_records_anywhere_give_what_the_whole_body_decode_gives(
+    changes, ascii_only, chunk
+) -> None:
+    records = list(SANDBOX_RECORDS)
+    for at, change in changes:
+        record = json.loads(SANDBOX_RECORDS[at])  # a later change at ``at`` replaces it
+        if isinstance(change, str):
+            records[at] = ODD[change](record)
+        else:
+            record[change[0]] = change[1]
+            records[at] = dumps(record, ascii_only)
+    body = b'{"leads":[' + b",".join(records) + b"]}"
+    assert parse_with_chunks(body, chunk) == whole_body_decode(body)
