@@ -10,7 +10,7 @@ Two paths, giving the same result for the same body:
   invalid UTF-8, ``NaN``) stays sliced: its usual records stay typed, and only the others are
   read a record at a time (``parse_odd``, ``parse_lenient``), so one odd record costs its slice a
   few milliseconds, never the body its fast path. Records may be skipped here and are counted.
-* whole path: for a body that cannot be split (another envelope, or a slice that is not JSON),
+* whole path: for a body that cannot be split (no list of leads, or a slice that is not JSON),
   the typed decode in one call, else a generic decode and the same per-record checks; what
   msgspec refuses or cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes,
   ``NaN``, numbers too big to convert, any number's text as written) goes through the stdlib
@@ -72,6 +72,9 @@ _Strict = msgspec.defstruct(
 )
 _Envelope = msgspec.defstruct("_Envelope", [("leads", list[_Wire] | None)], gc=False)
 _chunk_decoder = msgspec.json.Decoder(list[_Wire])
+_leads_array_decoder = msgspec.json.Decoder(
+    msgspec.defstruct("_LeadsArray", [("leads", msgspec.Raw, msgspec.Raw(b""))], gc=False)
+)
 _strict_decoder = msgspec.json.Decoder(list[_Strict])
 _record_decoder = msgspec.json.Decoder(_Wire)
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
@@ -139,10 +142,14 @@ def parse_leads(
 ) -> ParseResult:
     """Parse a full response body. Raises only ``InvalidResponseError`` (or ``CancelledError``)."""
     try:
+        sliceable: bytes | bytearray | memoryview | None = body
         chunks = _split(body)
-        if chunks is not None:
+        if chunks is None:
+            sliceable = _usual_envelope(body)
+            chunks = None if sliceable is None else _split(sliceable)
+        if sliceable is not None and chunks is not None:
             try:
-                return from_wire(_decode_chunks(body, chunks, cancel), cancel)
+                return from_wire(_decode_chunks(sliceable, chunks, cancel), cancel)
             except (ValueError, RecursionError):
                 pass  # a slice that is not JSON: a cut inside a string, or a broken body
         try:
@@ -154,6 +161,20 @@ def parse_leads(
         raise
     except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
         raise _invalid("The server's answer could not be read.", body, status, exc) from None
+
+
+def _usual_envelope(body: bytes | bytearray | memoryview) -> bytes | None:
+    """``{"leads":[…]}`` for a body whose list of leads is not its first or only member (an
+    API adds a count or a cursor), so its records are sliced too; None if it has no such list.
+    Only the list counts, as on the whole path. Skipping the rest is a C scan (~1 GB/s)."""
+    try:
+        leads = _leads_array_decoder.decode(body).leads
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        return None
+    view = memoryview(leads)
+    if view[:1] != b"[":
+        return None
+    return b"".join((b'{"leads":', view, b"}"))
 
 
 def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None:

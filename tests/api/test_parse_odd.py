@@ -120,3 +120,23 @@ def test_the_sandbox_odd_body_keeps_the_typed_path_and_shares_repeated_values(
             lead[state] for lead in result.leads if lead[state] == value and lead is not odd
         )
         assert value is twin
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [(b'"count":120,', b""), (b"", b',"next":{"cursor":"abc","n":1.50}'), (b'"leads":7,', b"")],
+    ids=["a member before", "a member after", "a duplicate name before"],
+)
+def test_an_envelope_with_more_members_is_sliced_too(
+    before: bytes, after: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # APIs grow fields in the envelope as well: only the list of leads counts, as before.
+    monkeypatch.setattr(parse_module, "CHUNK_BYTES", CHUNK)
+    usual = with_odd(RECORDS, [(3, "undocumented field"), (70, "number")])
+    raw = b"{" + before + usual[1:-1] + after + b"}"
+    slices: list[int] = []
+    decode_slice = parse_module.decode_slice
+    monkeypatch.setattr(parse_module, "decode_slice", lambda p: slices.append(1) or decode_slice(p))
+    result, _ = sliced(raw, monkeypatch)
+    assert result == parse_leads(usual) and len(result.leads) == len(RECORDS)
+    assert len(slices) >= 2 * 20  # parse_leads and parse_streamed (given up, then parse_leads)
