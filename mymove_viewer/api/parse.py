@@ -41,6 +41,7 @@ from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
 from .lead import Lead, parse_timestamp, sorts_as_text
+from .parse_learn import Learning, decoders, in_record_order
 from .parse_odd import (
     BAD_CREATED,
     Block,
@@ -216,19 +217,33 @@ def array_end(body: bytes | bytearray | memoryview) -> int | None:
     return end - 1
 
 
-def decode_slice(piece: bytes) -> Block:
+def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
     """The records of ``piece`` (``[records…]``): typed structs for those in the usual shape
-    (strict ones when no value is null, as in most bodies), the rest a record at a time (see
-    ``parse_odd``). Raises ``ValueError`` or ``RecursionError`` when ``piece`` is not JSON."""
-    try:
-        return Block(_strict_decoder.decode(piece))
-    except msgspec.ValidationError:
+    (strict ones when no value is null, as in most bodies; undocumented fields learned on the
+    way, see ``parse_learn``), the rest a record at a time (see ``parse_odd``). Raises
+    ``ValueError`` or ``RecursionError`` when ``piece`` is not JSON."""
+    learning = learning if learning is not None else Learning()
+    while True:
+        extras = learning.extras
+        strict, nullable = (
+            (_strict_decoder, _chunk_decoder) if extras == KNOWN_EXTRA_FIELDS else decoders(extras)
+        )
         try:
-            return Block(_chunk_decoder.decode(piece), nullable=True)  # nulls: general structs
-        except msgspec.ValidationError:
-            pass
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        pass  # invalid UTF-8, NaN, a lone surrogate escape; or not JSON: the records tell
+            block = Block(strict.decode(piece), extras=extras)
+        except msgspec.ValidationError as error:
+            if learning.learn(error):
+                continue
+            try:
+                block = Block(nullable.decode(piece), nullable=True, extras=extras)
+            except msgspec.ValidationError as again:
+                if learning.learn(again):
+                    continue
+                break
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            break  # invalid UTF-8, NaN, a lone surrogate escape; or not JSON: the records tell
+        if in_record_order(block.structs, extras, piece):
+            return block
+        break
     return odd_slice(piece, _record_decoder)
 
 
@@ -239,10 +254,11 @@ def _decode_chunks(
 ) -> list[Block]:
     view = memoryview(body)
     blocks: list[Block] = []
+    learning = Learning()
     for start, stop in ranges:
         if cancel is not None and cancel():
             raise CancelledError("The fetch was cancelled.")
-        blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]"))))
+        blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]")), learning))
         # Let a waiting GUI thread take the GIL between slices.
         time.sleep(0)
     return blocks
@@ -284,8 +300,8 @@ def _block_leads(block: Block, tally: _Tally) -> list[Lead]:
     items, skips = _typed_leads(block, tally)
     if not block.odd and not skips:
         if any(len(lead) > _N + 1 for lead in items):
-            if len(KNOWN_EXTRA_FIELDS) == 1:
-                tally.extras.setdefault(KNOWN_EXTRA_FIELDS[0], None)
+            if len(block.extras) == 1:
+                tally.extras.setdefault(block.extras[0], None)
             else:
                 for lead in items:
                     tally.extras.update(dict.fromkeys(lead[_N]))
@@ -337,33 +353,35 @@ def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool]:
     for i in _INTERNED:
         cache = interned[i]
         cols[i] = map(cache.setdefault, cols[i], cols[i])
-    leads: list[Any] = _build(cols, interned)
+    leads: list[Any] = _build(cols, interned, block.extras)
     for i in skips:
         leads[i] = BAD_CREATED
     return leads, bool(skips)
 
 
-def _build(cols: list[Any], interned: dict[int, dict[str, str]]) -> list[Lead]:
+def _build(
+    cols: list[Any], interned: dict[int, dict[str, str]], names: tuple[str, ...]
+) -> list[Lead]:
     extra = cols[_N:]
     if not extra or all(col.count(UNSET) == len(col) for col in extra):
         # The usual shapes: zip builds each lead's whole tuple, with no extra field…
         return list(map(_new_lead, zip(*cols[:_N], repeat(()))))
     if len(extra) == 1 and UNSET not in extra[0]:
-        # … or with the known one on every record (KNOWN_EXTRA_FIELDS is that one name).
+        # … or with the known one on every record (``names`` is that one name).
         cache = interned.setdefault(_N, {})  # few values (a tenure): one string object each
         tenure = map(cache.setdefault, extra[0], extra[0])
-        return list(map(_new_lead, zip(*cols[:_N], repeat(KNOWN_EXTRA_FIELDS), tenure)))
+        return list(map(_new_lead, zip(*cols[:_N], repeat(names), tenure)))
     core = zip(*cols[:_N], strict=True)
     # One tail tuple per distinct set of extras (few: a tenure), shared by every lead with it.
     shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    held: dict[tuple[str, ...], tuple[str, ...]] = {}  # one names tuple per set of names
     tails = []
     for values in zip(*extra, strict=True):
         tail = shared.get(values)
         if tail is None:
-            pairs = [
-                (n, v) for n, v in zip(KNOWN_EXTRA_FIELDS, values, strict=True) if v is not UNSET
-            ]
-            tail = shared[values] = (tuple(n for n, _ in pairs), *(v for _, v in pairs))
+            pairs = [(n, v) for n, v in zip(names, values, strict=True) if v is not UNSET]
+            these = tuple(n for n, _ in pairs)
+            tail = shared[values] = (held.setdefault(these, these), *(v for _, v in pairs))
         tails.append(tail)
     return list(map(_new_lead, map(add, core, tails)))
 

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from . import parse_lenient as lenient
-from .fields import FIELD_INDEX, FIELDS
+from .fields import FIELD_INDEX, FIELDS, KNOWN_EXTRA_FIELDS
 from .lead import Lead, parse_timestamp
 
 NOT_OBJECT = "records that are not objects"
@@ -32,13 +32,15 @@ _raw_records = msgspec.json.Decoder(list[msgspec.Raw])
 @dataclass(slots=True)
 class Block:
     """One slice's records, decoded: ``structs`` for the records in the usual shape (typed,
-    strings only; ``nullable``: some values may be None), ``odd`` for the rest as (position
-    in the slice, the record decoded generically with numbers as ``msgspec.Raw``, how many of
-    its fields were mended). Positions count every record, so the leads keep the body's order."""
+    strings only; ``nullable``: some values may be None; ``extras``: the extra fields they
+    hold), ``odd`` for the rest as (position in the slice, the record decoded generically with
+    numbers as ``msgspec.Raw``, how many of its fields were mended). Positions count every
+    record, so the leads keep the body's order."""
 
     structs: list[Any]
     nullable: bool = False
     odd: list[tuple[int, Any, int]] = field(default_factory=list)
+    extras: tuple[str, ...] = KNOWN_EXTRA_FIELDS  # the extra fields the structs hold, in order
 
     def __len__(self) -> int:
         return len(self.structs) + len(self.odd)

@@ -42,6 +42,7 @@ class LeadStream:
         self._slice = parse.CHUNK_BYTES
         self._next_try = self._slice  # decode once _pending holds this many bytes
         self._blocks: list[parse.Block] = []
+        self._learning = parse.Learning()  # undocumented fields met in earlier slices
 
     def feed(self, piece: bytes) -> None:
         self._received.append(piece)
@@ -107,7 +108,7 @@ class LeadStream:
         """Decode ``_pending[:end]``; False (streaming given up) if it does not decode."""
         piece = b"".join((b"[", memoryview(self._pending)[:end], b"]"))
         try:
-            self._blocks.append(parse.decode_slice(piece))
+            self._blocks.append(parse.decode_slice(piece, self._learning))
         except Exception:  # parse_leads, given the whole body at finish, reports it properly
             self._give_up()
             return False

@@ -136,7 +136,63 @@ def test_an_envelope_with_more_members_is_sliced_too(
     raw = b"{" + before + usual[1:-1] + after + b"}"
     slices: list[int] = []
     decode_slice = parse_module.decode_slice
-    monkeypatch.setattr(parse_module, "decode_slice", lambda p: slices.append(1) or decode_slice(p))
+    monkeypatch.setattr(
+        parse_module, "decode_slice", lambda *a: slices.append(1) or decode_slice(*a)
+    )
     result, _ = sliced(raw, monkeypatch)
     assert result == parse_leads(usual) and len(result.leads) == len(RECORDS)
     assert len(slices) >= 2 * 20  # parse_leads and parse_streamed (given up, then parse_leads)
+
+
+def grown(records: list[bytes], fields: list[tuple[str, bytes]], *, first: bool = False) -> bytes:
+    """``{"leads": records}`` with ``fields`` (name, JSON value) added to every record, at its
+    end or (``first``) at its start."""
+    added = b"".join(b'"' + name.encode() + b'":' + value + b"," for name, value in fields)
+    if first:
+        out = [b"{" + added + r[1:] for r in records]
+    else:
+        out = [r[:-1] + b"," + added[:-1] + b"}" for r in records]
+    return b'{"leads":[' + b",".join(out) + b"]}"
+
+
+def test_a_field_the_api_added_to_every_record_keeps_every_slice_typed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parse_module, "CHUNK_BYTES", CHUNK)
+    per_record: list[int] = []
+    odd_slice = parse_odd.odd_slice
+    monkeypatch.setattr(parse_module, "odd_slice", lambda *a: per_record.append(1) or odd_slice(*a))
+    raw = grown(RECORDS, [("lead_source", b'"web"'), ("lead_id", b'"a1"'), ("note", b"null")])
+    result, read = sliced(raw, monkeypatch)
+    assert per_record == [] and read == []
+    assert result.extra_fields == ("lead_source", "lead_id", "note", "old_housing_tenure")
+    assert {lead.get("lead_id") for lead in result.leads} == {"a1"}
+    assert [lead.extra_names[-3:] for lead in result.leads[:2]] == [
+        ("lead_source", "lead_id", "note")
+    ] * 2
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [("lead_source", b'"web"')],
+        [("lead\\u005fsource", b'"web"')],  # written with an escape: the bytes do not tell
+        [("lead source", b'"web"'), ('l\\"q', b'"x"')],  # a quote: no struct can hold it
+        [(f"f{i}", b'"v"') for i in range(12)],  # more than are learned
+        [("lead_source", b"7")],  # not a string
+    ],
+    ids=["plain", "escaped name", "quote in a name", "twelve fields", "a number"],
+)
+@pytest.mark.parametrize("first", [False, True], ids=["at the end", "at the start"])
+def test_added_fields_give_what_the_whole_body_decode_gives(
+    fields: list[tuple[str, bytes]], first: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At the start, an added field comes before the tenure in each record: a lead's extra
+    # names follow its record, whatever order the typed structs learned them in.
+    monkeypatch.setattr(parse_module, "CHUNK_BYTES", CHUNK)
+    records = list(RECORDS)
+    records[50] = ODD["undocumented field"](msgspec.json.decode(records[50]))
+    result, _ = sliced(grown(records, fields, first=first), monkeypatch)
+    assert len(result.leads) == len(RECORDS)
+    tenure = next(lead for lead in result.leads if lead.get("old_housing_tenure"))
+    assert (tenure.extra_names[0] == "old_housing_tenure") is not first

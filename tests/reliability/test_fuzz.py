@@ -477,3 +477,30 @@ def test_odd_records_anywhere_give_what_the_whole_body_decode_gives(
             records[at] = dumps(record, ascii_only)
     body = b'{"leads":[' + b",".join(records) + b"]}"
     assert parse_with_chunks(body, chunk) == whole_body_decode(body)
+
+
+added_name = st.sampled_from(["lead_source", "lead_id", "old_housing_tenure", "a b"]) | nasty_text
+added_value = st.sampled_from(["web", "", None]) | json_values
+
+
+@given(
+    added=st.lists(st.tuples(added_name, added_value), min_size=1, max_size=4),
+    picks=st.lists(st.permutations(range(4)), min_size=40, max_size=40),
+    ascii_only=st.booleans(),
+    chunk=st.sampled_from([1500, 4000, 64]),
+)
+def test_fields_an_api_adds_in_any_order_give_what_the_whole_body_decode_gives(
+    added, picks, ascii_only, chunk
+) -> None:
+    # Each record gets the added fields in its own order (some left out): the typed structs
+    # learn them, and a lead's extra names still follow its record.
+    records = []
+    for raw, order in zip(SANDBOX_RECORDS, picks, strict=True):
+        record = json.loads(raw)
+        for i in order[: len(order) - (len(raw) % 3)]:
+            if i < len(added):
+                record.pop(added[i][0], None)
+                record[added[i][0]] = added[i][1]
+        records.append(dumps(record, ascii_only))
+    body = b'{"leads":[' + b",".join(records) + b"]}"
+    assert parse_with_chunks(body, chunk) == whole_body_decode(body)
