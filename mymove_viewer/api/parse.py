@@ -41,7 +41,7 @@ from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
 from .lead import Lead, parse_timestamp, sorts_as_text
-from .parse_learn import Learning, decoders, in_record_order
+from .parse_learn import Learning, decoders, in_record_order, struct_types
 from .parse_odd import (
     BAD_CREATED,
     Block,
@@ -55,22 +55,9 @@ from .parse_odd import (
 _N = len(FIELDS)
 CHUNK_BYTES = 1 << 20  # ~2,000 leads: a 3 ms decode, short enough not to be felt in the GUI
 
-_Wire = msgspec.defstruct(
-    "_Wire",
-    [(f, str | None, None) for f in FIELDS]
-    + [(f, str | None | msgspec.UnsetType, msgspec.UNSET) for f in KNOWN_EXTRA_FIELDS],
-    forbid_unknown_fields=True,
-    gc=False,
-)
-# The same fields without null: most bodies have none, and a block decoded with this type needs
-# no per-value null check. A block with a null is decoded again with ``_Wire``.
-_Strict = msgspec.defstruct(
-    "_Strict",
-    [(f, str, "") for f in FIELDS]
-    + [(f, str | msgspec.UnsetType, msgspec.UNSET) for f in KNOWN_EXTRA_FIELDS],
-    forbid_unknown_fields=True,
-    gc=False,
-)
+# Every field a string (most bodies): a block decoded with ``_Strict`` needs no per-value null
+# check. A block with a null is decoded again with ``_Wire``.
+_Strict, _Wire = struct_types(KNOWN_EXTRA_FIELDS)
 _Envelope = msgspec.defstruct("_Envelope", [("leads", list[_Wire] | None)], gc=False)
 _chunk_decoder = msgspec.json.Decoder(list[_Wire])
 _leads_array_decoder = msgspec.json.Decoder(

@@ -56,32 +56,34 @@ class Learning:
         return True
 
 
+def struct_types(extras: tuple[str, ...]) -> tuple[type[msgspec.Struct], type[msgspec.Struct]]:
+    """Struct types holding ``FIELDS`` then ``extras`` (absent: ``UNSET``), refusing any other
+    field: one with strings only, one that also takes nulls."""
+    attrs = [f"e{i}" for i in range(len(extras))]  # any name, even one no identifier spells
+    rename = dict(zip(attrs, extras, strict=True))
+    unset = msgspec.UnsetType
+    return tuple(  # type: ignore[return-value]
+        msgspec.defstruct(
+            name,
+            [(f, value, default) for f in FIELDS]
+            + [(a, value | unset, msgspec.UNSET) for a in attrs],
+            rename=rename,
+            forbid_unknown_fields=True,
+            gc=False,
+        )
+        for name, value, default in (("_Strict", str, ""), ("_Wire", str | None, None))
+    )
+
+
 def decoders(
     extras: tuple[str, ...],
 ) -> tuple[msgspec.json.Decoder[Any], msgspec.json.Decoder[Any]]:
-    """``list[…]`` decoders of structs holding ``FIELDS`` then ``extras``: without nulls, and
-    with. Kept for the next body (a field an API added comes again)."""
+    """``list[…]`` decoders of the ``struct_types`` for ``extras``: without nulls, and with.
+    Kept for the next body (a field an API added comes again)."""
     known = _decoders.get(extras)
     if known is not None:
         return known
-    attrs = [f"e{i}" for i in range(len(extras))]
-    rename = dict(zip(attrs, extras, strict=True))
-    strict = msgspec.defstruct(
-        "_Learned",
-        [(f, str, "") for f in FIELDS]
-        + [(a, str | msgspec.UnsetType, msgspec.UNSET) for a in attrs],
-        rename=rename,
-        forbid_unknown_fields=True,
-        gc=False,
-    )
-    nullable = msgspec.defstruct(
-        "_LearnedNullable",
-        [(f, str | None, None) for f in FIELDS]
-        + [(a, str | None | msgspec.UnsetType, msgspec.UNSET) for a in attrs],
-        rename=rename,
-        forbid_unknown_fields=True,
-        gc=False,
-    )
+    strict, nullable = struct_types(extras)
     pair = (msgspec.json.Decoder(list[strict]), msgspec.json.Decoder(list[nullable]))
     if len(_decoders) < 64:
         _decoders[extras] = pair
