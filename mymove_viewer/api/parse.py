@@ -284,14 +284,9 @@ def from_wire(blocks: list[Block], cancel: Callable[[], bool] | None = None) -> 
 
 
 def _block_leads(block: Block, tally: _Tally) -> list[Lead]:
-    items, skips = _typed_leads(block, tally)
+    items, skips, extras = _typed_leads(block, tally)
     if not block.odd and not skips:
-        if any(len(lead) > _N + 1 for lead in items):
-            if len(block.extras) == 1:
-                tally.extras.setdefault(block.extras[0], None)
-            else:
-                for lead in items:
-                    tally.extras.update(dict.fromkeys(lead[_N]))
+        tally.extras.update(dict.fromkeys(extras))
         return items
     # Odd records take their places among the typed ones (positions ascending, so each insert
     # lands where the body had it), then one pass in body order keeps the first appearance of
@@ -314,14 +309,15 @@ def _block_leads(block: Block, tally: _Tally) -> list[Lead]:
     return kept
 
 
-def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool]:
+def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[str, ...]]:
     """Leads for a block's typed structs, a skip reason in place of each record without a
-    valid ``created_at``; and whether there is any such. Column-wise in C for the usual shape:
+    valid ``created_at``; whether there is any such; the extra fields its records hold, in
+    order of first appearance. Column-wise in C for the usual shape:
     every ``created_at`` canonical (``YYYY-MM-DDTHH:MM:SSZ``), no null, the known extra field
     on every record or on none; each departure costs only a pass over its own column."""
     structs = block.structs
     if not structs:
-        return [], False
+        return [], False, ()
     cols: list[Any] = list(zip(*map(_astuple, structs), strict=True))
     if block.nullable:
         for i, col in enumerate(cols):
@@ -340,37 +336,47 @@ def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool]:
     for i in _INTERNED:
         cache = interned[i]
         cols[i] = map(cache.setdefault, cols[i], cols[i])
-    leads: list[Any] = _build(cols, interned, block.extras)
+    leads, extras = _build(cols, interned, block.extras)
     for i in skips:
         leads[i] = BAD_CREATED
-    return leads, bool(skips)
+    return leads, bool(skips), extras
 
 
 def _build(
     cols: list[Any], interned: dict[int, dict[str, str]], names: tuple[str, ...]
-) -> list[Lead]:
-    extra = cols[_N:]
-    if not extra or all(col.count(UNSET) == len(col) for col in extra):
+) -> tuple[list[Any], tuple[str, ...]]:
+    # Only the extra fields some record of this block holds (a field learned from another
+    # block, on a few records of the body, must not cost every block the per-record loop).
+    held = [i for i, col in enumerate(cols[_N:]) if col.count(UNSET) != len(col)]
+    extra = [cols[_N + i] for i in held]
+    names = tuple(names[i] for i in held)
+    if not extra:
         # The usual shapes: zip builds each lead's whole tuple, with no extra field…
-        return list(map(_new_lead, zip(*cols[:_N], repeat(()))))
+        return list(map(_new_lead, zip(*cols[:_N], repeat(())))), ()
     if len(extra) == 1 and UNSET not in extra[0]:
         # … or with the known one on every record (``names`` is that one name).
         cache = interned.setdefault(_N, {})  # few values (a tenure): one string object each
         tenure = map(cache.setdefault, extra[0], extra[0])
-        return list(map(_new_lead, zip(*cols[:_N], repeat(names), tenure)))
+        return list(map(_new_lead, zip(*cols[:_N], repeat(names), tenure))), names
     core = zip(*cols[:_N], strict=True)
-    # One tail tuple per distinct set of extras (few: a tenure), shared by every lead with it.
+    if len(extra) == 1:
+        # One tail tuple per distinct value (few: a tenure), shared by every lead with it.
+        one = {v: (names, v) for v in set(extra[0])}
+        one[UNSET] = ((),)
+        return list(map(_new_lead, map(add, core, map(one.__getitem__, extra[0])))), names
+    # One tail per distinct set of extra values, shared likewise (a loop: rarely needed).
     shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    held: dict[tuple[str, ...], tuple[str, ...]] = {}  # one names tuple per set of names
+    seen: dict[tuple[str, ...], tuple[str, ...]] = {}  # one names tuple per set of names
     tails = []
     for values in zip(*extra, strict=True):
         tail = shared.get(values)
         if tail is None:
             pairs = [(n, v) for n, v in zip(names, values, strict=True) if v is not UNSET]
             these = tuple(n for n, _ in pairs)
-            tail = shared[values] = (held.setdefault(these, these), *(v for _, v in pairs))
+            tail = shared[values] = (seen.setdefault(these, these), *(v for _, v in pairs))
         tails.append(tail)
-    return list(map(_new_lead, map(add, core, tails)))
+    leads = list(map(_new_lead, map(add, core, tails)))
+    return leads, tuple(dict.fromkeys(n for these in seen for n in these))
 
 
 def _canonical_timestamps(values: Sequence[str]) -> bool:
