@@ -9,7 +9,9 @@ Two paths, giving the same result for the same body:
   (an undocumented field, a null, a number, an offset timestamp, a record that is not an object,
   invalid UTF-8, ``NaN``) stays sliced: its usual records stay typed, and only the others are
   read a record at a time (``parse_odd``, ``parse_lenient``), so one odd record costs its slice a
-  few milliseconds, never the body its fast path. Records may be skipped here and are counted.
+  few milliseconds, never the body its fast path. Undocumented fields with string values are
+  learned as typed extra columns (``parse_learn``), so a field an API adds to every record
+  costs little. Records may be skipped here and are counted.
 * whole path: for a body that cannot be split (no list of leads, or a slice that is not JSON),
   the typed decode in one call, else a generic decode and the same per-record checks; what
   msgspec refuses or cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes,
