@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer import leadsort, leadtable
+from mymove_viewer.api import lead as lead_module
 from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp
 from mymove_viewer.leadsort import presort, rank_column, rows_for, sorted_order
 from mymove_viewer.leadtable import columns_for, yield_gil
@@ -240,3 +241,60 @@ def test_reversed_stably_is_the_stable_order_the_other_way(values, on_worker) ->
     ):
         got = leadsort.reversed_stably(up, ranks, yield_gil if on_worker else None)
     assert got == down
+
+
+# Every form ``parse_timestamp`` reads, and values it does not: a slice holding one of these is
+# converted value by value, the others in C.
+ANY_CREATED = CREATED | TEXT_LIKE | st.sampled_from(
+    ["2026-11-27T04:41:05-05:00", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+     "2026-11-27", "2026-11-27T09:41:05", "2026-11-27X09:41:05Z", "2026-11-27T25:00:00Z"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ANY_CREATED, max_size=40), st.integers(1, 8))
+def test_posix_times_are_parse_timestamps_instants_in_any_form(stamps, slice_size) -> None:
+    with mock.patch.object(lead_module, "_TIMES_SLICE", slice_size):
+        times = lead_module.posix_times(stamps)
+        keys = lead_module.posix_times(stamps, 0.0)
+    wanted = [(m.timestamp() if (m := parse_timestamp(s)) else None) for s in stamps]
+    assert [None if t != t else t for t in times] == wanted  # NaN where it is not a time
+    assert keys == reference_keys(stamps, "created_at")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=60), st.lists(st.integers(0, 59), max_size=5))
+def test_an_offset_timestamp_among_canonical_ones_sorts_by_instant_from_the_instants(
+    seconds, offset_at
+) -> None:
+    # A proxy rewrote a few stamps to New York time: the instants still order every lead.
+    stamps = [f"2026-11-27T09:41:{s:02d}Z" for s in seconds]
+    for i in offset_at:
+        if i < len(stamps):
+            stamps[i] = f"2026-11-27T04:41:{seconds[i]:02d}-05:00"
+    leads = make([""] * len(stamps), stamps, [""] * len(stamps), False)
+    column = next(c for c in columns_for() if c.field == "created_at")
+    at = instants(leads)
+    for descending in (False, True):
+        wanted = reference(leads, "created_at", descending)
+        with mock.patch.object(leadsort, "key_function", side_effect=AssertionError):
+            timed = rank_column(leads, column, descending=descending, instants=at)
+        assert rows_for(timed, descending) == wanted
+        # Without them, the stamps are read in C (fromisoformat reads offsets), none by Python.
+        with (
+            mock.patch.object(lead_module, "parse_timestamp", side_effect=AssertionError),
+            mock.patch.object(leadtable, "parse_timestamp", side_effect=AssertionError),
+        ):
+            keyed = rank_column(leads, column, descending=descending)
+        assert rows_for(keyed, descending) == wanted
+    if any(s.endswith("-05:00") for s in stamps):  # no text key: offset and Z stamps tie
+        assert len(set(rank_column(leads, column, instants=at).ranks)) == len(set(seconds))
+
+
+def test_instants_with_a_nan_are_not_the_keys() -> None:
+    # "yesterday" has no instant (NaN): NaN would break any order, the key's epoch does not.
+    leads = make(["", "", ""], ["2026-11-27T09:41:05Z", "yesterday", "1970-01-01T00:00:00Z"],
+                 ["", "", ""], False)  # fmt: skip
+    column = next(c for c in columns_for() if c.field == "created_at")
+    ranking = rank_column(leads, column, instants=instants(leads))
+    assert list(ranking.ranks) == [1, 0, 0]

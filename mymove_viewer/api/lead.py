@@ -8,10 +8,11 @@ tuple of strings keeps a lead small, hashable (its own identity key) and cheap t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from .fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
 
@@ -49,6 +50,45 @@ def parse_timestamp(text: str) -> datetime | None:
         except ValueError:
             return None
     return value if value.tzinfo is not None else None
+
+
+_TIME_SEPARATORS = frozenset("Tt ")
+_AT_10 = itemgetter(10)
+_TZINFO = attrgetter("tzinfo")
+_TIMES_SLICE = 4096  # values per C-level attempt: a value it refuses costs only its slice
+
+
+def posix_times(texts: Sequence[str], missing: float = math.nan) -> list[float]:
+    """``parse_timestamp(text).timestamp()`` of each of ``texts``, ``missing`` where that is
+    None. In C for each slice whose every value ``fromisoformat`` reads as an aware time (any
+    offset or fraction too): one ``-05:00`` among 100k canonical stamps costs its slice, not
+    the column, a Python call per value (~0.4 s at 100k)."""
+    out: list[float] = []
+    for start in range(0, len(texts), _TIMES_SLICE):
+        part = texts[start : start + _TIMES_SLICE]
+        times = _times_in_c(part)
+        if times is None:
+            times = [_posix_time(text, missing) for text in part]
+        out += times
+    return out
+
+
+def _times_in_c(texts: Sequence[str]) -> list[float] | None:
+    # The checks ``parse_timestamp`` makes before ``fromisoformat``, then its result's zone.
+    if min(map(len, texts)) < 20 or not set(map(_AT_10, texts)) <= _TIME_SEPARATORS:
+        return None
+    try:
+        moments = list(map(datetime.fromisoformat, texts))
+    except ValueError:
+        return None
+    if None in map(_TZINFO, moments):
+        return None
+    return list(map(datetime.timestamp, moments))
+
+
+def _posix_time(text: str, missing: float) -> float:
+    moment = parse_timestamp(text)
+    return missing if moment is None else moment.timestamp()
 
 
 def calendar_date(text: str) -> date | None:

@@ -1,21 +1,26 @@
 """Turn a response body into ``Lead`` records without ever failing on one bad record.
 
-Three paths, all giving the same result for the same body:
+Two paths, giving the same result for the same body:
 
-* chunked fast path: the usual ``{"leads":[{...},{...}]}`` body is split between records and each
+* sliced path: the usual ``{"leads":[{...},{...}]}`` body is split between records and each
   slice of a few thousand records is decoded by msgspec into typed structs. A single decode call
   holds the GIL for its whole length; slices keep each hold to a few milliseconds so the GUI
-  thread never stalls behind a large fetch.
-* whole fast path: the same typed decode in one call, when the body cannot be split.
-* robust path: a generic decode and per-record checks, for bodies with unknown fields, wrong types
-  or records that are not objects. Only this path can skip records. What msgspec refuses or
-  cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes, ``NaN``, numbers too big
-  to convert, any number's text as written) goes through the stdlib decoder instead (see
-  ``parse_lenient``): one such value costs the body its fast path, never its leads.
+  thread never stalls behind a large fetch. A slice whose records are not all in the usual shape
+  (an undocumented field, a null, a number, an offset timestamp, a record that is not an object,
+  invalid UTF-8, ``NaN``) stays sliced: its usual records stay typed, and only the others are
+  read a record at a time (``parse_odd``, ``parse_lenient``), so one odd record costs its slice a
+  few milliseconds, never the body its fast path. Undocumented fields with string values are
+  learned as typed extra columns (``parse_learn``), so a field an API adds to every record
+  costs little. Records may be skipped here and are counted.
+* whole path: for a body that cannot be split (no list of leads, or a slice that is not JSON),
+  the typed decode in one call, else a generic decode and the same per-record checks; what
+  msgspec refuses or cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes,
+  ``NaN``, numbers too big to convert, any number's text as written) goes through the stdlib
+  decoder (see ``parse_lenient``).
 
 A slice boundary is only ever chosen at ``}`` ``,`` ``{``; if that text sits inside a string, the
 slice before it leaves the string unterminated, its decode fails, and the body falls back to the
-robust path, so a wrong split can never yield wrong leads.
+whole path, so a wrong split can never yield wrong leads.
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from itertools import repeat
-from operator import add
+from operator import add, itemgetter
 from typing import Any
 
 import msgspec
@@ -38,29 +43,30 @@ from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
 from .lead import Lead, parse_timestamp, sorts_as_text
+from .parse_learn import Learning, decoders, in_record_order, struct_types
+from .parse_odd import (
+    BAD_CREATED,
+    Block,
+    NumbersNeedTheirText,
+    exact_text,
+    object_lead,
+    odd_slice,
+    parsed_text,
+)
 
 _N = len(FIELDS)
 CHUNK_BYTES = 1 << 20  # ~2,000 leads: a 3 ms decode, short enough not to be felt in the GUI
 
-_Wire = msgspec.defstruct(
-    "_Wire",
-    [(f, str | None, None) for f in FIELDS]
-    + [(f, str | None | msgspec.UnsetType, msgspec.UNSET) for f in KNOWN_EXTRA_FIELDS],
-    forbid_unknown_fields=True,
-    gc=False,
-)
-# The same fields without null: most bodies have none, and a block decoded with this type needs
-# no per-value null check. A block with a null is decoded again with ``_Wire``.
-_Strict = msgspec.defstruct(
-    "_Strict",
-    [(f, str, "") for f in FIELDS]
-    + [(f, str | msgspec.UnsetType, msgspec.UNSET) for f in KNOWN_EXTRA_FIELDS],
-    forbid_unknown_fields=True,
-    gc=False,
-)
+# Every field a string (most bodies): a block decoded with ``_Strict`` needs no per-value null
+# check. A block with a null is decoded again with ``_Wire``.
+_Strict, _Wire = struct_types(KNOWN_EXTRA_FIELDS)
 _Envelope = msgspec.defstruct("_Envelope", [("leads", list[_Wire] | None)], gc=False)
 _chunk_decoder = msgspec.json.Decoder(list[_Wire])
+_leads_array_decoder = msgspec.json.Decoder(
+    msgspec.defstruct("_LeadsArray", [("leads", msgspec.Raw, msgspec.Raw(b""))], gc=False)
+)
 _strict_decoder = msgspec.json.Decoder(list[_Strict])
+_record_decoder = msgspec.json.Decoder(_Wire)
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
 _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
@@ -126,21 +132,39 @@ def parse_leads(
 ) -> ParseResult:
     """Parse a full response body. Raises only ``InvalidResponseError`` (or ``CancelledError``)."""
     try:
+        sliceable: bytes | bytearray | memoryview | None = body
         chunks = _split(body)
-        if chunks is not None:
+        if chunks is None:
+            sliceable = _usual_envelope(body)
+            chunks = None if sliceable is None else _split(sliceable)
+        if sliceable is not None and chunks is not None:
             try:
-                return from_wire(_decode_chunks(body, chunks, cancel), cancel)
-            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-                pass
+                return from_wire(_decode_chunks(sliceable, chunks, cancel), cancel)
+            except (ValueError, RecursionError):
+                pass  # a slice that is not JSON: a cut inside a string, or a broken body
         try:
             envelope = _envelope_decoder.decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
             return _robust(body, status)
-        return from_wire([envelope.leads or []])
+        return from_wire([Block(envelope.leads or [], nullable=True)])
     except (CancelledError, InvalidResponseError):
         raise
     except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
         raise _invalid("The server's answer could not be read.", body, status, exc) from None
+
+
+def _usual_envelope(body: bytes | bytearray | memoryview) -> bytes | None:
+    """``{"leads":[…]}`` for a body whose list of leads is not its first or only member (an
+    API adds a count or a cursor), so its records are sliced too; None if it has no such list.
+    Only the list counts, as on the whole path. Skipping the rest is a C scan (~1 GB/s)."""
+    try:
+        leads = _leads_array_decoder.decode(body).leads
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        return None
+    view = memoryview(leads)
+    if view[:1] != b"[":
+        return None
+    return b"".join((b'{"leads":', view, b"}"))
 
 
 def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None:
@@ -182,40 +206,71 @@ def array_end(body: bytes | bytearray | memoryview) -> int | None:
     return end - 1
 
 
-def decode_slice(piece: bytes) -> list[Any]:
-    """Structs for ``[records…]``: the strict type when no value is null (most bodies)."""
-    try:
-        return _strict_decoder.decode(piece)
-    except msgspec.ValidationError:
-        return _chunk_decoder.decode(piece)  # nulls: the general structs
+def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
+    """The records of ``piece`` (``[records…]``): typed structs for those in the usual shape
+    (strict ones when no value is null, as in most bodies; undocumented fields learned on the
+    way, see ``parse_learn``), the rest a record at a time (see ``parse_odd``). Raises
+    ``ValueError`` or ``RecursionError`` when ``piece`` is not JSON."""
+    learning = learning if learning is not None else Learning()
+    while True:
+        extras = learning.extras
+        strict, nullable = (
+            (_strict_decoder, _chunk_decoder) if extras == KNOWN_EXTRA_FIELDS else decoders(extras)
+        )
+        try:
+            block = Block(strict.decode(piece), extras=extras)
+        except msgspec.ValidationError as error:
+            if learning.learn(error):
+                continue
+            try:
+                block = Block(nullable.decode(piece), nullable=True, extras=extras)
+            except msgspec.ValidationError as again:
+                if learning.learn(again):
+                    continue
+                break
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            break  # invalid UTF-8, NaN, a lone surrogate escape; or not JSON: the records tell
+        if in_record_order(block.structs, extras, piece):
+            return block
+        break
+    return odd_slice(piece, _record_decoder)
 
 
 def _decode_chunks(
     body: bytes | bytearray | memoryview,
     ranges: list[tuple[int, int]],
     cancel: Callable[[], bool] | None,
-) -> list[list[Any]]:
+) -> list[Block]:
     view = memoryview(body)
-    blocks: list[list[Any]] = []
+    blocks: list[Block] = []
+    learning = Learning()
     for start, stop in ranges:
         if cancel is not None and cancel():
             raise CancelledError("The fetch was cancelled.")
-        blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]"))))
+        blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]")), learning))
         # Let a waiting GUI thread take the GIL between slices.
         time.sleep(0)
     return blocks
 
 
-def from_wire(blocks: list[list[Any]], cancel: Callable[[], bool] | None = None) -> ParseResult:
-    """Leads from blocks of decoded structs. Blocks in the usual shape are converted column-wise
-    in C (``map``/``zip``), the rest record by record; both give the same leads. ``cancel`` is
-    asked between blocks (building 1M leads takes seconds)."""
+@dataclass(slots=True)
+class _Tally:
+    """What ``from_wire`` gathers besides the leads, across blocks."""
+
+    extras: dict[str, None] = field(default_factory=dict)  # in order of first appearance
+    reasons: dict[str, int] = field(default_factory=dict)
+    canonical: bool = True
+    replaced: int = 0
+    names: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=lambda: {(): ()})
+    interned: dict[int, dict[str, str]] = field(default_factory=lambda: {i: {} for i in _INTERNED})
+
+
+def from_wire(blocks: list[Block], cancel: Callable[[], bool] | None = None) -> ParseResult:
+    """Leads from decoded blocks. The typed structs are converted column-wise in C
+    (``map``/``zip``); only a block's odd records and skipped ones cost per-record Python.
+    ``cancel`` is asked between blocks (building 1M leads takes seconds)."""
     leads: list[Lead] = []
-    skipped = 0
-    extras_seen: dict[str, None] = {}
-    names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
-    interned: dict[int, dict[str, str]] = {i: {} for i in _INTERNED}
-    all_fast = True
+    tally = _Tally()
     # Each block is dropped once converted: freeing 100k decoded structs in one go at the end
     # would hold the GIL for ~100 ms.
     blocks.reverse()
@@ -223,58 +278,110 @@ def from_wire(blocks: list[list[Any]], cancel: Callable[[], bool] | None = None)
         while blocks:
             if cancel is not None and cancel():
                 raise CancelledError("The fetch was cancelled.")
-            structs = blocks.pop()
-            fast = _fast_block(structs, interned)
-            all_fast = all_fast and fast is not None
-            if fast is not None:
-                leads += fast
-                if KNOWN_EXTRA_FIELDS and any(len(lead) > _N + 1 for lead in fast):
-                    extras_seen.setdefault(KNOWN_EXTRA_FIELDS[0], None)
-                continue
-            block, bad = _slow_block(structs, names_cache, extras_seen)
-            leads += block
-            skipped += bad
-    reasons = {"records with a missing or invalid created_at": skipped} if skipped else {}
-    return ParseResult(leads, tuple(extras_seen), skipped, reasons, all_fast)
+            leads += _block_leads(blocks.pop(), tally)
+    reasons = tally.reasons
+    return ParseResult(
+        leads, tuple(tally.extras), sum(reasons.values()), reasons, tally.canonical, tally.replaced
+    )
 
 
-def _fast_block(structs: list[Any], interned: dict[int, dict[str, str]]) -> list[Lead] | None:
-    """Leads for a block in the usual shape: strict structs (no nulls), every ``created_at`` in
-    the canonical ``YYYY-MM-DDTHH:MM:SSZ`` form, and the known extra field on every record or on
-    none. None when the block needs the record-by-record path."""
+def _block_leads(block: Block, tally: _Tally) -> list[Lead]:
+    items, skips, extras = _typed_leads(block, tally)
+    if not block.odd and not skips:
+        tally.extras.update(dict.fromkeys(extras))
+        return items
+    # Odd records take their places among the typed ones (positions ascending, so each insert
+    # lands where the body had it), then one pass in body order keeps the first appearance of
+    # each extra field and skip reason as the whole-body path counts them.
+    for at, record, mended in block.odd:
+        lead = object_lead(record, tally.names, tally.interned, exact_text)
+        if type(lead) is not str:
+            tally.replaced += mended
+            tally.canonical = tally.canonical and sorts_as_text((lead[CREATED_AT],))
+        items.insert(at, lead)
+    kept: list[Lead] = []
+    reasons = tally.reasons
+    for item in items:
+        if type(item) is str:
+            reasons[item] = reasons.get(item, 0) + 1
+            continue
+        kept.append(item)
+        for name in item[_N]:
+            tally.extras.setdefault(name, None)
+    return kept
+
+
+def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[str, ...]]:
+    """Leads for a block's typed structs, a skip reason in place of each record without a
+    valid ``created_at``; whether there is any such; the extra fields its records hold, in
+    order of first appearance. Column-wise in C for the usual shape:
+    every ``created_at`` canonical (``YYYY-MM-DDTHH:MM:SSZ``), no null, the known extra field
+    on every record or on none; each departure costs only a pass over its own column."""
+    structs = block.structs
     if not structs:
-        return []
-    if type(structs[0]) is not _Strict:
-        return None
+        return [], False, ()
     cols: list[Any] = list(zip(*map(_astuple, structs), strict=True))
-    if not _canonical_timestamps(cols[CREATED_AT]):
-        return None
+    if block.nullable:
+        for i, col in enumerate(cols):
+            if None in col:
+                cols[i] = ["" if v is None else v for v in col]
+    created = cols[CREATED_AT]
+    skips: list[int] = []
+    if not _canonical_timestamps(created):
+        # Only the values not in the canonical form are parsed: an offset, a fraction, a "t".
+        odd_stamps = [i for i, v in enumerate(created) if not _canonical_timestamps((v,))]
+        skips = [i for i in odd_stamps if parse_timestamp(created[i]) is None]
+        tally.canonical = tally.canonical and len(skips) == len(odd_stamps)
     # Values that repeat (states, cities, ZIPs, offers, dates) share one string object: a
     # decoder makes a new string for every value, and ~50 bytes each add up over 1M leads.
+    interned = tally.interned
     for i in _INTERNED:
         cache = interned[i]
         cols[i] = map(cache.setdefault, cols[i], cols[i])
-    extra = cols[_N:]
-    if not extra or all(col.count(UNSET) == len(col) for col in extra):
+    leads, extras = _build(cols, interned, block.extras)
+    for i in skips:
+        leads[i] = BAD_CREATED
+    return leads, bool(skips), extras
+
+
+def _build(
+    cols: list[Any], interned: dict[int, dict[str, str]], names: tuple[str, ...]
+) -> tuple[list[Any], tuple[str, ...]]:
+    # Only the extra fields some record of this block holds (a field learned from another
+    # block, on a few records of the body, must not cost every block the per-record loop).
+    held = [i for i, col in enumerate(cols[_N:]) if col.count(UNSET) != len(col)]
+    extra = [cols[_N + i] for i in held]
+    names = tuple(names[i] for i in held)
+    if not extra:
         # The usual shapes: zip builds each lead's whole tuple, with no extra field…
-        return list(map(_new_lead, zip(*cols[:_N], repeat(()))))
+        return list(map(_new_lead, zip(*cols[:_N], repeat(())))), ()
     if len(extra) == 1 and UNSET not in extra[0]:
-        # … or with the known one on every record (KNOWN_EXTRA_FIELDS is that one name).
+        # … or with the known one on every record (``names`` is that one name).
         cache = interned.setdefault(_N, {})  # few values (a tenure): one string object each
         tenure = map(cache.setdefault, extra[0], extra[0])
-        return list(map(_new_lead, zip(*cols[:_N], repeat(KNOWN_EXTRA_FIELDS), tenure)))
+        return list(map(_new_lead, zip(*cols[:_N], repeat(names), tenure))), names
     core = zip(*cols[:_N], strict=True)
     if len(extra) == 1:
-        # One tail tuple per distinct value (few: it is a tenure), shared by every lead with it.
-        shared = {v: (KNOWN_EXTRA_FIELDS, v) for v in set(extra[0])}
-        shared[UNSET] = ((),)
-        tails = map(shared.__getitem__, extra[0])
-    else:
-        return None
-    return list(map(_new_lead, map(add, core, tails)))
+        # One tail tuple per distinct value (few: a tenure), shared by every lead with it.
+        one = {v: (names, v) for v in set(extra[0])}
+        one[UNSET] = ((),)
+        return list(map(_new_lead, map(add, core, map(one.__getitem__, extra[0])))), names
+    # One tail per distinct set of extra values, shared likewise (a loop: rarely needed).
+    shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    seen: dict[tuple[str, ...], tuple[str, ...]] = {}  # one names tuple per set of names
+    tails = []
+    for values in zip(*extra, strict=True):
+        tail = shared.get(values)
+        if tail is None:
+            pairs = [(n, v) for n, v in zip(names, values, strict=True) if v is not UNSET]
+            these = tuple(n for n, _ in pairs)
+            tail = shared[values] = (seen.setdefault(these, these), *(v for _, v in pairs))
+        tails.append(tail)
+    leads = list(map(_new_lead, map(add, core, tails)))
+    return leads, tuple(dict.fromkeys(n for these in seen for n in these))
 
 
-def _canonical_timestamps(values: tuple[str, ...]) -> bool:
+def _canonical_timestamps(values: Sequence[str]) -> bool:
     """True when every value is a valid ``YYYY-MM-DDTHH:MM:SSZ`` (what ``parse_timestamp``
     accepts in its most common form), checked with C-level iteration only."""
     if not sorts_as_text(values):
@@ -284,40 +391,6 @@ def _canonical_timestamps(values: tuple[str, ...]) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _slow_block(
-    structs: Iterable[Any],
-    names_cache: dict[tuple[str, ...], tuple[str, ...]],
-    extras_seen: dict[str, None],
-) -> tuple[list[Lead], int]:
-    leads: list[Lead] = []
-    append = leads.append
-    skipped = 0
-    new = tuple.__new__
-    for s in structs:
-        t = _astuple(s)
-        core = t[:_N]
-        if None in core:
-            core = tuple("" if v is None else v for v in core)
-        created = core[CREATED_AT]
-        if parse_timestamp(created) is None:
-            skipped += 1
-            continue
-        if len(t) == _N:
-            append(new(Lead, (*core, ())))
-            continue
-        names, values = [], []
-        for name, v in zip(KNOWN_EXTRA_FIELDS, t[_N:], strict=True):
-            if v is not msgspec.UNSET:
-                names.append(name)
-                values.append("" if v is None else v)
-        key = tuple(names)
-        key = names_cache.setdefault(key, key)
-        for name in key:
-            extras_seen.setdefault(name, None)
-        append(new(Lead, (*core, key, *values)))
-    return leads, skipped
 
 
 def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseResult:
@@ -330,10 +403,10 @@ def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseRe
     else:
         try:
             return _from_objects(_records(data, body, status), exact=False)
-        except _NumbersNeedTheirText:
+        except NumbersNeedTheirText:
             pass  # its numbers are parsed: their text as sent is lost
     try:
-        data, mended = lenient.decode(bytes(body), _split(body))
+        data, mended = lenient.decode(bytes(body))
     except (ValueError, RecursionError) as exc:
         raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
     return _from_objects(_records(data, body, status), exact=True, mended=mended)
@@ -350,61 +423,31 @@ def _records(data: Any, body: bytes | bytearray | memoryview, status: int | None
     return records
 
 
-class _NumbersNeedTheirText(Exception):
-    """A kept value holds a number, decoded by a decoder that does not keep its text."""
-
-
 def _from_objects(
     records: list[Any], *, exact: bool, mended: list[int] | None = None
 ) -> ParseResult:
     """``exact``: numbers are ``msgspec.Raw`` (the lenient decode); else numbers raise
-    ``_NumbersNeedTheirText``. ``mended``: per record, its fields made U+FFFD (counted for the
+    ``NumbersNeedTheirText``. ``mended``: per record, its fields made U+FFFD (counted for the
     leads kept)."""
+    tally = _Tally()
+    text = exact_text if exact else parsed_text
     leads: list[Lead] = []
-    reasons: dict[str, int] = {}
-    extras_seen: dict[str, None] = {}
-    names_cache: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
-    field_set = frozenset(FIELDS)
-    replaced = 0
-    text = _text if exact else _parsed_text
-    for i, record in enumerate(records):
-        if not isinstance(record, dict):
-            reason = "records that are not objects"
-            reasons[reason] = reasons.get(reason, 0) + 1
-            continue
-        created = record.get("created_at")
-        if not isinstance(created, str) or parse_timestamp(created) is None:
-            reason = "records with a missing or invalid created_at"
-            reasons[reason] = reasons.get(reason, 0) + 1
-            continue
-        core = [v if type(v) is str else text(v) for v in map(record.get, FIELDS)]
-        names = tuple(k for k in record if k not in field_set)
-        names = names_cache.setdefault(names, names)
-        for name in names:
-            extras_seen.setdefault(name, None)
-        leads.append(tuple.__new__(Lead, (*core, names, *(text(record[k]) for k in names))))
-        if mended is not None:
-            replaced += mended[i]
-    return ParseResult(leads, tuple(extras_seen), sum(reasons.values()), reasons, replaced=replaced)
-
-
-def _text(value: object) -> str:
-    """A field's text. Non-strings are kept as their JSON text so nothing sent is lost; a
-    number (a ``msgspec.Raw``) exactly as written."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, msgspec.Raw):
-        return bytes(value).decode()
-    return msgspec.json.encode(value).decode()
-
-
-def _parsed_text(value: object) -> str:
-    """``_text`` for a value from msgspec's generic decode, whose numbers lost their text."""
-    if value is None or isinstance(value, str | bool):
-        return _text(value)
-    raise _NumbersNeedTheirText  # a number, or a list or object that may hold one
+    with building_many_objects():
+        for i, record in enumerate(records):
+            lead = object_lead(record, tally.names, tally.interned, text)
+            if type(lead) is str:
+                tally.reasons[lead] = tally.reasons.get(lead, 0) + 1
+                continue
+            leads.append(lead)
+            if mended is not None:
+                tally.replaced += mended[i]
+            for name in lead[_N]:
+                tally.extras.setdefault(name, None)
+    reasons = tally.reasons
+    canonical = sorts_as_text(list(map(itemgetter(CREATED_AT), leads)))
+    return ParseResult(
+        leads, tuple(tally.extras), sum(reasons.values()), reasons, canonical, tally.replaced
+    )
 
 
 def _invalid(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import json
 import re
-import time
 from typing import Any
 
 import msgspec
@@ -35,18 +34,12 @@ def _mark_invalid(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_ERRORS, _mark_invalid)
 
 
-def decode(raw: bytes, ranges: list[tuple[int, int]] | None) -> tuple[Any, list[int] | None]:
+def decode(raw: bytes) -> tuple[Any, list[int] | None]:
     """The decoded body, numbers as ``msgspec.Raw`` (their text as sent), its records mended;
-    and for each record how many of its fields were mended (None: none was). ``ranges``: the
-    records' slices as ``parse`` cuts them, or None. Raises ``ValueError`` or
-    ``RecursionError`` for a body that is not JSON."""
-    encoding = json.detect_encoding(raw)
-    if ranges is not None and len(ranges) > 1 and encoding == "utf-8":
-        try:
-            return _slices(raw, ranges)
-        except (ValueError, RecursionError):
-            pass  # a cut inside a string (see ``parse``), or not JSON: the whole body tells
-    text = raw.decode(encoding, _ERRORS)
+    and for each record how many of its fields were mended (None: none was). Raises
+    ``ValueError`` or ``RecursionError`` for a body that is not JSON. Only for a body ``parse``
+    cannot slice: one ``json.loads`` over a large body holds the GIL for seconds."""
+    text = raw.decode(json.detect_encoding(raw), _ERRORS)
     data = _loads(text)
     records = data.get("leads") if isinstance(data, dict) else None
     if not _suspect(text) or not isinstance(records, list):
@@ -55,24 +48,27 @@ def decode(raw: bytes, ranges: list[tuple[int, int]] | None) -> tuple[Any, list[
     return data, counts
 
 
-def _slices(raw: bytes, ranges: list[tuple[int, int]]) -> tuple[Any, list[int] | None]:
-    """``decode`` a slice at a time, as on the fast path: one ``json.loads`` over a large body
-    would hold the GIL for seconds. A cut is at ASCII, so never inside a character; only the
-    slices that may hold a lone surrogate are mended (most hold none)."""
-    view = memoryview(raw)
-    records: list[Any] = []
-    counts: list[int] | None = None
-    for start, stop in ranges:
-        text = b"".join((b"[", view[start:stop], b"]")).decode("utf-8", _ERRORS)
-        part = _loads(text)
-        if _suspect(text):
-            part, mended_counts = _mended_records(part)
-            counts = (counts or [0] * len(records)) + mended_counts
-        elif counts is not None:
-            counts += [0] * len(part)
-        records += part
-        time.sleep(0)  # let a waiting GUI thread take the GIL between slices
-    return {"leads": records}, counts
+def decode_slice(piece: bytes) -> tuple[list[Any], list[int]]:
+    """The records of ``piece`` (``[records…]``, UTF-8), numbers as ``msgspec.Raw``, mended;
+    and how many fields of each were mended. Raises ``ValueError`` or ``RecursionError`` for
+    what is not a JSON array (e.g. a slice cut inside a string)."""
+    text = piece.decode("utf-8", _ERRORS)
+    records = _loads(text)
+    if not isinstance(records, list):
+        raise ValueError("not a JSON array")
+    if _suspect(text):
+        return _mended_records(records)
+    return records, [0] * len(records)
+
+
+def decode_record(raw: bytes | msgspec.Raw) -> tuple[Any, int]:
+    """One record's JSON (UTF-8) as ``decode_slice`` reads it: the value, and how many of its
+    fields were mended. Raises ``ValueError`` or ``RecursionError`` for what is not JSON."""
+    text = bytes(raw).decode("utf-8", _ERRORS)
+    value = _loads(text)
+    if isinstance(value, dict) and _suspect(text):
+        return mended(value)
+    return value, 0
 
 
 def _mended_records(records: list[Any]) -> tuple[list[Any], list[int]]:

@@ -11,11 +11,11 @@ two measured 20-30 % more CPU time (the likely cause: each build frees a slice's
 next decode fills those scattered holes, and every later pass walks them out of order). It did
 lower the peak memory (1,259 against 1,699 traced bytes per lead at 1M); time won here.
 
-Whatever it meets that the fast path does not take (an unusual head, a slice that does not
-decode, a record needing the robust path) makes it give up streaming: at ``finish`` the whole
-body is handed to ``parse_leads``. The result is therefore always what ``parse_leads`` gives for
-the same bytes; the slice boundaries follow the same rule, so a boundary inside a string fails
-that slice's decode and never yields wrong leads (see ``parse``).
+Records in any shape stay on the sliced path (``parse.decode_slice`` reads odd ones a record at
+a time); only an unusual head or a slice that is not JSON makes it give up streaming: at
+``finish`` the whole body is handed to ``parse_leads``. The result is therefore always what
+``parse_leads`` gives for the same bytes; the slice boundaries follow the same rule, so a
+boundary inside a string fails that slice's decode and never yields wrong leads (see ``parse``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ class LeadStream:
         self._streaming = True
         self._slice = parse.CHUNK_BYTES
         self._next_try = self._slice  # decode once _pending holds this many bytes
-        self._blocks: list[list[object]] = []
+        self._blocks: list[parse.Block] = []
+        self._learning = parse.Learning()  # undocumented fields met in earlier slices
 
     def feed(self, piece: bytes) -> None:
         self._received.append(piece)
@@ -107,7 +108,7 @@ class LeadStream:
         """Decode ``_pending[:end]``; False (streaming given up) if it does not decode."""
         piece = b"".join((b"[", memoryview(self._pending)[:end], b"]"))
         try:
-            self._blocks.append(parse.decode_slice(piece))
+            self._blocks.append(parse.decode_slice(piece, self._learning))
         except Exception:  # parse_leads, given the whole body at finish, reports it properly
             self._give_up()
             return False

@@ -179,4 +179,5 @@ def test_the_stdlib_decode_goes_a_slice_at_a_time_and_gives_the_same_leads(
     if evil:  # a slice cut inside a string does not decode: the whole body is read at once
         assert max(calls) >= len(raw)
     else:
-        assert len(calls) > 20 and max(calls) < 2000
+        # Only the record holding the invalid byte is read by the stdlib, once per parse.
+        assert calls and max(calls) < 200

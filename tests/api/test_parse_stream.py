@@ -168,7 +168,7 @@ def test_a_failure_while_building_is_reported_as_parse_leads_reports_it(
     def broken(*_: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(parse_module, "_fast_block", broken)
+    monkeypatch.setattr(parse_module, "_typed_leads", broken)
     whole, streamed = errors_both_ways(compact([DOC_LEAD] * 3))
     assert streamed.message == whole.message
     assert "RuntimeError: a bug" in streamed.detail

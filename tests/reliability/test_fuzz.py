@@ -30,6 +30,7 @@ from mymove_viewer.api.query import clean_client_id
 from mymove_viewer.credentials import InvalidKeyError, normalize_key
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
 from mymove_viewer.leadtable import display
+from tests.api.odd_records import ODD, sandbox_records, whole_body_decode
 from tests.api.streaming import parse_streamed
 from tests.calendar_edges import ZONES, local_zone
 from tests.calendar_edges import stamps as edge_stamps
@@ -446,3 +447,60 @@ def test_date_fields_anywhere_in_the_calendar(window, start: str, end: str, zone
             assert reason == "The start of the range must be before its end."
         window._remember_query()  # what closing the window does
         assert window.settings.range_end == e.isoformat()
+
+
+# -- records in any shape, anywhere in a body of many slices ----------------------------------
+
+SANDBOX_RECORDS = sandbox_records(40)
+odd_change = st.sampled_from(list(ODD)) | st.tuples(
+    st.sampled_from(FIELDS) | nasty_text, json_values
+)
+
+
+@given(
+    changes=st.lists(st.tuples(st.integers(0, len(SANDBOX_RECORDS) - 1), odd_change), max_size=6),
+    ascii_only=st.booleans(),
+    chunk=chunk_sizes | st.sampled_from([1500, 4000]),
+)
+@example(changes=[(0, "undocumented field")], ascii_only=False, chunk=1500)
+@example(changes=[(39, "number")], ascii_only=False, chunk=1500)
+def test_odd_records_anywhere_give_what_the_whole_body_decode_gives(
+    changes, ascii_only, chunk
+) -> None:
+    records = list(SANDBOX_RECORDS)
+    for at, change in changes:
+        record = json.loads(SANDBOX_RECORDS[at])  # a later change at ``at`` replaces it
+        if isinstance(change, str):
+            records[at] = ODD[change](record)
+        else:
+            record[change[0]] = change[1]
+            records[at] = dumps(record, ascii_only)
+    body = b'{"leads":[' + b",".join(records) + b"]}"
+    assert parse_with_chunks(body, chunk) == whole_body_decode(body)
+
+
+added_name = st.sampled_from(["lead_source", "lead_id", "old_housing_tenure", "a b"]) | nasty_text
+added_value = st.sampled_from(["web", "", None]) | json_values
+
+
+@given(
+    added=st.lists(st.tuples(added_name, added_value), min_size=1, max_size=4),
+    picks=st.lists(st.permutations(range(4)), min_size=40, max_size=40),
+    ascii_only=st.booleans(),
+    chunk=st.sampled_from([1500, 4000, 64]),
+)
+def test_fields_an_api_adds_in_any_order_give_what_the_whole_body_decode_gives(
+    added, picks, ascii_only, chunk
+) -> None:
+    # Each record gets the added fields in its own order (some left out): the typed structs
+    # learn them, and a lead's extra names still follow its record.
+    records = []
+    for raw, order in zip(SANDBOX_RECORDS, picks, strict=True):
+        record = json.loads(raw)
+        for i in order[: len(order) - (len(raw) % 3)]:
+            if i < len(added):
+                record.pop(added[i][0], None)
+                record[added[i][0]] = added[i][1]
+        records.append(dumps(record, ascii_only))
+    body = b'{"leads":[' + b",".join(records) + b"]}"
+    assert parse_with_chunks(body, chunk) == whole_body_decode(body)
