@@ -12,7 +12,7 @@ import msgspec
 
 from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api.parse import ParseResult
-from mymove_viewer.sandbox_leads import generate_json
+from mymove_viewer.sandbox.leads import generate_json
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 _HOLE = "@raw@"

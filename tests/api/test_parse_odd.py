@@ -13,7 +13,7 @@ from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api import parse_odd
 from mymove_viewer.api.fields import FIELD_INDEX
 from mymove_viewer.api.parse import ParseResult, parse_leads
-from mymove_viewer.sandbox_leads import ODD_FIELD, generate_json, make_odd
+from mymove_viewer.sandbox.leads import ODD_FIELD, generate_json, make_odd
 from tests.api.odd_records import NOW, ODD, sandbox_records, whole_body_decode, with_odd
 from tests.api.streaming import parse_streamed
 
