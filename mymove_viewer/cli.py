@@ -123,7 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     window.add_argument("--start", metavar="RFC3339", help="start, e.g. 2026-11-01T00:00:00Z")
     export.add_argument("--end", metavar="RFC3339", help="end (with --start)")
     export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
-    export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    export.add_argument(
+        "--format",
+        choices=["csv", "xlsx"],
+        default=None,
+        help="csv or xlsx (default: xlsx when -o names a .xlsx file, else csv)",
+    )
     export.add_argument("--excel", action="store_true", help="CSV for Excel: BOM and CRLF")
     export.add_argument(
         "--no-formula-guard",
@@ -136,8 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--env", choices=ENVIRONMENTS, default="production")
 
     sandbox = sub.add_parser("sandbox", help="run a local fake Partner API with demo leads")
-    sandbox.add_argument("--port", type=int, default=0)
-    sandbox.add_argument("--leads", type=int, default=500)
+    sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    sandbox.add_argument("--leads", type=int, default=500, help="how many leads to serve")
+    sandbox.add_argument("--days", type=int, default=30, help="leads spread over this many days")
+    sandbox.add_argument("--seed", type=int, default=1, help="seed for the synthetic leads")
+    sandbox.add_argument(
+        "--odd", action="store_true", help="a few leads carry fields and values the API's page "
+        "does not promise (an extra field, a null, a number, an offset time)"
+    )  # fmt: skip
     return parser
 
 
@@ -171,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sandbox":
             from . import sandbox
 
-            return sandbox.main(["--port", str(args.port), "--leads", str(args.leads)])
+            options = ["--port", args.port, "--leads", args.leads, "--days", args.days]
+            options += ["--seed", args.seed, *(["--odd"] if args.odd else [])]
+            return sandbox.main([str(o) for o in options])
         from .ui.app import run_gui
 
         return run_gui(demo=args.demo, base_url=args.base_url, self_test=args.self_test)
@@ -246,13 +259,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .api.cancel import CancelToken
     from .api.client import LeadsClient
     from .api.query import check_base_url, clean_client_id
-    from .credentials import CredentialStore
+    from .credentials import ENV_VAR, CredentialStore
 
     # Every argument is checked before the keychain or the network is touched (exit 2).
     if args.end and args.start is None:
         raise E.ValidationError("--end needs --start as well.")
+    if args.format is None:  # the file's name says what it is
+        named_xlsx = bool(args.output) and args.output.lower().endswith(".xlsx")
+        args.format = "xlsx" if named_xlsx else "csv"
     if args.format == "xlsx" and not args.output:
         raise E.ValidationError("An Excel workbook needs a file: pass -o FILE.xlsx.")
+    if args.format == "xlsx" and args.excel:
+        raise E.ValidationError(
+            "--excel is for CSV files; a workbook (--format xlsx) opens in Excel as it is."
+        )
     query = _query(args)
     env = Environment(args.env)
     base_url = check_base_url(args.export_base_url or args.base_url or BASE_URLS[env])
@@ -272,6 +292,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         del key
         try:
             result = client.fetch(client_id, query, progress=progress, cancel=token)
+        except E.AuthenticationError as exc:  # say where this key came from, in CLI words
+            from_env = os.environ.get(ENV_VAR, "").strip()
+            exc.message += (
+                f" The key came from the {ENV_VAR} environment variable."
+                if from_env
+                else f" To replace it: mymove-viewer key set --env {env.value}"
+            )
+            raise
         except KeyboardInterrupt:
             token.cancel()
             raise

@@ -124,6 +124,8 @@ def test_wrong_key_exits_3_and_never_prints_the_key(sandbox) -> None:
     assert proc.returncode == 3
     assert "rejected" in proc.stderr
     assert marker not in proc.stderr + proc.stdout
+    # In the CLI's words: where the key came from, no window button names.
+    assert "MYMOVE_API_KEY environment variable" in proc.stderr and "…" not in proc.stderr
 
 
 def test_no_key_exits_3_with_what_to_do(sandbox) -> None:
@@ -341,3 +343,31 @@ def test_key_set_at_the_hidden_prompt_refuses_a_multi_line_paste(
 def test_ctrl_c_at_the_hidden_prompt_exits_130_with_echo_back_on() -> None:
     code, shown = key_set_at_a_terminal(b"\x03")
     assert code == 130 and "mymove-viewer: Interrupted." in shown, shown
+
+
+def test_an_xlsx_file_name_gets_a_workbook(sandbox: Sandbox, tmp_path: Path) -> None:
+    """``-o leads.xlsx`` without ``--format`` wrote CSV text into a file Excel then refused."""
+    out = tmp_path / "Leads.XLSX"
+    proc = run_cli(*export_args(sandbox, "--days", "30", "-o", str(out)))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:2] == b"PK"  # a zip: the workbook format
+    as_csv = tmp_path / "leads.xlsx"
+    proc = run_cli(*export_args(sandbox, "--days", "30", "--format", "csv", "-o", str(as_csv)))
+    assert proc.returncode == 0 and as_csv.read_text().startswith("offer_id,")  # asked for
+
+
+def test_excel_csv_flavour_with_a_workbook_is_a_usage_error(sandbox: Sandbox, tmp_path) -> None:
+    proc = run_cli(*export_args(sandbox, "--hrs", "1", "--excel", "-o", str(tmp_path / "a.xlsx")))
+    assert proc.returncode == 2 and "--excel is for CSV files" in proc.stderr
+    assert sandbox.requests == [] and not (tmp_path / "a.xlsx").exists()
+
+
+def test_the_sandbox_command_takes_what_the_readme_shows(monkeypatch) -> None:
+    from mymove_viewer import cli, sandbox
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(sandbox, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["sandbox", "--port", "0", "--leads", "7", "--odd", "--days", "3"]) == 0
+    argv = seen[0]
+    assert "--odd" in argv and argv[argv.index("--leads") + 1] == "7"
+    assert argv[argv.index("--days") + 1] == "3"

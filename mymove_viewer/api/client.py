@@ -235,8 +235,8 @@ class LeadsClient:
             )
         if status in (401, 403):
             return E.AuthenticationError(
-                f"The API key was rejected for {env} (HTTP {status}). Check the key with "
-                "“Set API key…”, or ask your MYMOVE representative for a new one.",
+                f"The API key was rejected for {env} (HTTP {status}). Check that it is the key "
+                f"for {env}, or ask your MYMOVE representative for a new one.",
                 detail=detail,
                 status=status,
             )
