@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidge
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError
 from ..api.lead import Lead
-from ..leadtable import search_texts
-from ..overview_data import (
+from ..table.display import search_texts
+from ..table.overview import (
     EMPTY_VOLUME,
     Volume,
     breakdown_of,

@@ -23,8 +23,8 @@ from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Query
-from ..leadmerge import MergePlan, Runs, plan_merge
-from ..leadtable import yield_gil
+from ..table.display import yield_gil
+from ..table.merge import MergePlan, Runs, plan_merge
 from .fetch import FetchOutcome, FetchRequest
 from .selection import select_spans, selected_spans, spans_after_inserts
 from .watch import WatchController, make_interval_spin

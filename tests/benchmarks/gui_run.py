@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QApplication
 from mymove_viewer import reaper
 from mymove_viewer.credentials import CredentialStore
 from mymove_viewer.export import lead_columns, row_getter, write_csv
-from mymove_viewer.leadtable import search_texts
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
 from mymove_viewer.settings import SettingsStore
+from mymove_viewer.table.display import search_texts
 from mymove_viewer.ui.app import configure_application
 from mymove_viewer.ui.window import DemoSetup, MainWindow
 

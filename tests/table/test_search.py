@@ -10,9 +10,9 @@ from array import array
 import pytest
 
 from mymove_viewer.api.errors import CancelledError
-from mymove_viewer.leadtable import SLICE, search_texts
-from mymove_viewer.overview_data import instants
-from mymove_viewer.textsearch import (
+from mymove_viewer.table.display import SLICE, search_texts
+from mymove_viewer.table.overview import instants
+from mymove_viewer.table.search import (
     SCAN_SLICE,
     FilterPlan,
     TextSource,

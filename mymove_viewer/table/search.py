@@ -18,10 +18,10 @@ from itertools import compress, repeat
 from operator import and_, contains, itemgetter
 from typing import TypeVar
 
-from .api.fields import CREATED_AT
-from .api.lead import Lead
-from .leadtable import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
-from .overview_data import instants
+from ..api.fields import CREATED_AT
+from ..api.lead import Lead
+from .display import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
+from .overview import instants
 
 # Candidates filtered at once between two ``pace`` calls: a substring test is ~0.1 us, so this is
 # ~1 ms of GIL (more on a busy machine), which the GUI thread may have to wait for.
