@@ -6,7 +6,7 @@ every cached column ranking extended to them (so the next sort of any ranked col
 copy). The model then only swaps the results in (``LeadTableModel.apply_merge``).
 
 Rows are lead indexes ordered by a key list; equal keys keep index order in both directions
-(as ``leadtable.sorted_order`` leaves them), and merged leads get the highest indexes, so a new
+(as ``sort.sorted_order`` leaves them), and merged leads get the highest indexes, so a new
 lead goes after every old lead with an equal key.
 """
 

@@ -1,6 +1,6 @@
 """Finding the rows whose search text contains a term, fast. No Qt.
 
-The texts (``leadtable.search_texts``) are scanned with C-level ``map``s; what costs beyond that
+The texts (``display.search_texts``) are scanned with C-level ``map``s; what costs beyond that
 bare scan is putting the matches in the table's order, which is what the shortcuts here avoid.
 (Joining the texts into large blocks and jumping between matches with ``find`` was measured too:
 no faster at 100k leads, since the substring search itself is the cost, and +180 bytes a lead.)

@@ -392,7 +392,7 @@ class LeadTableModel(QAbstractTableModel):
             return self._rows if self._period is None else self._order
         return run_filter(replace(self._plan(self._filter, self._order), period=None)).rows
 
-    # -- merging (watch mode; planned by ``leadmerge.plan_merge``) -----------------------------
+    # -- merging (watch mode; planned by ``merge.plan_merge``) ---------------------------------
 
     def merge_state(self) -> MergeState:
         """What a merge starts from, for ``plan_merge`` on a worker (references: O(1))."""

@@ -1,7 +1,7 @@
 """The lead-volume overview above the table: a bar per hour (or day), destination states and the
 own/rent split. Clicking a bar filters the table to that period; clicking it again clears it.
 
-Numbers come from ``overview_data`` once per change of the leads or the text filter (a period
+Numbers come from ``table.overview`` once per change of the leads or the text filter (a period
 click only recounts the states), never per paint: paint draws rectangles from a cached list.
 """
 

@@ -1,7 +1,7 @@
 """Watch mode in the window: the toggle and interval, merging polls, "new" marks, title count
 and tray notification. The polling itself is ``watch.WatchController``.
 
-A poll's leads are merged in two steps: ``leadmerge.plan_merge`` does the per-lead work on a
+A poll's leads are merged in two steps: ``table.merge.plan_merge`` does the per-lead work on a
 worker thread (at 100k leads it held the GUI thread for ~80-275 ms), then the model swaps the
 plan in. A plan for leads the table no longer shows (a fetch replaced them) is dropped; one for
 a sort or filter the user has changed meanwhile is made again; polls arriving meanwhile are

@@ -48,7 +48,7 @@ from .common import (
 TIMEOUT_MS = 15 * 60 * 1000
 SORT_FIELDS = ("created_at", "last_name", "new_postal_code")
 # Columns of mostly distinct values, which the window ranks on a worker after a fetch (see
-# leadindex.rank_ahead): sorted with those ranks, and again without them.
+# table.index.rank_ahead): sorted with those ranks, and again without them.
 DISTINCT_FIELDS = ("email", "new_address_1")
 
 

@@ -1,4 +1,4 @@
-"""The filter's off-GUI pieces (``textsearch``): texts built once by whoever asks first, and the
+"""The filter's off-GUI pieces (``table.search``): texts built once by whoever asks first, and the
 sliced scan giving the same rows as the one-pass scan."""
 
 from __future__ import annotations
