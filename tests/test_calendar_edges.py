@@ -20,9 +20,9 @@ from mymove_viewer.api.lead import Lead, parse_timestamp
 from mymove_viewer.api.moments import local_aware, posix, wall_clock
 from mymove_viewer.api.query import MAX_DAYS, MAX_HOURS, Query, parse_rfc3339
 from mymove_viewer.export import write_xlsx
-from mymove_viewer.leadtable import CREATED, SEPARATOR, display, key_function, search_texts
-from mymove_viewer.overview_data import DAY, HOUR, MONTH, YEAR, extended, instants, volume
 from mymove_viewer.settings import Settings, SettingsStore
+from mymove_viewer.table.display import CREATED, SEPARATOR, display, key_function, search_texts
+from mymove_viewer.table.overview import DAY, HOUR, MONTH, YEAR, extended, instants, volume
 from tests.calendar_edges import (
     EDGE_STAMPS,
     ZONES,

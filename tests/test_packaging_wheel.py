@@ -49,7 +49,9 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path) -> None:
         f"mymove_viewer/data/icon-{size}.png" for size in ICON_SIZES
     }
     # The subpackages too (setuptools finds them through packages.find's "mymove_viewer*").
-    expected |= {f"mymove_viewer/{sub}/__init__.py" for sub in ("api", "export", "sandbox", "ui")}
+    expected |= {
+        f"mymove_viewer/{sub}/__init__.py" for sub in ("api", "export", "sandbox", "table", "ui")
+    }
     with zipfile.ZipFile(wheels[0]) as wheel:
         assert expected <= set(wheel.namelist())
     with tarfile.open(sdists[0]) as sdist:

@@ -16,8 +16,8 @@ from PySide6.QtGui import QGuiApplication
 
 from ..api.lead import Lead
 from ..export import rows_getter
-from ..leadtable import CREATED, DATE, Column, ShownTimes, display
-from ..overview_data import instants
+from ..table.display import CREATED, DATE, Column, ShownTimes, display
+from ..table.overview import instants
 from .selection import pick
 from .window_task import WindowTask
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..api.lead import Lead
-from ..leadtable import CREATED, Column, display
+from ..table.display import CREATED, Column, display
 
 _SELECTABLE = (
     Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard

@@ -17,7 +17,7 @@ from ..api.cancel import CancelToken
 from ..api.errors import ApiError, CancelledError
 from ..api.options import Settings as ClientSettings
 from ..api.query import Query
-from ..leadsort import SortedRows, presort
+from ..table.sort import SortedRows, presort
 from .worker import BackgroundRunner, Report
 
 if TYPE_CHECKING:

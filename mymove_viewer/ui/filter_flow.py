@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel
 
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
-from ..textsearch import FilterPlan, FilterResult, run_filter
+from ..table.search import FilterPlan, FilterResult, run_filter
 from .model import LeadTableModel
 from .paint_gate import PaintGate
 from .worker import BackgroundRunner

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QWidget
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
-from ..leadindex import LeadIndex, RankedColumn, build_index, rank_ahead
-from ..leadtable import Column
-from ..textsearch import TextSource
+from ..table.display import Column
+from ..table.index import LeadIndex, RankedColumn, build_index, rank_ahead
+from ..table.search import TextSource
 from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 

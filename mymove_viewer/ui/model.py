@@ -25,17 +25,17 @@ from PySide6.QtCore import (
 from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
-from ..leadmerge import MergePlan, MergeState, plan_merge
-from ..leadsort import Ranking, SortedRows, rank_column, rows_for
-from ..leadtable import (
+from ..table.display import (
     CREATED,
     TEXT,
     Column,
     columns_for,
     display,
 )
-from ..overview_data import instants as created_instants
-from ..textsearch import FilterPlan, FilterResult, TextSource, run_filter
+from ..table.merge import MergePlan, MergeState, plan_merge
+from ..table.overview import instants as created_instants
+from ..table.search import FilterPlan, FilterResult, TextSource, run_filter
+from ..table.sort import Ranking, SortedRows, rank_column, rows_for
 from .selection import HINTED, rows_of_leads
 
 Index = QModelIndex | QPersistentModelIndex
@@ -392,7 +392,7 @@ class LeadTableModel(QAbstractTableModel):
             return self._rows if self._period is None else self._order
         return run_filter(replace(self._plan(self._filter, self._order), period=None)).rows
 
-    # -- merging (watch mode; planned by ``leadmerge.plan_merge``) -----------------------------
+    # -- merging (watch mode; planned by ``merge.plan_merge``) ---------------------------------
 
     def merge_state(self) -> MergeState:
         """What a merge starts from, for ``plan_merge`` on a worker (references: O(1))."""

@@ -16,7 +16,7 @@ from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from ..api.lead import Lead
-from ..leadmerge import MergePlan, plan_merge
+from ..table.merge import MergePlan, plan_merge
 from .model import Index, LeadTableModel
 
 NEW_MARK = "●"

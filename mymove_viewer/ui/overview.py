@@ -1,7 +1,7 @@
 """The lead-volume overview above the table: a bar per hour (or day), destination states and the
 own/rent split. Clicking a bar filters the table to that period; clicking it again clears it.
 
-Numbers come from ``overview_data`` once per change of the leads or the text filter (a period
+Numbers come from ``table.overview`` once per change of the leads or the text filter (a period
 click only recounts the states), never per paint: paint draws rectangles from a cached list.
 """
 
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidge
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError
 from ..api.lead import Lead
-from ..leadtable import search_texts
-from ..overview_data import (
+from ..table.display import search_texts
+from ..table.overview import (
     EMPTY_VOLUME,
     Volume,
     breakdown_of,

@@ -94,7 +94,7 @@ def spans_of(leads: Sequence[int], rows: Sequence[int], total: int) -> list[Span
 
 def spans_after_inserts(spans: Sequence[Span], runs: Sequence[tuple[int, Sequence]]) -> list[Span]:
     """Where the rows of ``spans`` are once blocks of rows are inserted, each ``(row, block)``
-    at its final row (as ``leadmerge.insertion_runs`` gives them): shifted, and split where a
+    at its final row (as ``table.merge.insertion_runs`` gives them): shifted, and split where a
     block comes in between. O(spans + blocks), whatever the rows."""
     points: list[tuple[int, int]] = []  # (row before which a block goes, as the rows were; size)
     inserted = 0

@@ -1,7 +1,7 @@
 """Watch mode in the window: the toggle and interval, merging polls, "new" marks, title count
 and tray notification. The polling itself is ``watch.WatchController``.
 
-A poll's leads are merged in two steps: ``leadmerge.plan_merge`` does the per-lead work on a
+A poll's leads are merged in two steps: ``table.merge.plan_merge`` does the per-lead work on a
 worker thread (at 100k leads it held the GUI thread for ~80-275 ms), then the model swaps the
 plan in. A plan for leads the table no longer shows (a fetch replaced them) is dropped; one for
 a sort or filter the user has changed meanwhile is made again; polls arriving meanwhile are
@@ -23,8 +23,8 @@ from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Query
-from ..leadmerge import MergePlan, Runs, plan_merge
-from ..leadtable import yield_gil
+from ..table.display import yield_gil
+from ..table.merge import MergePlan, Runs, plan_merge
 from .fetch import FetchOutcome, FetchRequest
 from .selection import select_spans, selected_spans, spans_after_inserts
 from .watch import WatchController, make_interval_spin

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from ..api.errors import app_logger
 from ..api.lead import Lead
 from ..api.moments import OUT_OF_RANGE
-from ..leadindex import LeadIndex, RankedColumn
-from ..leadsort import SortedRows
+from ..table.index import LeadIndex, RankedColumn
+from ..table.sort import SortedRows
 from . import gui_state
 
 if TYPE_CHECKING:

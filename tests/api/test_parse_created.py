@@ -13,9 +13,9 @@ import pytest
 from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api.lead import parse_timestamp, sorts_as_text
 from mymove_viewer.api.parse import parse_leads
-from mymove_viewer.leadsort import presort
-from mymove_viewer.leadtable import CREATED, display, search_texts
-from mymove_viewer.overview_data import HOUR, instants, volume
+from mymove_viewer.table.display import CREATED, display, search_texts
+from mymove_viewer.table.overview import HOUR, instants, volume
+from mymove_viewer.table.sort import presort
 from tests.api.streaming import parse_streamed
 
 # Each names a different second of 2026-11-27 17:41 UTC; as text, they sort in another order.

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QApplication
 from mymove_viewer import reaper
 from mymove_viewer.credentials import CredentialStore
 from mymove_viewer.export import lead_columns, row_getter, write_csv
-from mymove_viewer.leadtable import search_texts
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
 from mymove_viewer.settings import SettingsStore
+from mymove_viewer.table.display import search_texts
 from mymove_viewer.ui.app import configure_application
 from mymove_viewer.ui.window import DemoSetup, MainWindow
 
@@ -48,7 +48,7 @@ from .common import (
 TIMEOUT_MS = 15 * 60 * 1000
 SORT_FIELDS = ("created_at", "last_name", "new_postal_code")
 # Columns of mostly distinct values, which the window ranks on a worker after a fetch (see
-# leadindex.rank_ahead): sorted with those ranks, and again without them.
+# table.index.rank_ahead): sorted with those ranks, and again without them.
 DISTINCT_FIELDS = ("email", "new_address_1")
 
 

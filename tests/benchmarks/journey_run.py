@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication, QToolButton
 
 from mymove_viewer import reaper
 from mymove_viewer.api.query import Environment
-from mymove_viewer.leadtable import search_texts
+from mymove_viewer.table.display import search_texts
 from mymove_viewer.ui.app import configure_application
 from mymove_viewer.ui.window import FILTER_DELAY_MS, MainWindow
 

@@ -24,8 +24,8 @@ from PySide6.QtCore import QCoreApplication, Qt
 from mymove_viewer import reaper
 from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.query import Query
-from mymove_viewer.leadindex import build_index, rank_ahead
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
+from mymove_viewer.table.index import build_index, rank_ahead
 from mymove_viewer.ui.model import LeadTableModel
 
 from .common import QUERY_DAYS, Row

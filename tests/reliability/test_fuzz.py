@@ -25,7 +25,7 @@ from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead, parse_timestamp
 from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
-from mymove_viewer.leadtable import display
+from mymove_viewer.table.display import display
 from tests.api.odd_records import ODD, sandbox_records, whole_body_decode
 from tests.api.streaming import parse_streamed
 from tests.calendar_edges import ZONES, local_zone
@@ -278,9 +278,9 @@ def test_export_round_trip(tmp_path: Path, leads: list[Lead], excel: bool) -> No
 
 @given(created=st.lists(edge_stamps, min_size=1, max_size=8), chunk=chunk_sizes, zone=edge_zones)
 def test_leads_created_anywhere_in_the_calendar_are_kept_and_shown(created, chunk, zone) -> None:
-    from mymove_viewer.leadtable import CREATED as CREATED_KIND
-    from mymove_viewer.leadtable import search_texts
-    from mymove_viewer.overview_data import instants, volume
+    from mymove_viewer.table.display import CREATED as CREATED_KIND
+    from mymove_viewer.table.display import search_texts
+    from mymove_viewer.table.overview import instants, volume
 
     records = [{"created_at": c, "first_name": f"n{i}"} for i, c in enumerate(created)]
     result = parse_with_chunks(dumps({"leads": records}, True), chunk)

@@ -18,7 +18,7 @@ from mymove_viewer.api.errors import ValidationError
 from mymove_viewer.api.moments import LAST
 from mymove_viewer.api.query import clean_client_id
 from mymove_viewer.credentials import InvalidKeyError, normalize_key
-from mymove_viewer.leadtable import display
+from mymove_viewer.table.display import display
 from tests.calendar_edges import ZONES, local_zone
 
 from .fuzz_strategies import GUI, nasty_text

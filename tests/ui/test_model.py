@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.leadtable import columns_for
+from mymove_viewer.table.display import columns_for
 from mymove_viewer.ui.model import LeadTableModel
 
 

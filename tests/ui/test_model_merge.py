@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPersistentModelIndex, Qt
 
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.leadsort import sort_keys
-from mymove_viewer.leadtable import columns_for
+from mymove_viewer.table.display import columns_for
+from mymove_viewer.table.sort import sort_keys
 from mymove_viewer.ui.model import LeadTableModel
 from mymove_viewer.ui.new_leads import MarkedLeadModel
 from mymove_viewer.ui.selection import spans_after_inserts, spans_of
@@ -183,7 +183,7 @@ def test_merge_adds_columns_for_extra_fields_only_new_leads_carry(new_model, qtm
 
 @pytest.mark.parametrize("sort", [None, "last_name"])
 def test_a_merge_extends_a_given_index(new_model, sort) -> None:
-    from mymove_viewer.leadindex import build_index
+    from mymove_viewer.table.index import build_index
 
     model = new_model()
     if sort is not None:

@@ -13,9 +13,9 @@ from PySide6.QtCore import QDate, QDateTime, QPoint, Qt, QTime
 
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.query import parse_rfc3339
-from mymove_viewer.leadtable import CREATED, display
-from mymove_viewer.overview_data import YEAR
 from mymove_viewer.sandbox import Fault
+from mymove_viewer.table.display import CREATED, display
+from mymove_viewer.table.overview import YEAR
 from tests.calendar_edges import EDGE_STAMPS
 
 from .conftest import FAST, FIXED_NOW, TIMEOUT_MS, dispose

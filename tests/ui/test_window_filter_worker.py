@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 from PySide6.QtCore import Qt
 
-from mymove_viewer import textsearch
-from mymove_viewer.leadtable import display
-from mymove_viewer.textsearch import FilterPlan, FilterResult
+from mymove_viewer.table import search
+from mymove_viewer.table.display import display
+from mymove_viewer.table.search import FilterPlan, FilterResult
 
 from .conftest import TIMEOUT_MS
 from .test_window_index import Gate
@@ -39,7 +39,7 @@ class Threads:
         self.hold = threading.Event()
         self.hold.set()
         self.held: list[str] = []
-        run, build = textsearch.run_filter, textsearch.TextSource.texts
+        run, build = search.run_filter, search.TextSource.texts
 
         def run_filter(plan: FilterPlan, pace=None) -> FilterResult:
             whole = plan.candidates is plan.order and bool(plan.term)
@@ -58,7 +58,7 @@ class Threads:
 
         monkeypatch.setattr("mymove_viewer.ui.filter_flow.run_filter", run_filter)
         monkeypatch.setattr("mymove_viewer.ui.model.run_filter", run_filter)
-        monkeypatch.setattr(textsearch.TextSource, "texts", build_texts)
+        monkeypatch.setattr(search.TextSource, "texts", build_texts)
 
 
 def gui() -> bool:
@@ -110,7 +110,7 @@ def test_a_filter_typed_while_indexing_gives_the_cells_rows_off_the_gui_thread(
 def test_fast_typing_ends_with_the_rows_of_the_last_text(
     qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)  # every keystroke to the worker
+    monkeypatch.setattr(search, "SYNC_CANDIDATES", 0)  # every keystroke to the worker
     window = make_window()
     do_fetch(window)
     model = window.model
@@ -137,7 +137,7 @@ def test_fast_typing_ends_with_the_rows_of_the_last_text(
 def test_esc_clears_a_filter_found_on_the_worker(
     qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)
+    monkeypatch.setattr(search, "SYNC_CANDIDATES", 0)
     window = make_window()
     do_fetch(window)
     total = window.model.total_count()
@@ -199,7 +199,7 @@ def test_the_chart_and_counts_of_a_filter_are_counted_off_the_gui_thread(
 def test_closing_while_filtering_joins_the_thread(
     qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)
+    monkeypatch.setattr(search, "SYNC_CANDIDATES", 0)
     window = make_window()
     do_fetch(window)
     threads.hold.clear()  # never let go: only the close's cancel ends the scan
@@ -214,7 +214,7 @@ def test_closing_while_filtering_joins_the_thread(
 def test_a_scan_that_trips_is_run_again_on_the_worker(
     qtbot, make_window, do_fetch, threads: Threads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(textsearch, "SYNC_CANDIDATES", 0)
+    monkeypatch.setattr(search, "SYNC_CANDIDATES", 0)
     from mymove_viewer.ui import filter_flow
 
     real = filter_flow.run_filter

@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 
-from mymove_viewer import leadindex
 from mymove_viewer.api.errors import CancelledError
-from mymove_viewer.leadindex import LeadIndex
-from mymove_viewer.leadsort import Ranking
+from mymove_viewer.table import index as table_index
+from mymove_viewer.table.index import LeadIndex
+from mymove_viewer.table.sort import Ranking
 from mymove_viewer.ui import paint_gate
 
 from .conftest import TIMEOUT_MS
@@ -36,7 +36,7 @@ class Gate:
         while not self.opened.wait(0.005):
             if cancelled():
                 raise CancelledError("cancelled while held")
-        index = leadindex.build_index(leads, chart_window, cancelled, pace, source)
+        index = table_index.build_index(leads, chart_window, cancelled, pace, source)
         self.built.append(index)
         return index
 
@@ -75,7 +75,7 @@ def test_filter_uses_the_index_once_it_is_in(qtbot, make_window, do_fetch, monke
     def fail(*_args, **_kwargs):
         raise AssertionError("the model rebuilt search texts the indexer had made")
 
-    monkeypatch.setattr("mymove_viewer.textsearch.search_texts", fail)
+    monkeypatch.setattr("mymove_viewer.table.search.search_texts", fail)
     window.filter_edit.setText("smith")
     qtbot.waitUntil(lambda: window.model.filter_text == "smith", timeout=TIMEOUT_MS)
     want = [x for x in window.model.leads if "smith" in "\x1f".join(x[:19]).lower()]
@@ -222,8 +222,8 @@ def test_typing_holds_ranking_ahead_until_the_user_pauses(
 
 def test_a_fetch_stops_ranking_ahead_but_not_the_index(qtbot) -> None:
     from mymove_viewer.api.lead import Lead
-    from mymove_viewer.leadtable import columns_for
     from mymove_viewer.sandbox import Sandbox
+    from mymove_viewer.table.display import columns_for
     from mymove_viewer.ui.indexer import Indexer
 
     leads = [Lead.from_mapping(d) for d in Sandbox(leads=3000, seed=2).leads]

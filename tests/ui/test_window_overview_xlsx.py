@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.overview_data import HOUR
+from mymove_viewer.table.overview import HOUR
 from mymove_viewer.ui.overview import VolumeChart
 
 from .conftest import FIXED_NOW, TIMEOUT_MS

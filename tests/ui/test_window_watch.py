@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt
 
-from mymove_viewer import leadmerge
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.api.query import Environment
-from mymove_viewer.leadsort import rank_column, rows_for
 from mymove_viewer.sandbox import Fault
+from mymove_viewer.table import merge
+from mymove_viewer.table.sort import rank_column, rows_for
 from mymove_viewer.ui import model as model_module
 from mymove_viewer.ui import watch_flow
 from mymove_viewer.ui.watch import backoff_delay, overlap_hours
@@ -158,7 +158,7 @@ def on_threads(monkeypatch) -> tuple[set[bool], threading.Event, threading.Event
     on_gui: set[bool] = set()
     gate, entered = threading.Event(), threading.Event()
     gate.set()
-    plan, extend = watch_flow.plan_merge, leadmerge.extend_ranking
+    plan, extend = watch_flow.plan_merge, merge.extend_ranking
 
     def planning(*args, **kwargs):
         on_gui.add(threading.current_thread() is threading.main_thread())
@@ -171,7 +171,7 @@ def on_threads(monkeypatch) -> tuple[set[bool], threading.Event, threading.Event
         return extend(*args, **kwargs)
 
     monkeypatch.setattr(watch_flow, "plan_merge", planning)
-    monkeypatch.setattr(leadmerge, "extend_ranking", extending)
+    monkeypatch.setattr(merge, "extend_ranking", extending)
     return on_gui, gate, entered
 
 

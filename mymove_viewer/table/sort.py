@@ -19,9 +19,9 @@ from itertools import accumulate, islice, pairwise, repeat
 from operator import ge, itemgetter, le, ne, sub
 from typing import Any
 
-from .api.fields import FIELDS
-from .api.lead import Lead, posix_times
-from .leadtable import CREATED, SLICE, Column, Pace, columns_for, in_slices, key_function, yield_gil
+from ..api.fields import FIELDS
+from ..api.lead import Lead, posix_times
+from .display import CREATED, SLICE, Column, Pace, columns_for, in_slices, key_function, yield_gil
 
 SORT_SLICE = 16384  # one sorted() of this many keys holds the GIL ~5-10 ms
 MERGE_SLICE = 65536  # rows taken from heapq.merge (Python code) between calls of ``pace``

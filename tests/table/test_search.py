@@ -1,4 +1,4 @@
-"""The filter's off-GUI pieces (``textsearch``): texts built once by whoever asks first, and the
+"""The filter's off-GUI pieces (``table.search``): texts built once by whoever asks first, and the
 sliced scan giving the same rows as the one-pass scan."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from array import array
 import pytest
 
 from mymove_viewer.api.errors import CancelledError
-from mymove_viewer.leadtable import SLICE, search_texts
-from mymove_viewer.overview_data import instants
-from mymove_viewer.textsearch import (
+from mymove_viewer.table.display import SLICE, search_texts
+from mymove_viewer.table.overview import instants
+from mymove_viewer.table.search import (
     SCAN_SLICE,
     FilterPlan,
     TextSource,

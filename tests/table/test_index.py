@@ -9,11 +9,11 @@ import pytest
 
 from mymove_viewer.api.errors import CancelledError
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.leadindex import build_index, rank_ahead, worth_ranking_ahead
-from mymove_viewer.leadsort import rank_column, rows_for
-from mymove_viewer.leadtable import SLICE, columns_for, search_texts
-from mymove_viewer.overview_data import instants, tally, volume
 from mymove_viewer.sandbox import Sandbox
+from mymove_viewer.table.display import SLICE, columns_for, search_texts
+from mymove_viewer.table.index import build_index, rank_ahead, worth_ranking_ahead
+from mymove_viewer.table.overview import instants, tally, volume
+from mymove_viewer.table.sort import rank_column, rows_for
 
 NOW = datetime(2026, 11, 27, 17, 41, tzinfo=UTC)
 

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mymove_viewer import leadsort, leadtable
 from mymove_viewer.api import lead as lead_module
 from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp
-from mymove_viewer.leadsort import presort, rank_column, rows_for, sorted_order
-from mymove_viewer.leadtable import columns_for, yield_gil
-from mymove_viewer.overview_data import instants
-from mymove_viewer.textsearch import filter_rows, positions_of
+from mymove_viewer.table import display, sort
+from mymove_viewer.table.display import columns_for, yield_gil
+from mymove_viewer.table.overview import instants
+from mymove_viewer.table.search import filter_rows, positions_of
+from mymove_viewer.table.sort import presort, rank_column, rows_for, sorted_order
 
 # Few values with case variants (the distinct-values path, ties across case), or many.
 FEW = st.sampled_from(["smith", "Smith", "SMITH", "adams", "", "Zed", "äb", "Ab"])
@@ -98,9 +98,9 @@ def test_rank_orders_match_a_plain_stable_sort(names, created, moves, descending
         assert list(wished.ranks) == list(both.ranks), column.field
         # On a worker, in slices (tiny ones here, so every pass is cut): the same again.
         with (
-            mock.patch.object(leadsort, "SORT_SLICE", 7),
-            mock.patch.object(leadsort, "SLICE", 5),
-            mock.patch.object(leadtable, "SLICE", 5),
+            mock.patch.object(sort, "SORT_SLICE", 7),
+            mock.patch.object(sort, "SLICE", 5),
+            mock.patch.object(display, "SLICE", 5),
         ):
             paced = rank_column(leads, column, pace=yield_gil, descending=descending)
         assert rows_for(paced, descending) == reference(leads, column.field, descending)
@@ -123,9 +123,9 @@ def test_both_paths_are_taken_and_agree() -> None:
 
 
 def test_worker_slices_give_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(leadsort, "SORT_SLICE", 7)
-    monkeypatch.setattr(leadsort, "SLICE", 5)
-    monkeypatch.setattr(leadtable, "SLICE", 5)
+    monkeypatch.setattr(sort, "SORT_SLICE", 7)
+    monkeypatch.setattr(sort, "SLICE", 5)
+    monkeypatch.setattr(display, "SLICE", 5)
     rng = random.Random(9)
     names = [rng.choice(["b", "B", "a", "c", "d"]) for _ in range(200)]
     leads = make(names, ["2026-11-27T09:41:05Z"] * 200, [""] * 200, False)
@@ -187,9 +187,9 @@ def test_created_at_in_fetched_order_needs_no_sort(seconds, shape, on_worker) ->
         stamps.sort(reverse=True)
     leads = make([""] * len(stamps), stamps, [""] * len(stamps), False)
     column = next(c for c in columns_for() if c.field == "created_at")
-    with mock.patch.object(leadsort, "SORT_SLICE", 7), mock.patch.object(leadtable, "SLICE", 5):
+    with mock.patch.object(sort, "SORT_SLICE", 7), mock.patch.object(display, "SLICE", 5):
         ranking = rank_column(
-            leads, column, canonical=True, pace=leadtable.yield_gil if on_worker else None
+            leads, column, canonical=True, pace=display.yield_gil if on_worker else None
         )
     monotonic = shape != "shuffled" or stamps in (sorted(stamps), sorted(stamps, reverse=True))
     if monotonic and len(stamps) > 1:
@@ -221,11 +221,11 @@ def test_runs_last_to_first_in_blocks_is_a_stable_descending_sort(dense: list[in
     changed = [b != a for a, b in pairwise(dense)]
     want = sorted(range(len(dense)), key=lambda i: -dense[i])  # stable: ties in fetched order
     paced: list[int] = []
-    with mock.patch.object(leadsort, "SORT_SLICE", 4):
-        got = leadsort._runs_last_to_first(dense, changed, pace=lambda: paced.append(1))
+    with mock.patch.object(sort, "SORT_SLICE", 4):
+        got = sort._runs_last_to_first(dense, changed, pace=lambda: paced.append(1))
     assert got == want
     assert paced  # sorted in blocks, the GIL offered between them
-    assert leadsort._runs_last_to_first(dense, changed) == want
+    assert sort._runs_last_to_first(dense, changed) == want
 
 
 @settings(max_examples=100, deadline=None)
@@ -235,11 +235,11 @@ def test_reversed_stably_is_the_stable_order_the_other_way(values, on_worker) ->
     up = sorted(range(len(values)), key=values.__getitem__)
     down = sorted(range(len(values)), key=lambda i: -values[i])  # ties in fetched order
     with (
-        mock.patch.object(leadsort, "SORT_SLICE", 4),
-        mock.patch.object(leadsort, "SLICE", 3),
-        mock.patch.object(leadtable, "SLICE", 3),
+        mock.patch.object(sort, "SORT_SLICE", 4),
+        mock.patch.object(sort, "SLICE", 3),
+        mock.patch.object(display, "SLICE", 3),
     ):
-        got = leadsort.reversed_stably(up, ranks, yield_gil if on_worker else None)
+        got = sort.reversed_stably(up, ranks, yield_gil if on_worker else None)
     assert got == down
 
 
@@ -277,13 +277,13 @@ def test_an_offset_timestamp_among_canonical_ones_sorts_by_instant_from_the_inst
     at = instants(leads)
     for descending in (False, True):
         wanted = reference(leads, "created_at", descending)
-        with mock.patch.object(leadsort, "key_function", side_effect=AssertionError):
+        with mock.patch.object(sort, "key_function", side_effect=AssertionError):
             timed = rank_column(leads, column, descending=descending, instants=at)
         assert rows_for(timed, descending) == wanted
         # Without them, the stamps are read in C (fromisoformat reads offsets), none by Python.
         with (
             mock.patch.object(lead_module, "parse_timestamp", side_effect=AssertionError),
-            mock.patch.object(leadtable, "parse_timestamp", side_effect=AssertionError),
+            mock.patch.object(display, "parse_timestamp", side_effect=AssertionError),
         ):
             keyed = rank_column(leads, column, descending=descending)
         assert rows_for(keyed, descending) == wanted

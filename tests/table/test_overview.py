@@ -9,7 +9,8 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.overview_data import (
+from mymove_viewer.sandbox import Sandbox
+from mymove_viewer.table.overview import (
     DAY,
     HOUR,
     breakdown,
@@ -19,7 +20,6 @@ from mymove_viewer.overview_data import (
     instants,
     volume,
 )
-from mymove_viewer.sandbox import Sandbox
 
 NOW = datetime(2026, 11, 27, 17, 41, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ every cached column ranking extended to them (so the next sort of any ranked col
 copy). The model then only swaps the results in (``LeadTableModel.apply_merge``).
 
 Rows are lead indexes ordered by a key list; equal keys keep index order in both directions
-(as ``leadtable.sorted_order`` leaves them), and merged leads get the highest indexes, so a new
+(as ``sort.sorted_order`` leaves them), and merged leads get the highest indexes, so a new
 lead goes after every old lead with an equal key.
 """
 
@@ -21,12 +21,12 @@ from functools import cmp_to_key
 from itertools import accumulate
 from operator import add
 
-from .api.fields import FIELDS
-from .api.lead import Lead
-from .leadsort import Ranking, column_values, each_array, rank_column
-from .leadtable import CREATED, SLICE, Column, Pace, columns_for, key_function, search_texts
-from .overview_data import instants
-from .textsearch import filter_rows
+from ..api.fields import FIELDS
+from ..api.lead import Lead
+from .display import CREATED, SLICE, Column, Pace, columns_for, key_function, search_texts
+from .overview import instants
+from .search import filter_rows
+from .sort import Ranking, column_values, each_array, rank_column
 
 _N = len(FIELDS)
 Runs = list[tuple[int, list[int]]]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.leadtable import (
+from mymove_viewer.table.display import (
     CREATED,
     DATE,
     SEPARATOR,
@@ -20,7 +20,7 @@ from mymove_viewer.leadtable import (
     display,
     search_texts,
 )
-from mymove_viewer.overview_data import instants
+from mymove_viewer.table.overview import instants
 
 # US zones with clock changes, a half-hour offset with none, a half-hour clock change (Lord
 # Howe), and one whose old local mean time has seconds in its offset (Amsterdam, +0:19:32).

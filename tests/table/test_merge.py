@@ -8,12 +8,12 @@ from array import array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mymove_viewer.leadmerge import MergeState, extend_ranking, plan_merge
-from mymove_viewer.leadsort import Ranking, rank_column, rows_for
-from mymove_viewer.leadtable import columns_for, search_texts
-from mymove_viewer.overview_data import instants
+from mymove_viewer.table.display import columns_for, search_texts
+from mymove_viewer.table.merge import MergeState, extend_ranking, plan_merge
+from mymove_viewer.table.overview import instants
+from mymove_viewer.table.sort import Ranking, rank_column, rows_for
 
-from .test_leadsort import CREATED, FEW, MANY, MOVE, make, reference
+from .test_sort import CREATED, FEW, MANY, MOVE, make, reference
 
 FIELDS = ("last_name", "email", "created_at", "move_date", "old_housing_tenure")
 # Canonical times only: the old leads' ranking is then made from their text, the new leads'

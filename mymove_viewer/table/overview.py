@@ -17,9 +17,9 @@ from itertools import repeat
 from operator import itemgetter
 from typing import TypeVar
 
-from .api.fields import FIELD_INDEX
-from .api.lead import Lead, parse_timestamp
-from .api.moments import posix, wall_clock
+from ..api.fields import FIELD_INDEX
+from ..api.lead import Lead, parse_timestamp
+from ..api.moments import posix, wall_clock
 
 _T = TypeVar("_T")
 HOUR, DAY, MONTH, YEAR = "hour", "day", "month", "year"

@@ -1,6 +1,6 @@
 """Finding the rows whose search text contains a term, fast. No Qt.
 
-The texts (``leadtable.search_texts``) are scanned with C-level ``map``s; what costs beyond that
+The texts (``display.search_texts``) are scanned with C-level ``map``s; what costs beyond that
 bare scan is putting the matches in the table's order, which is what the shortcuts here avoid.
 (Joining the texts into large blocks and jumping between matches with ``find`` was measured too:
 no faster at 100k leads, since the substring search itself is the cost, and +180 bytes a lead.)
@@ -18,10 +18,10 @@ from itertools import compress, repeat
 from operator import and_, contains, itemgetter
 from typing import TypeVar
 
-from .api.fields import CREATED_AT
-from .api.lead import Lead
-from .leadtable import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
-from .overview_data import instants
+from ..api.fields import CREATED_AT
+from ..api.lead import Lead
+from .display import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
+from .overview import instants
 
 # Candidates filtered at once between two ``pace`` calls: a substring test is ~0.1 us, so this is
 # ~1 ms of GIL (more on a busy machine), which the GUI thread may have to wait for.

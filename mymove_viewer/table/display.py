@@ -15,10 +15,10 @@ from itertools import repeat
 from operator import add, floordiv, itemgetter, le
 from typing import TypeVar
 
-from .api.fields import CREATED_AT, FIELDS, header_for
-from .api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
-from .api.moments import OUT_OF_RANGE, in_zone, minute_text
-from .overview_data import instants
+from ..api.fields import CREATED_AT, FIELDS, header_for
+from ..api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
+from ..api.moments import OUT_OF_RANGE, in_zone, minute_text
+from .overview import instants
 
 TEXT, CREATED, DATE = "text", "created", "date"
 _T = TypeVar("_T")

@@ -16,10 +16,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from . import reaper
-from .api.errors import CancelledError
-from .api.lead import Lead
-from .leadsort import (
+from .. import reaper
+from ..api.errors import CancelledError
+from ..api.lead import Lead
+from .display import CREATED, SLICE, Column, Pace, in_slices, search_texts, yield_gil
+from .overview import Volume, instants, tally_in_slices, volume
+from .search import TextSource
+from .sort import (
     Ranking,
     column_values,
     each_array,
@@ -27,9 +30,6 @@ from .leadsort import (
     reversed_stably,
     rows_for,
 )
-from .leadtable import CREATED, SLICE, Column, Pace, in_slices, search_texts, yield_gil
-from .overview_data import Volume, instants, tally_in_slices, volume
-from .textsearch import TextSource
 
 
 @dataclass(frozen=True, slots=True)
