@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,17 +27,15 @@ from .copy_flow import CopyFlow
 from .detail_pane import DetailPane
 from .error_banner import Banner
 from .export_flow import CSV, XLSX, ExportFlow, suggested_name
-from .fetch import FetchController, FetchOutcome, FetchRequest, UnexpectedFetchError
+from .fetch import FetchOutcome, FetchRequest, UnexpectedFetchError
 from .filter_edit import FilterEdit
 from .filter_flow import FilterFlow
-from .indexer import Indexer
-from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
-from .paint_gate import PaintGate
 from .query_panel import QueryPanel
 from .selection import first_row
+from .session import LeadSession
 from .settings_writer import SettingsWriter
-from .status import FetchInfo, StatusLine, format_bytes, summary_text
+from .status import StatusLine, format_bytes
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
 from .window_actions import build_actions
@@ -100,11 +98,6 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._client_settings = client_settings
         self._closed = False
         self._init_key_check(defer_key_check)
-        self._fetch_info: FetchInfo | None = None
-        self._fetch_env: Environment | None = None
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it
-        self._fetch_started = self.clock()
-        self._fetch_query: Query | None = None
         self._base_title = APP_NAME
         self._widths_set = False
         self._settings_problem_shown = False
@@ -113,12 +106,10 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         loaded = self._store.load()
         self._settings: Settings = loaded.settings
 
-        self.controller = FetchController(self)
-        self.paint_gate = PaintGate(self)
-        self.indexer = Indexer(
-            self, pace=self.paint_gate.wait_turn, quiet=self.paint_gate.wait_quiet
-        )
-        self.model = MarkedLeadModel(self)
+        self.session = LeadSession(self)  # the leads and the work on them; the window shows them
+        s = self.session
+        self.controller, self.paint_gate, self.indexer = s.controller, s.paint_gate, s.indexer
+        self.model = s.model
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
         self.copy_flow = CopyFlow(self)
@@ -151,6 +142,14 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def settings(self) -> Settings:
         return self._settings
 
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.session.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        self.session.clock = clock  # tests pin it
+
     # -- construction ----------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
@@ -178,6 +177,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         header.setSortIndicator(created, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.setSortingEnabled(True)
         self.overview = OverviewPanel(self.model, self.paint_gate.wait_quiet)
+        self.session.after_paint_of = self.table.viewport()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -215,9 +215,13 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         c.started.connect(self._on_fetch_started)
         c.progress.connect(self._on_fetch_progress)
         c.finished.connect(self._on_fetch_finished)
-        self.indexer.ready.connect(self._on_index_ready)
-        self.indexer.ranked.connect(self._on_ranked)
-        self.indexer.failed.connect(lambda: self.overview.expect_counts(False))
+        s, overview = self.session, self.overview
+        s.replacing.connect(self._before_new_leads)
+        s.replaced.connect(self._after_new_leads)
+        s.indexing.connect(self._apply_filter)
+        s.spanChanged.connect(lambda span, count: overview.set_window(*span, count=count))
+        s.counted.connect(overview.use_precounted)
+        s.countsStale.connect(lambda: overview.expect_counts(False))
         c.failed.connect(self._on_fetch_failed)
         c.cancelled.connect(self._on_fetch_cancelled)
         c.idle.connect(self.sync_busy)
@@ -266,16 +270,12 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._update_fetch_state()
         if self.fetch_block_reason() is not None:
             return None
-        started = self.clock()
         request = self._request(self.panel.query())
         self._remember_client_id()
         self._remember_query()
         self.save_settings()
         self.banner.clear()
-        self._fetch_env = self._env
-        self._fetch_started = started
-        self._fetch_query = request.query
-        return self.controller.start(request)
+        return self.session.start(request, self._env)
 
     @Slot()
     def cancel(self) -> None:
@@ -305,44 +305,19 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def _on_fetch_finished(self, gen: int, outcome: FetchOutcome) -> None:
         if self.watch_flow.is_poll(gen):
             return  # merged by the watch
-        if self._fetch_query is not None:
-            self.watch.note_fetch(self._fetch_started, self._fetch_query)
+        if self.session.query is not None:
+            self.watch.note_fetch(self.session.started, self.session.query)
         self.show_outcome(outcome)
 
     def show_outcome(self, outcome: FetchOutcome) -> None:
         """Replace the table with a fetch's leads."""
-        result = outcome.result
-        self.overview.set_window(*result.query.covers(self._fetch_started), count=False)
-        self._set_leads(
-            result.leads,
-            result.extra_fields,
-            outcome.presorted,
-            canonical_created=result.canonical_created,
-        )
-        self._fetch_info = FetchInfo(
-            self._fetch_env or self._env,
-            result.fetched_at,
-            result.elapsed,
-            result.skipped,
-            result.replaced,
-        )
+        self.session.take_outcome(outcome, self._env)
         self.status.hide_progress()
         self._update_summary()
 
     def note_poll(self, outcome: FetchOutcome) -> None:
         """A watch poll was merged: the summary and the chart's time axis move on."""
-        result = outcome.result
-        info = self._fetch_info
-        self._fetch_info = FetchInfo(
-            self._env,
-            result.fetched_at,
-            result.elapsed,
-            info.skipped if info else 0,
-            info.replaced if info else 0,
-        )
-        window = self.overview.window
-        end = result.fetched_at.timestamp()
-        self.overview.set_window(window[0] if window else end - 3600, end)
+        self.session.note_poll(outcome, self._env)
         if not self.controller.busy:
             self._update_summary()
 
@@ -396,18 +371,17 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def _on_counts(self, shown: int, total: int) -> None:
         self.filter_count.setText(f"{shown:,} of {total:,}" if total else "")
         busy = self.controller.busy or self.exporter.busy or self.copy_flow.busy
-        if self._fetch_info is not None and not busy:
+        if self.session.info is not None and not busy:
             self._update_summary()
 
     def summary(self) -> str:
-        return summary_text(self._fetch_info, self.model.total_count(), self.model.shown_count())
+        return self.session.summary()
 
     def _update_summary(self) -> None:
         self.status.show(self.summary())
 
     def _set_idle_status(self, prefix: str = "") -> None:
-        has_leads = self._fetch_info is not None and self.model.total_count()
-        self.status.idle(self.summary() if has_leads else "", prefix)
+        self.status.idle(self.summary() if self.session.has_leads() else "", prefix)
 
     @Slot()
     def focus_filter(self) -> None:
@@ -478,9 +452,8 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
             self.key_dialog.reject()
         self.watch_flow.shutdown()
         self._stop_key_check()
-        self.controller.shutdown(2000)
-        self.paint_gate.release()
-        for part in (self.indexer, self.filter_flow, self.overview):
+        self.session.shutdown(2000)
+        for part in (self.filter_flow, self.overview):
             part.shutdown(2000)
         self.export_flow.shutdown(2000)
         self.copy_flow.shutdown(2000)

@@ -190,11 +190,9 @@ class EnvironmentMixin(_Base):
         self._remember_client_id()
         self.save_settings()  # the column layout, while it still has leads to describe
         self.watch_flow.stop(forget=True)  # polls belong to the environment they started in
-        self.controller.invalidate()  # an old environment's leads must never land here
-        self._set_leads([], ())
+        self.session.forget()  # an old environment's leads must never land here
         self.detail.clear()
         self.banner.clear()
-        self._fetch_info = None
         self._enter_environment(env)
         self._set_idle_status(f"Switched to {env.label}.")
         self.save_settings()

@@ -8,10 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..api.errors import app_logger
-from ..api.lead import Lead
 from ..api.moments import OUT_OF_RANGE
-from ..leadindex import LeadIndex, RankedColumn
-from ..leadsort import SortedRows
 from . import gui_state
 
 if TYPE_CHECKING:
@@ -75,22 +72,17 @@ class SettingsMixin(_Base):
     def _fields(self) -> list[str]:
         return [c.field for c in self.model.columns]
 
-    def _set_leads(
-        self,
-        leads: list[Lead],
-        extra_fields: tuple[str, ...],
-        presorted: SortedRows | None = None,
-        *,
-        canonical_created: bool = False,
-    ) -> None:
-        header = self.table.horizontalHeader()
-        old_fields, old_state = self._fields(), header.saveState()
+    def _before_new_leads(self, some: bool) -> None:
+        """The session is about to replace the leads: keep the header as the user left it."""
+        self._old_header = (self._fields(), self.table.horizontalHeader().saveState())
         self.detail.clear()
-        self.indexer.cancel()
         # The overview counts on the indexer's thread; counting here would stall the first paint.
-        self.overview.expect_counts(bool(leads))
+        self.overview.expect_counts(some)
         self.filter_flow.before_new_leads()
-        self.model.set_leads(leads, extra_fields, presorted, canonical_created=canonical_created)
+
+    def _after_new_leads(self, some: bool) -> None:
+        header = self.table.horizontalHeader()
+        old_fields, old_state = self._old_header
         fields = self._fields()
         restored = False
         if fields == old_fields and self._widths_set:
@@ -100,29 +92,11 @@ class SettingsMixin(_Base):
             restored = saved is not None and header.restoreState(saved)
         if restored:
             self._apply_header_sort()
-        elif leads:
+        elif some:
             # Keep the widths the user already has; size only columns new to the header.
             known = set(old_fields) if self._widths_set else set()
             self.table.size_columns_from_sample([i for i, f in enumerate(fields) if f not in known])
             self._widths_set = True
-        if leads:
-            self.indexer.start(
-                leads,
-                self.overview.window,
-                self.table.viewport(),
-                self.model.columns,
-                self.model.text_source(),
-            )
-        self.filter_flow.apply(self.filter_edit.text())
-
-    def _on_index_ready(self, index: LeadIndex) -> None:
-        if self.model.set_index(index.leads, index.texts, index.instants):
-            self.overview.use_precounted(index.tally, index.volume)
-        else:  # a watch merge changed the leads meanwhile: count them as they are now
-            self.overview.expect_counts(False)
-
-    def _on_ranked(self, ranked: RankedColumn) -> None:
-        self.model.add_ranking(ranked.leads, ranked.field, ranked.ranking)
 
     def _apply_header_sort(self) -> None:
         header = self.table.horizontalHeader()
