@@ -7,7 +7,6 @@ bar ``status``, watch mode ``watch_flow``/``watch`` and the chart ``overview``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +38,7 @@ from .status import StatusLine, format_bytes
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
 from .window_actions import build_actions
-from .window_env import EnvironmentMixin
+from .window_env import DemoSetup, EnvironmentMixin
 from .window_settings import SettingsMixin
 
 if TYPE_CHECKING:
@@ -58,18 +57,6 @@ _RETRYABLE = (
     E.RateLimitedError,
     E.InvalidResponseError,
 )
-
-
-@dataclass(frozen=True)
-class DemoSetup:
-    """The in-process sandbox the Demo environment talks to."""
-
-    base_url: str
-    api_key: str
-    client_id: str
-
-    def __repr__(self) -> str:
-        return f"DemoSetup({self.base_url!r})"
 
 
 class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
@@ -114,7 +101,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self.exporter = self.export_flow.runner
         self.copy_flow = CopyFlow(self)
         self._build_widgets()
-        self.watch_flow = WatchFlow(self, watch_interval_s)
+        self.watch_flow = WatchFlow(self, self.session, watch_interval_s)
         self.watch = self.watch_flow.watch
         build_actions(self)
         self._connect()

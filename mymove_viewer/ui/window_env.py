@@ -10,6 +10,7 @@ key state is unknown: Fetch is off without a red reason, and "Set API key…" st
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Slot
@@ -23,12 +24,45 @@ from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QLabel, QMainWindow
+
     from ..api.cancel import CancelToken
+    from ..api.options import Settings as ClientSettings
+    from ..settings import Settings
+    from .detail_pane import DetailPane
+    from .error_banner import Banner
     from .key_dialog import KeyDialog
-    from .window import MainWindow
+    from .new_leads import MarkedLeadModel
+    from .query_panel import QueryPanel
+    from .session import LeadSession
+    from .watch_flow import WatchFlow
     from .worker import Report
 
-    _Base = MainWindow
+    class _Base(QMainWindow):
+        """The window this is mixed into: what it has besides Qt's."""
+
+        _credentials: CredentialStore
+        _demo: DemoSetup | None
+        _base_url_override: str | None
+        _client_settings: ClientSettings | None
+        _settings: Settings
+        _closed: bool
+        _base_title: str
+        key_dialog: KeyDialog | None
+        session: LeadSession
+        model: MarkedLeadModel
+        panel: QueryPanel
+        banner: Banner
+        demo_banner: Banner
+        detail: DetailPane
+        table_title: QLabel
+        fetch_action: QAction
+        set_key_action: QAction
+        watch_flow: WatchFlow
+
+        def save_settings(self) -> None: ...
+        def _set_idle_status(self, prefix: str = "") -> None: ...
 else:
     _Base = object
 
@@ -41,6 +75,18 @@ QUIET_CHECK_MS = 1000
 # Asked even if the window is never painted (e.g. started on a hidden workspace).
 CHECK_FALLBACK_MS = 1500
 KEYCHAIN_ENVIRONMENTS = (Environment.PRODUCTION, Environment.STAGING)
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """The in-process sandbox the Demo environment talks to."""
+
+    base_url: str
+    api_key: str
+    client_id: str
+
+    def __repr__(self) -> str:
+        return f"DemoSetup({self.base_url!r})"
 
 
 def has_key_job(

@@ -12,9 +12,36 @@ from ..api.moments import OUT_OF_RANGE
 from . import gui_state
 
 if TYPE_CHECKING:
-    from .window import MainWindow
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtWidgets import QMainWindow
 
-    _Base = MainWindow
+    from ..settings import Settings
+    from .detail_pane import DetailPane
+    from .error_banner import Banner
+    from .filter_flow import FilterFlow
+    from .new_leads import MarkedLeadModel
+    from .overview import OverviewPanel
+    from .query_panel import QueryPanel
+    from .settings_writer import SettingsWriter
+    from .table_view import LeadTableView
+    from .watch_flow import WatchFlow
+
+    class _Base(QMainWindow):
+        """The window this is mixed into: what it has besides Qt's."""
+
+        _settings: Settings
+        _widths_set: bool
+        _settings_problem_shown: bool
+        _old_header: tuple[list[str], QByteArray]
+        settings_writer: SettingsWriter
+        panel: QueryPanel
+        table: LeadTableView
+        model: MarkedLeadModel
+        detail: DetailPane
+        overview: OverviewPanel
+        filter_flow: FilterFlow
+        banner: Banner
+        watch_flow: WatchFlow
 else:
     _Base = object
 
