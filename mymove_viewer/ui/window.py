@@ -39,7 +39,7 @@ from .table_view import LeadTableView
 from .watch_flow import WatchFlow
 from .window_actions import build_actions
 from .window_env import DemoSetup, EnvironmentMixin
-from .window_settings import SettingsMixin
+from .window_settings import SavedState
 
 if TYPE_CHECKING:
     from .key_dialog import KeyDialog
@@ -59,7 +59,7 @@ _RETRYABLE = (
 )
 
 
-class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
+class MainWindow(EnvironmentMixin, QMainWindow):
     def __init__(
         self,
         *,
@@ -79,15 +79,12 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._credentials = credentials
         self._store = settings_store
         self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
-        self.settings_writer.failed.connect(self._on_settings_not_saved)
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
         self._closed = False
         self._init_key_check(defer_key_check)
         self._base_title = APP_NAME
-        self._widths_set = False
-        self._settings_problem_shown = False
         self.key_dialog: KeyDialog | None = None
 
         loaded = self._store.load()
@@ -103,6 +100,15 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._build_widgets()
         self.watch_flow = WatchFlow(self, self.session, watch_interval_s)
         self.watch = self.watch_flow.watch
+        self.saved = SavedState(
+            self._settings,
+            self.settings_writer,
+            panel=self.panel,
+            table=self.table,
+            model=self.model,
+            watch_spin=self.watch_flow.spin,
+            banner=self.banner,
+        )
         build_actions(self)
         self._connect()
 
@@ -119,7 +125,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
                 current = Environment.PRODUCTION
         self._env = current
         self.panel.set_environments(environments, current)
-        self._restore_settings()
+        self.saved.restore(self)
         self._enter_environment(current)
         if loaded.warning:
             self.banner.show_message(loaded.warning, kind="info")
@@ -128,6 +134,12 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     @property
     def settings(self) -> Settings:
         return self._settings
+
+    def save_settings(self) -> None:
+        self.saved.save(self)
+
+    def _remember_query(self) -> None:
+        self.saved.remember_query()
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -203,8 +215,12 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         c.progress.connect(self._on_fetch_progress)
         c.finished.connect(self._on_fetch_finished)
         s, overview = self.session, self.overview
-        s.replacing.connect(self._before_new_leads)
-        s.replaced.connect(self._after_new_leads)
+        s.replacing.connect(self.saved.keep_header)
+        s.replacing.connect(lambda _some: self.detail.clear())
+        # The overview counts on the indexer's thread; counting here would stall the first paint.
+        s.replacing.connect(overview.expect_counts)
+        s.replacing.connect(lambda _some: self.filter_flow.before_new_leads())
+        s.replaced.connect(self.saved.restore_header)
         s.indexing.connect(self._apply_filter)
         s.spanChanged.connect(lambda span, count: overview.set_window(*span, count=count))
         s.counted.connect(overview.use_precounted)
