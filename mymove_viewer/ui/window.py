@@ -76,14 +76,13 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         ``window_env``); the app's cold start uses it, tests mostly want the answer at once."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self._credentials = credentials
         self._store = settings_store
         self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
         self._closed = False
-        self._init_key_check(defer_key_check)
+        self._init_key_check(credentials, defer_key_check)
         self._base_title = APP_NAME
         self.key_dialog: KeyDialog | None = None
 
@@ -454,7 +453,7 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         if self.key_dialog is not None:
             self.key_dialog.reject()
         self.watch_flow.shutdown()
-        self._stop_key_check()
+        self.keys.stop()
         self.session.shutdown(2000)
         for part in (self.filter_flow, self.overview):
             part.shutdown(2000)
