@@ -60,9 +60,10 @@ class LeadSession(QObject):
 
     # -- fetching --------------------------------------------------------------------------------
 
-    def start(self, request: FetchRequest, env: Environment) -> int:
-        """Start a fetch (replacing one still running); returns its generation."""
-        self._env, self.started, self._query = env, self.clock(), request.query
+    def start(self, request: FetchRequest, env: Environment, started: datetime) -> int:
+        """Start a fetch (replacing one still running) asked for at ``started`` (before the
+        keychain was read for it); returns its generation."""
+        self._env, self.started, self._query = env, started, request.query
         return self.controller.start(request)
 
     @property

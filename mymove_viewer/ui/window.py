@@ -272,12 +272,13 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         self._update_fetch_state()
         if self.fetch_block_reason() is not None:
             return None
+        started = self.clock()
         request = self._request(self.panel.query())
         self._remember_client_id()
         self._remember_query()
         self.save_settings()
         self.banner.clear()
-        return self.session.start(request, self._env)
+        return self.session.start(request, self._env, started)
 
     @Slot()
     def cancel(self) -> None:
