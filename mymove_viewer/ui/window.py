@@ -1,7 +1,8 @@
-"""The main window: wires the query panel, fetch controller, table, overview, banner, detail
-pane, export, watch mode and settings together. It does no HTTP, JSON or file I/O itself; those
-live in the no-Qt modules and run on worker threads. Exporting is ``export_flow``, the status
-bar ``status``, watch mode ``watch_flow``/``watch`` and the chart ``overview``.
+"""The main window: builds the query panel, table, overview, banner, detail pane and status bar
+and wires them to the lead session (``session``: fetch, leads, index, rankings, watch merges,
+snapshots for export). It does no HTTP, JSON or file I/O itself; those live in the no-Qt modules
+and run on worker threads. Exporting is ``export_flow``, the status bar ``status``, watch mode
+``watch_flow``/``watch``, the saved state ``window_settings`` and the chart ``overview``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The main window's environments, API keys (and key dialog) and client IDs, as a mixin.
+"""The main window's environments, API keys (and key dialog) and client IDs: a mixin of the
+window, typed against the few attributes it uses (no import of the window), and ``KeyCheck``.
 
 Whether an environment has a key is asked once and the answer (never the key) cached. A window
 made with ``defer_key_check`` does not ask while it is being built: the first keychain call loads
