@@ -9,20 +9,20 @@ rows building it took ~30 s of the GUI thread when each cell was asked of the mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 
 from ..api.lead import Lead
 from ..export import rows_getter
 from ..table.display import CREATED, DATE, Column, ShownTimes, display
 from ..table.overview import instants
-from .selection import pick
-from .window_task import WindowTask
+from .window_task import TaskHost, WindowTask
 
 if TYPE_CHECKING:
-    from .window import MainWindow
+    from .session import LeadSession
+    from .table_view import LeadTableView
 
 CHUNK = 4096  # rows per C-level pass on the worker: a few ms of GIL each
 _BREAKS = str.maketrans({"\t": " ", "\r": " ", "\n": " "})
@@ -89,14 +89,25 @@ class _DateTexts:
         return list(map(shown.__getitem__, values))
 
 
+class CopyHost(TaskHost, Protocol):
+    """What copying needs of the window: the session's leads and the table's selection."""
+
+    session: LeadSession
+    table: LeadTableView
+
+
 class CopyFlow(WindowTask):
     """Owned by the window: Ctrl+C starts it, Esc cancels it, the clipboard gets the result."""
 
     copied = Signal(int)  # rows, once the text is on the clipboard
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QObject) -> None:
         super().__init__(window, "copy")
         self._total = 0
+
+    @property
+    def _w(self) -> CopyHost:
+        return self.parent()  # type: ignore[return-value]
 
     def start(self) -> None:
         """Copy the selected rows (a copy still running is replaced by this one)."""
@@ -105,14 +116,13 @@ class CopyFlow(WindowTask):
         if not spans:
             w.status.show("Nothing to copy: select rows first (Ctrl+A selects all shown).")
             return
-        model = w.model
-        # Snapshots: a watch merge may grow the shown rows in place while the worker reads.
-        rows, leads = pick(model.shown_rows(), spans), model.leads
+        model = w.session.model
+        leads, rows = w.session.snapshot(spans)
         visible = w.table.visible_columns()
         columns = [model.columns[c] for c in visible]
         headers = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in visible]
         total = len(rows)
-        pace = w.paint_gate.wait_turn
+        pace = w.session.paint_gate.wait_turn
 
         def job(report, token):  # type: ignore[no-untyped-def]
             progress = (lambda n: report(n, total)) if total > CHUNK else None

@@ -12,15 +12,35 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QObject, Slot
 
-from .selection import pick
-from .window_task import WindowTask
+from .window_task import TaskHost, WindowTask
 
 if TYPE_CHECKING:
-    from .window import MainWindow
+    from ..api.query import Environment
+    from ..settings import Settings
+    from .error_banner import Banner
+    from .session import LeadSession
+    from .table_view import LeadTableView
+
+
+class ExportHost(TaskHost, Protocol):
+    """What exporting needs of the window (its Qt parent, and the dialogs' parent): the
+    session's leads, the table's selection and columns, the settings, and the questions, which
+    tests replace to answer instead of a dialog."""
+
+    session: LeadSession
+    table: LeadTableView
+    banner: Banner
+    settings: Settings
+    environment: Environment
+
+    def ask_export_path(self, suggested: Path) -> Path | None: ...
+    def confirm_export_all(self, count: int) -> bool: ...
+    def save_settings(self) -> None: ...
+
 
 CSV, XLSX = "csv", "xlsx"
 
@@ -48,11 +68,15 @@ class ExportFlow(WindowTask):
     """Owned by the window; asks through the window's (replaceable) ``ask_export_path`` and
     ``confirm_export_all`` so tests can answer instead of a dialog."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QObject) -> None:
         super().__init__(window, "export")
         self._target: Path | None = None
         self._total = 0
         self._format = CSV
+
+    @property
+    def _w(self) -> ExportHost:
+        return self.parent()  # type: ignore[return-value]
 
     # -- questions (the window delegates here) ---------------------------------------------------
 
@@ -82,21 +106,19 @@ class ExportFlow(WindowTask):
 
     def start(self, fmt: str = CSV) -> None:
         w = self._w
-        shown = w.model.shown_count()
+        session = w.session
+        shown = session.model.shown_count()
         if not shown:
             w.status.show("Nothing to export: fetch leads first (F5).")
             return
         if self.runner.busy:
             w.status.show("An export is already running; press Esc to cancel it.")
             return
-        # Lead indexes in view order, as list slices of the shown rows (no Python step per row
-        # here); a copy, as a watch merge may grow the shown rows in place during the write.
         spans = w.table.selected_spans()
         if not spans and not w.confirm_export_all(shown):
             return
-        rows = pick(w.model.shown_rows(), spans or [(0, shown - 1)])
-        leads = w.model.leads
-        columns = [w.model.columns[c].field for c in w.table.visible_columns()]
+        leads, rows = session.snapshot(spans)  # lead indexes in view order
+        columns = [session.model.columns[c].field for c in w.table.visible_columns()]
         settings = w.settings
         folder = Path(settings.last_export_dir or Path.home())
         target = w.ask_export_path(folder / suggested_name(w.environment.value, fmt))

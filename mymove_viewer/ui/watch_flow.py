@@ -1,40 +1,34 @@
-"""Watch mode in the window: the toggle and interval, merging polls, "new" marks, title count
-and tray notification. The polling itself is ``watch.WatchController``.
-
-A poll's leads are merged in two steps: ``table.merge.plan_merge`` does the per-lead work on a
-worker thread (at 100k leads it held the GUI thread for ~80-275 ms), then the model swaps the
-plan in. A plan for leads the table no longer shows (a fetch replaced them) is dropped; one for
-a sort or filter the user has changed meanwhile is made again; polls arriving meanwhile are
-planned next, so no poll's leads are lost.
+"""Watch mode in the window: the toggle and interval, "new" marks, title count and tray
+notification, and the table kept in place while polls' leads are merged. The polling itself is
+``watch.WatchController``, the merging ``session.LeadSession.merge``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPoint, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 from ..api import errors as E
-from ..api.cancel import CancelToken
-from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Query
-from ..table.display import yield_gil
-from ..table.merge import MergePlan, Runs, plan_merge
+from ..table.merge import Runs
 from .fetch import FetchOutcome, FetchRequest
 from .selection import select_spans, selected_spans, spans_after_inserts
 from .watch import WatchController, make_interval_spin
-from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
+    from .query_panel import QueryPanel
+    from .session import LeadSession
+    from .status import StatusLine
+    from .table_view import LeadTableView
     from .tray import NewLeadsTray
-    from .window import MainWindow
+    from .worker import BackgroundRunner
 
-log = app_logger(__name__)
 MANY_INSERTS = 256  # selection ranges × row inserts (see ``selection_through_inserts``)
 
 
@@ -70,22 +64,47 @@ def selection_through_inserts(table: QTableView, runs: Runs) -> Iterator[None]:
         select_spans(selection, spans_after_inserts(spans, runs))
 
 
+@contextmanager
+def keep_view(table: QTableView, runs: Runs) -> Iterator[None]:
+    """The table keeps its top lead and its selection while a merge inserts ``runs``."""
+    with keep_top_row(table), selection_through_inserts(table, runs):
+        yield
+
+
+class WatchHost(Protocol):
+    """What watch mode needs of the window (its Qt parent): the session whose leads the polls
+    join, the views it keeps in place, and the window's fetch, outcome and title."""
+
+    session: LeadSession
+    table: LeadTableView
+    panel: QueryPanel
+    status: StatusLine
+
+    def poll_request(self, query: Query) -> FetchRequest | None: ...
+    def watch_block_reason(self) -> str | None: ...
+    def fetch(self) -> int | None: ...
+    def show_outcome(self, outcome: FetchOutcome) -> None: ...
+    def note_poll(self, outcome: FetchOutcome) -> None: ...
+    def sync_busy(self) -> None: ...
+    def update_title(self) -> None: ...
+    def windowIcon(self) -> QIcon: ...
+    def showNormal(self) -> None: ...
+    def raise_(self) -> None: ...
+    def activateWindow(self) -> None: ...
+
+
 class WatchFlow(QObject):
     merged = Signal(int)  # a poll's leads are in the table: how many were new
 
-    def __init__(self, window: MainWindow, interval_s: float | None = None) -> None:
+    def __init__(
+        self, window: QWidget, session: LeadSession, interval_s: float | None = None
+    ) -> None:
         super().__init__(window)
-        self._merger = BackgroundRunner(self, name="merge")
-        self._merger.finished.connect(self._on_planned)
-        self._merger.failed.connect(self._on_plan_failed)
-        self._pending: list[Lead] = []  # leads of polls not merged yet
-        self._pending_for: list[Lead] | None = None  # the table's leads they are to join
-        self._planned = 0  # how many of them the plan being made covers
-        self._outcome: FetchOutcome | None = None  # the newest of those polls
-        self._wait_turn = window.paint_gate.wait_turn
+        self._session = session  # merges the polls' leads into the table's
+        self._model = session.model
         # No Python reference back to the window (it is the Qt parent): a cycle would leave the
         # window to the cycle collector, which may run on any thread.
-        self.watch = WatchController(window.controller, self._poll_request, self)
+        self.watch = WatchController(session.controller, self._poll_request, self)
         if interval_s is not None:
             self.watch.interval_s = interval_s
         self.action = QAction("&Watch for new leads", window)
@@ -105,19 +124,23 @@ class WatchFlow(QObject):
 
         self.action.toggled.connect(self._on_toggled)
         self.spin.valueChanged.connect(self._on_interval)
-        self.mark_seen_action.triggered.connect(window.model.mark_all_seen)
+        model, controller, host = session.model, session.controller, self._w
+        self.mark_seen_action.triggered.connect(model.mark_all_seen)
         self.watch.leadsArrived.connect(self._on_poll)
-        self.watch.statusChanged.connect(window.status.set_watch)
+        self.watch.statusChanged.connect(host.status.set_watch)
         self.watch.runningChanged.connect(self._on_running)
-        window.controller.started.connect(self._on_fetch_started)
-        window.controller.finished.connect(self._on_fetch_finished)
-        window.controller.failed.connect(self._on_fetch_failed)
-        window.controller.cancelled.connect(self._on_fetch_cancelled)
-        window.model.newCountChanged.connect(self._on_new_count)
-        window.table.selectionModel().selectionChanged.connect(window.model.mark_selection_seen)
+        controller.started.connect(self._on_fetch_started)
+        controller.finished.connect(self._on_fetch_finished)
+        controller.failed.connect(self._on_fetch_failed)
+        controller.cancelled.connect(self._on_fetch_cancelled)
+        model.newCountChanged.connect(self._on_new_count)
+        host.table.selectionModel().selectionChanged.connect(model.mark_selection_seen)
+        session.merged.connect(self._on_merged)
+        table = host.table  # not the window: no Python reference back to it from the session
+        session.around_merge = lambda runs: keep_view(table, runs)
 
     @property
-    def _w(self) -> MainWindow:
+    def _w(self) -> WatchHost:
         return self.parent()  # type: ignore[return-value]
 
     @property
@@ -145,19 +168,23 @@ class WatchFlow(QObject):
     @property
     def merging(self) -> bool:
         """A poll's leads are waiting to be merged into the table."""
-        return self._pending_for is not None
+        return self._session.merging
+
+    @property
+    def _merger(self) -> BackgroundRunner:
+        return self._session.merger
 
     def stop(self, *, forget: bool = False) -> None:
         if forget:
             self.watch.forget()
-            self._drop_pending()  # they belong to the environment being left
+            self._session.drop_merges()  # they belong to the environment being left
         else:
             self.watch.stop()
         self.action.setChecked(False)
 
     def shutdown(self) -> None:
         self.stop()
-        self._drop_pending()
+        self._session.drop_merges()
         self._merger.shutdown(2000)
         if self._tray is not None:
             self._tray.hide()
@@ -179,7 +206,7 @@ class WatchFlow(QObject):
             fallback = w.panel.query()
         except E.ValidationError:
             fallback = None
-        if self.watch.baseline is None and not w.controller.busy and fallback is not None:
+        if self.watch.baseline is None and not w.session.controller.busy and fallback is not None:
             # Nothing fetched yet: a normal fetch fills the table, then polls add to it.
             self.watch.start(fallback, poll_now=False)
             w.fetch()
@@ -200,81 +227,36 @@ class WatchFlow(QObject):
 
     @Slot(object)
     def _on_poll(self, outcome: FetchOutcome) -> None:
+        if self._model.total_count():
+            self._session.merge(outcome)
+            return
         w = self._w
-        leads = outcome.result.leads
-        if not w.model.total_count():
-            self._drop_pending()
-            w.show_outcome(outcome)  # an empty table is filled, not flooded with "new" marks
-            w.sync_busy()
-            self.merged.emit(0)
-            return
-        if self._pending_for is not w.model.leads:  # for leads a fetch has replaced
-            self._pending = []
-        self._pending = [*self._pending, *leads]
-        self._pending_for = w.model.leads
-        self._outcome = outcome
-        if not self._merger.busy:  # else these follow once the plan being made is in
-            self._plan()
+        self._session.drop_merges()
+        w.show_outcome(outcome)  # an empty table is filled, not flooded with "new" marks
+        w.sync_busy()
+        self.merged.emit(0)
 
-    def _plan(self) -> None:
-        """Plan the merge of every pending lead into the table as it is now, on the worker."""
-        state, incoming = self._w.model.merge_state(), self._pending
-        self._planned = len(incoming)
-        wait_turn = self._wait_turn
-
-        def job(_report: Callable[[object], None], token: CancelToken) -> MergePlan:
-            def pace() -> None:
-                wait_turn()  # a paint of the window first
-                yield_gil()
-                if token.cancelled:
-                    raise CancelledError("The merge was cancelled.")
-
-            return plan_merge(state, incoming, pace)
-
-        self._merger.start(job)
-
-    @Slot(int, object)
-    def _on_planned(self, _gen: int, plan: MergePlan) -> None:
+    @Slot(object, object)
+    def _on_merged(self, fresh: list[Lead], outcome: FetchOutcome | None) -> None:
         w = self._w
-        if plan.state.leads is not w.model.leads:  # replaced by a fetch (or cleared): dropped
-            self._drop_pending()
-            return
-        if not plan.state.fits(w.model.merge_state()):  # sorted or filtered meanwhile
-            self._plan()  # again, on the table as it is now
-            return
-        with keep_top_row(w.table), selection_through_inserts(w.table, plan.runs):
-            fresh = w.model.apply_new(plan)
-        assert fresh is not None  # it fits
-        outcome = self._outcome
-        self._pending = self._pending[self._planned :]  # polls that came meanwhile
-        if self._pending:
-            self._pending_for = w.model.leads
-            self._plan()
-        else:
-            self._pending_for = self._outcome = None
         if outcome is not None:
             w.note_poll(outcome)
         if fresh:
-            self.tray.notify(fresh, w.model.new_count())
+            self.tray.notify(fresh, self._model.new_count())
         w.sync_busy()
         self.merged.emit(len(fresh))
-
-    @Slot(int, object)
-    def _on_plan_failed(self, _gen: int, error: object) -> None:
-        log.warning("merging a watch poll failed: %r", error)  # a bug; the next poll retries
-        self._drop_pending()
 
     @Slot(int)
     def _on_fetch_started(self, gen: int) -> None:
         """A fetch will replace the table: the CPU goes to it, not to a merge into leads about
         to go (kept in case the fetch fails)."""
         if not self.is_poll(gen):
-            self._merger.invalidate()
+            self._session.hold_merges()
 
     @Slot(int, object)
     def _on_fetch_finished(self, gen: int, _outcome: object) -> None:
         if not self.is_poll(gen):  # its leads replace the table, with the pending ones too
-            self._drop_pending()
+            self._session.drop_merges()
 
     @Slot(int, object)
     def _on_fetch_failed(self, gen: int, _error: object) -> None:
@@ -283,12 +265,8 @@ class WatchFlow(QObject):
     @Slot(int)
     def _on_fetch_cancelled(self, gen: int) -> None:
         """The table stays as it was: a merge that waited for the fetch goes on."""
-        if not self.is_poll(gen) and self.merging and not self._merger.busy:
-            self._plan()
-
-    def _drop_pending(self) -> None:
-        self._merger.invalidate()
-        self._pending, self._pending_for, self._outcome = [], None, None
+        if not self.is_poll(gen):
+            self._session.resume_merges()
 
     @Slot(int)
     def _on_new_count(self, n: int) -> None:

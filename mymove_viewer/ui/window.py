@@ -1,14 +1,14 @@
-"""The main window: wires the query panel, fetch controller, table, overview, banner, detail
-pane, export, watch mode and settings together. It does no HTTP, JSON or file I/O itself; those
-live in the no-Qt modules and run on worker threads. Exporting is ``export_flow``, the status
-bar ``status``, watch mode ``watch_flow``/``watch`` and the chart ``overview``.
+"""The main window: builds the query panel, table, overview, banner, detail pane and status bar
+and wires them to the lead session (``session``: fetch, leads, index, rankings, watch merges,
+snapshots for export). It does no HTTP, JSON or file I/O itself; those live in the no-Qt modules
+and run on worker threads. Exporting is ``export_flow``, the status bar ``status``, watch mode
+``watch_flow``/``watch``, the saved state ``window_settings`` and the chart ``overview``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,22 +27,20 @@ from .copy_flow import CopyFlow
 from .detail_pane import DetailPane
 from .error_banner import Banner
 from .export_flow import CSV, XLSX, ExportFlow, suggested_name
-from .fetch import FetchController, FetchOutcome, FetchRequest, UnexpectedFetchError
+from .fetch import FetchOutcome, FetchRequest, UnexpectedFetchError
 from .filter_edit import FilterEdit
 from .filter_flow import FilterFlow
-from .indexer import Indexer
-from .new_leads import MarkedLeadModel
 from .overview import OverviewPanel
-from .paint_gate import PaintGate
 from .query_panel import QueryPanel
 from .selection import first_row
+from .session import LeadSession
 from .settings_writer import SettingsWriter
-from .status import FetchInfo, StatusLine, format_bytes, summary_text
+from .status import StatusLine, format_bytes
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
 from .window_actions import build_actions
-from .window_env import EnvironmentMixin
-from .window_settings import SettingsMixin
+from .window_env import DemoSetup, EnvironmentMixin
+from .window_settings import SavedState
 
 if TYPE_CHECKING:
     from .key_dialog import KeyDialog
@@ -62,19 +60,7 @@ _RETRYABLE = (
 )
 
 
-@dataclass(frozen=True)
-class DemoSetup:
-    """The in-process sandbox the Demo environment talks to."""
-
-    base_url: str
-    api_key: str
-    client_id: str
-
-    def __repr__(self) -> str:
-        return f"DemoSetup({self.base_url!r})"
-
-
-class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
+class MainWindow(EnvironmentMixin, QMainWindow):
     def __init__(
         self,
         *,
@@ -91,40 +77,38 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         ``window_env``); the app's cold start uses it, tests mostly want the answer at once."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self._credentials = credentials
         self._store = settings_store
         self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
-        self.settings_writer.failed.connect(self._on_settings_not_saved)
         self._base_url_override = base_url
         self._demo = demo
         self._client_settings = client_settings
         self._closed = False
-        self._init_key_check(defer_key_check)
-        self._fetch_info: FetchInfo | None = None
-        self._fetch_env: Environment | None = None
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it
-        self._fetch_started = self.clock()
-        self._fetch_query: Query | None = None
+        self._init_key_check(credentials, defer_key_check)
         self._base_title = APP_NAME
-        self._widths_set = False
-        self._settings_problem_shown = False
         self.key_dialog: KeyDialog | None = None
 
         loaded = self._store.load()
         self._settings: Settings = loaded.settings
 
-        self.controller = FetchController(self)
-        self.paint_gate = PaintGate(self)
-        self.indexer = Indexer(
-            self, pace=self.paint_gate.wait_turn, quiet=self.paint_gate.wait_quiet
-        )
-        self.model = MarkedLeadModel(self)
+        self.session = LeadSession(self)  # the leads and the work on them; the window shows them
+        s = self.session
+        self.controller, self.paint_gate, self.indexer = s.controller, s.paint_gate, s.indexer
+        self.model = s.model
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
         self.copy_flow = CopyFlow(self)
         self._build_widgets()
-        self.watch_flow = WatchFlow(self, watch_interval_s)
+        self.watch_flow = WatchFlow(self, self.session, watch_interval_s)
         self.watch = self.watch_flow.watch
+        self.saved = SavedState(
+            self._settings,
+            self.settings_writer,
+            panel=self.panel,
+            table=self.table,
+            model=self.model,
+            watch_spin=self.watch_flow.spin,
+            banner=self.banner,
+        )
         build_actions(self)
         self._connect()
 
@@ -141,7 +125,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
                 current = Environment.PRODUCTION
         self._env = current
         self.panel.set_environments(environments, current)
-        self._restore_settings()
+        self.saved.restore(self)
         self._enter_environment(current)
         if loaded.warning:
             self.banner.show_message(loaded.warning, kind="info")
@@ -150,6 +134,20 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     @property
     def settings(self) -> Settings:
         return self._settings
+
+    def save_settings(self) -> None:
+        self.saved.save(self)
+
+    def _remember_query(self) -> None:
+        self.saved.remember_query()
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.session.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        self.session.clock = clock  # tests pin it
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -178,6 +176,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         header.setSortIndicator(created, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.setSortingEnabled(True)
         self.overview = OverviewPanel(self.model, self.paint_gate.wait_quiet)
+        self.session.after_paint_of = self.table.viewport()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -215,9 +214,17 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         c.started.connect(self._on_fetch_started)
         c.progress.connect(self._on_fetch_progress)
         c.finished.connect(self._on_fetch_finished)
-        self.indexer.ready.connect(self._on_index_ready)
-        self.indexer.ranked.connect(self._on_ranked)
-        self.indexer.failed.connect(lambda: self.overview.expect_counts(False))
+        s, overview = self.session, self.overview
+        s.replacing.connect(self.saved.keep_header)
+        s.replacing.connect(lambda _some: self.detail.clear())
+        # The overview counts on the indexer's thread; counting here would stall the first paint.
+        s.replacing.connect(overview.expect_counts)
+        s.replacing.connect(lambda _some: self.filter_flow.before_new_leads())
+        s.replaced.connect(self.saved.restore_header)
+        s.indexing.connect(self._apply_filter)
+        s.spanChanged.connect(lambda span, count: overview.set_window(*span, count=count))
+        s.counted.connect(overview.use_precounted)
+        s.countsStale.connect(lambda: overview.expect_counts(False))
         c.failed.connect(self._on_fetch_failed)
         c.cancelled.connect(self._on_fetch_cancelled)
         c.idle.connect(self.sync_busy)
@@ -272,10 +279,7 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         self._remember_query()
         self.save_settings()
         self.banner.clear()
-        self._fetch_env = self._env
-        self._fetch_started = started
-        self._fetch_query = request.query
-        return self.controller.start(request)
+        return self.session.start(request, self._env, started)
 
     @Slot()
     def cancel(self) -> None:
@@ -305,44 +309,19 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def _on_fetch_finished(self, gen: int, outcome: FetchOutcome) -> None:
         if self.watch_flow.is_poll(gen):
             return  # merged by the watch
-        if self._fetch_query is not None:
-            self.watch.note_fetch(self._fetch_started, self._fetch_query)
+        if self.session.query is not None:
+            self.watch.note_fetch(self.session.started, self.session.query)
         self.show_outcome(outcome)
 
     def show_outcome(self, outcome: FetchOutcome) -> None:
         """Replace the table with a fetch's leads."""
-        result = outcome.result
-        self.overview.set_window(*result.query.covers(self._fetch_started), count=False)
-        self._set_leads(
-            result.leads,
-            result.extra_fields,
-            outcome.presorted,
-            canonical_created=result.canonical_created,
-        )
-        self._fetch_info = FetchInfo(
-            self._fetch_env or self._env,
-            result.fetched_at,
-            result.elapsed,
-            result.skipped,
-            result.replaced,
-        )
+        self.session.take_outcome(outcome, self._env)
         self.status.hide_progress()
         self._update_summary()
 
     def note_poll(self, outcome: FetchOutcome) -> None:
         """A watch poll was merged: the summary and the chart's time axis move on."""
-        result = outcome.result
-        info = self._fetch_info
-        self._fetch_info = FetchInfo(
-            self._env,
-            result.fetched_at,
-            result.elapsed,
-            info.skipped if info else 0,
-            info.replaced if info else 0,
-        )
-        window = self.overview.window
-        end = result.fetched_at.timestamp()
-        self.overview.set_window(window[0] if window else end - 3600, end)
+        self.session.note_poll(outcome, self._env)
         if not self.controller.busy:
             self._update_summary()
 
@@ -396,18 +375,17 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
     def _on_counts(self, shown: int, total: int) -> None:
         self.filter_count.setText(f"{shown:,} of {total:,}" if total else "")
         busy = self.controller.busy or self.exporter.busy or self.copy_flow.busy
-        if self._fetch_info is not None and not busy:
+        if self.session.info is not None and not busy:
             self._update_summary()
 
     def summary(self) -> str:
-        return summary_text(self._fetch_info, self.model.total_count(), self.model.shown_count())
+        return self.session.summary()
 
     def _update_summary(self) -> None:
         self.status.show(self.summary())
 
     def _set_idle_status(self, prefix: str = "") -> None:
-        has_leads = self._fetch_info is not None and self.model.total_count()
-        self.status.idle(self.summary() if has_leads else "", prefix)
+        self.status.idle(self.summary() if self.session.has_leads() else "", prefix)
 
     @Slot()
     def focus_filter(self) -> None:
@@ -477,10 +455,9 @@ class MainWindow(EnvironmentMixin, SettingsMixin, QMainWindow):
         if self.key_dialog is not None:
             self.key_dialog.reject()
         self.watch_flow.shutdown()
-        self._stop_key_check()
-        self.controller.shutdown(2000)
-        self.paint_gate.release()
-        for part in (self.indexer, self.filter_flow, self.overview):
+        self.keys.stop()
+        self.session.shutdown(2000)
+        for part in (self.filter_flow, self.overview):
             part.shutdown(2000)
         self.export_flow.shutdown(2000)
         self.copy_flow.shutdown(2000)

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolButton
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QMenuBar, QToolButton
 
 if TYPE_CHECKING:
-    from .window import MainWindow
+    from ..settings import Settings
+    from .table_view import LeadTableView
+    from .watch_flow import WatchFlow
+
+
+class ActionsHost(Protocol):
+    """The window the actions are made for (their Qt parent). Besides what is listed, the
+    slots the actions trigger (``fetch``, ``cancel``, ``focus_filter``, ...) are read from it,
+    and the actions are kept on it as attributes (``fetch_action``, ...)."""
+
+    settings: Settings
+    table: LeadTableView
+    table_bar: QHBoxLayout
+    watch_flow: WatchFlow
+
+    def __getattr__(self, name: str) -> Any: ...
+    def __setattr__(self, name: str, value: Any) -> None: ...
+    def addAction(self, action: QAction) -> None: ...
+    def menuBar(self) -> QMenuBar: ...
 
 
 def _menu(menu: QMenu, *items: QAction | None) -> QMenu:
@@ -22,14 +40,14 @@ def _menu(menu: QMenu, *items: QAction | None) -> QMenu:
 
 
 def _action(
-    window: MainWindow,
+    window: ActionsHost,
     text: str,
     name: str,
     shortcuts: list[QKeySequence],
     slot: object,
     tip: str,
 ) -> QAction:
-    action = QAction(text, window)
+    action = QAction(text, window)  # type: ignore[call-overload]
     action.setObjectName(name)
     if shortcuts:
         action.setShortcuts(shortcuts)
@@ -42,7 +60,7 @@ def _action(
     return action
 
 
-def build_actions(w: MainWindow) -> None:
+def build_actions(w: ActionsHost) -> None:
     """Create the window's actions (as attributes), menus and toolbar buttons."""
     key = QKeySequence
 
@@ -67,10 +85,10 @@ def build_actions(w: MainWindow) -> None:
         "Export as Excel &workbook (.xlsx)…", "exportXlsxAction", [key("Ctrl+Shift+E")],
         w.export_selected_xlsx, "Export the selected leads as an Excel workbook",
     )  # fmt: skip
-    w.excel_action = QAction("Excel-compatible CSV (UTF-8 with BOM)", w)
+    w.excel_action = QAction("Excel-compatible CSV (UTF-8 with BOM)", w)  # type: ignore[call-overload]
     w.excel_action.setObjectName("excelAction")
     w.excel_action.setCheckable(True)
-    w.excel_action.setChecked(w._settings.export_excel)
+    w.excel_action.setChecked(w.settings.export_excel)
     w.excel_action.toggled.connect(w._on_excel_toggled)
     w.copy_action = a(
         "&Copy rows", "copyAction", [key("Ctrl+C")], w.copy_selection,

@@ -1,18 +1,20 @@
-"""The main window's environments, API keys (and key dialog) and client IDs, as a mixin.
+"""The main window's environments, API keys (and key dialog) and client IDs: a mixin of the
+window, typed against the few attributes it uses (no import of the window), and ``KeyCheck``.
 
 Whether an environment has a key is asked once and the answer (never the key) cached. A window
 made with ``defer_key_check`` does not ask while it is being built: the first keychain call loads
 ``keyring`` and may open a D-Bus connection (~0.35 s), so it runs on a worker thread just after
-the first paint (:meth:`EnvironmentMixin.check_keys_in_background`). Until the answer arrives the
+the first paint (:class:`KeyCheck`). Until the answer arrives the
 key state is unknown: Fetch is off without a red reason, and "Set API key…" stays hidden.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from .. import APP_NAME
 from ..api import errors as E
@@ -23,12 +25,44 @@ from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QLabel, QMainWindow
+
     from ..api.cancel import CancelToken
+    from ..api.options import Settings as ClientSettings
+    from ..settings import Settings
+    from .detail_pane import DetailPane
+    from .error_banner import Banner
     from .key_dialog import KeyDialog
-    from .window import MainWindow
+    from .new_leads import MarkedLeadModel
+    from .query_panel import QueryPanel
+    from .session import LeadSession
+    from .watch_flow import WatchFlow
     from .worker import Report
 
-    _Base = MainWindow
+    class _Base(QMainWindow):
+        """The window this is mixed into: what it has besides Qt's."""
+
+        _demo: DemoSetup | None
+        _base_url_override: str | None
+        _client_settings: ClientSettings | None
+        _settings: Settings
+        _closed: bool
+        _base_title: str
+        key_dialog: KeyDialog | None
+        session: LeadSession
+        model: MarkedLeadModel
+        panel: QueryPanel
+        banner: Banner
+        demo_banner: Banner
+        detail: DetailPane
+        table_title: QLabel
+        fetch_action: QAction
+        set_key_action: QAction
+        watch_flow: WatchFlow
+
+        def save_settings(self) -> None: ...
+        def _set_idle_status(self, prefix: str = "") -> None: ...
 else:
     _Base = object
 
@@ -41,6 +75,18 @@ QUIET_CHECK_MS = 1000
 # Asked even if the window is never painted (e.g. started on a hidden workspace).
 CHECK_FALLBACK_MS = 1500
 KEYCHAIN_ENVIRONMENTS = (Environment.PRODUCTION, Environment.STAGING)
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """The in-process sandbox the Demo environment talks to."""
+
+    base_url: str
+    api_key: str
+    client_id: str
+
+    def __repr__(self) -> str:
+        return f"DemoSetup({self.base_url!r})"
 
 
 def has_key_job(
@@ -61,6 +107,101 @@ def has_key_job(
     return job
 
 
+class KeyCheck(QObject):
+    """Whether each environment has an API key. The answer (never the key) is cached; the
+    keychain is asked again for the key itself when a request needs it. A deferred check asks
+    on a worker thread (:meth:`check_in_background`); until it answers the state is unknown."""
+
+    changed = Signal(object)  # the key state of this Environment changed (None: of any)
+
+    def __init__(
+        self,
+        credentials: CredentialStore,
+        demo: DemoSetup | None,
+        deferred: bool,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.credentials, self._demo = credentials, demo
+        self._keys: dict[Environment, KeyState] = {}
+        self.pending = deferred  # True until the deferred check has answered (or is superseded)
+        self.quiet = True  # the check is not slow yet: its reason shows no red text
+        self.runner: BackgroundRunner | None = None
+
+    def state(self, env: Environment) -> KeyState | None:
+        """(a key is available, problem), or None while the background check has not answered
+        yet."""
+        if env is Environment.DEMO and self._demo is not None:
+            return True, None
+        if env not in self._keys:
+            if self.pending:
+                return None
+            key, problem = self.read(env)
+            self._keys[env] = (bool(key), problem)
+            del key
+        return self._keys[env]
+
+    def read(self, env: Environment) -> tuple[str | None, str | None]:
+        """(the key or None, the problem met while asking)."""
+        if env is Environment.DEMO and self._demo is not None:
+            return self._demo.api_key, None
+        try:
+            return self.credentials.get(env.value), None
+        except (KeychainError, InvalidKeyError) as exc:
+            return None, str(exc)
+
+    def check_in_background(self, first: Environment) -> None:
+        """Ask the keychain on a worker thread, ``first`` first. Does nothing once the answers
+        are known or while they are being asked."""
+        if not self.pending or self.runner is not None:
+            return
+        envs = [first] if first in KEYCHAIN_ENVIRONMENTS else []
+        envs += [e for e in KEYCHAIN_ENVIRONMENTS if e not in envs]
+        runner = BackgroundRunner(self, name="key-check")
+        runner.progress.connect(self._on_checked)
+        runner.finished.connect(self._end)
+        runner.failed.connect(self._on_failed)
+        runner.cancelled.connect(self._end)
+        self.runner = runner
+        runner.start(has_key_job(self.credentials, envs))
+        QTimer.singleShot(QUIET_CHECK_MS, self, self._is_slow)
+
+    def refresh(self) -> None:
+        """Forget the answers (a key was set or removed): the keychain is asked again."""
+        if self.runner is not None:
+            self.runner.invalidate()  # its answers may predate the change being refreshed
+        self.pending = False
+        self._keys.clear()
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.shutdown(2000)
+
+    @Slot(int, object, object)
+    def _on_checked(self, _gen: int, env: object, state: object) -> None:
+        if self.pending and isinstance(env, Environment):
+            self._keys[env] = state  # type: ignore[assignment]
+            self.changed.emit(env)
+
+    @Slot(int, object)
+    def _on_failed(self, _gen: int, error: object) -> None:
+        log.warning("keychain check failed: %s", type(error).__name__)
+        self._end()
+
+    @Slot()
+    def _end(self) -> None:
+        """From now on the keychain is asked directly, as before the check."""
+        if self.pending:
+            self.pending = False
+            self.changed.emit(None)
+
+    @Slot()
+    def _is_slow(self) -> None:
+        self.quiet = False
+        if self.pending:
+            self.changed.emit(None)
+
+
 class EnvironmentMixin(_Base):
     # -- environments, keys and client IDs --------------------------------------------------------
 
@@ -73,91 +214,47 @@ class EnvironmentMixin(_Base):
             return self._demo.base_url
         return self._base_url_override or BASE_URLS.get(env, BASE_URLS[Environment.PRODUCTION])
 
-    def _key_state(self, env: Environment) -> KeyState | None:
-        """(a key is available, problem), or None while the background check has not answered
-        yet. Only the answer is cached, never the key: the keychain is asked again for the key
-        itself when a request needs it."""
-        if env is Environment.DEMO and self._demo is not None:
-            return True, None
-        if env not in self._keys:
-            if self._key_check_pending:
-                return None
-            key, problem = self._read_key(env)
-            self._keys[env] = (bool(key), problem)
-            del key
-        return self._keys[env]
+    # -- API keys (see KeyCheck) ----------------------------------------------------------------
 
-    def _init_key_check(self, deferred: bool) -> None:
-        self._keys: dict[Environment, KeyState] = {}
-        self._key_check_pending = deferred
-        self._key_check_quiet = True
-        self._key_runner: BackgroundRunner | None = None
+    def _init_key_check(self, credentials: CredentialStore, deferred: bool) -> None:
+        self.keys = KeyCheck(credentials, self._demo, deferred, self)
+        self.keys.changed.connect(self._on_keys_changed)
         if deferred:
             AfterPaint(self, self.check_keys_in_background, CHECK_FALLBACK_MS)
 
     @property
+    def _credentials(self) -> CredentialStore:
+        return self.keys.credentials
+
+    @_credentials.setter
+    def _credentials(self, credentials: CredentialStore) -> None:
+        self.keys.credentials = credentials
+
+    @property
     def key_check_pending(self) -> bool:
         """True until the deferred keychain check has answered (or was superseded)."""
-        return self._key_check_pending
+        return self.keys.pending
+
+    @property
+    def _key_runner(self) -> BackgroundRunner | None:
+        return self.keys.runner
 
     def check_keys_in_background(self) -> None:
-        """Ask the keychain on a worker thread whether each environment has a key; the window
-        updates as each answer arrives. Does nothing once the answers are known."""
-        if not self._key_check_pending or self._key_runner is not None or self._closed:
-            return
-        envs = [self._env] if self._env in KEYCHAIN_ENVIRONMENTS else []
-        envs += [e for e in KEYCHAIN_ENVIRONMENTS if e not in envs]
-        runner = BackgroundRunner(self, name="key-check")
-        runner.progress.connect(self._on_key_checked)
-        runner.finished.connect(self._end_key_check)
-        runner.failed.connect(self._on_key_check_failed)
-        runner.cancelled.connect(self._end_key_check)
-        self._key_runner = runner
-        runner.start(has_key_job(self._credentials, envs))
-        QTimer.singleShot(QUIET_CHECK_MS, self, self._key_check_is_slow)
+        """Ask the keychain on a worker thread whether each environment has a key, this
+        window's first; the window updates as each answer arrives."""
+        if not self._closed:
+            self.keys.check_in_background(self._env)
 
-    @Slot(int, object, object)
-    def _on_key_checked(self, _gen: int, env: object, state: object) -> None:
-        if self._key_check_pending and isinstance(env, Environment):
-            self._keys[env] = state  # type: ignore[assignment]
-            if env is self._env:
-                self._update_fetch_state()
-
-    @Slot(int, object)
-    def _on_key_check_failed(self, _gen: int, error: object) -> None:
-        log.warning("keychain check failed: %s", type(error).__name__)
-        self._end_key_check()
-
-    @Slot()
-    def _end_key_check(self) -> None:
-        """From now on the keychain is asked directly, as before the check."""
-        if self._key_check_pending:
-            self._key_check_pending = False
+    @Slot(object)
+    def _on_keys_changed(self, env: Environment | None) -> None:
+        if env is None or env is self._env:
             self._update_fetch_state()
-
-    @Slot()
-    def _key_check_is_slow(self) -> None:
-        self._key_check_quiet = False
-        if self._key_check_pending:
-            self._update_fetch_state()
-
-    def _stop_key_check(self) -> None:
-        if self._key_runner is not None:
-            self._key_runner.shutdown(2000)
 
     def _read_key(self, env: Environment) -> tuple[str | None, str | None]:
-        if env is Environment.DEMO and self._demo is not None:
-            return self._demo.api_key, None
-        try:
-            return self._credentials.get(env.value), None
-        except (KeychainError, InvalidKeyError) as exc:
-            return None, str(exc)
+        return self.keys.read(env)
 
     def refresh_keys(self) -> None:
-        if self._key_runner is not None:
-            self._key_runner.invalidate()  # its answers may predate the change being refreshed
-        self._key_check_pending = False
-        self._keys.clear()
+        self.keys.refresh()
         self._update_fetch_state()
 
     def _enter_environment(self, env: Environment) -> None:
@@ -190,11 +287,9 @@ class EnvironmentMixin(_Base):
         self._remember_client_id()
         self.save_settings()  # the column layout, while it still has leads to describe
         self.watch_flow.stop(forget=True)  # polls belong to the environment they started in
-        self.controller.invalidate()  # an old environment's leads must never land here
-        self._set_leads([], ())
+        self.session.forget()  # an old environment's leads must never land here
         self.detail.clear()
         self.banner.clear()
-        self._fetch_info = None
         self._enter_environment(env)
         self._set_idle_status(f"Switched to {env.label}.")
         self.save_settings()
@@ -238,7 +333,7 @@ class EnvironmentMixin(_Base):
             check_base_url(self.base_url(self._env))
         except E.ValidationError as exc:
             return exc.message
-        state = self._key_state(self._env)
+        state = self.keys.state(self._env)
         if state is None:
             return CHECKING_KEY
         has_key, problem = state
@@ -251,10 +346,10 @@ class EnvironmentMixin(_Base):
     @Slot()
     def _update_fetch_state(self) -> None:
         reason = self.fetch_block_reason()
-        quiet = reason == CHECKING_KEY and self._key_check_quiet
+        quiet = reason == CHECKING_KEY and self.keys.quiet
         self.panel.set_fetch_state(reason, quiet=quiet)
         self.fetch_action.setEnabled(reason is None)
-        state = self._key_state(self._env)
+        state = self.keys.state(self._env)
         missing = state is not None and not state[0] and self._env is not Environment.DEMO
         self.panel.set_key_missing(missing)
 

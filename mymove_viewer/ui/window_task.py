@@ -3,20 +3,28 @@ cancels. Exporting (``export_flow``) and copying rows (``copy_flow``) are such t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Slot
 
 from .worker import BackgroundRunner, Job
 
 if TYPE_CHECKING:
-    from .window import MainWindow
+    from .status import StatusLine
+
+
+class TaskHost(Protocol):
+    """What a task needs of the window that owns it (its Qt parent)."""
+
+    status: StatusLine
+
+    def sync_busy(self) -> None: ...
 
 
 class WindowTask(QObject):
     """Subclasses handle the runner's ``finished``, ``failed`` and ``cancelled``."""
 
-    def __init__(self, window: MainWindow, name: str) -> None:
+    def __init__(self, window: QObject, name: str) -> None:
         super().__init__(window)  # the window is reached through parent(): no reference cycle
         self.runner = BackgroundRunner(self, name=name)
         r = self.runner
@@ -26,7 +34,7 @@ class WindowTask(QObject):
         r.cancelled.connect(self._on_cancelled)
 
     @property
-    def _w(self) -> MainWindow:
+    def _w(self) -> TaskHost:
         return self.parent()  # type: ignore[return-value]
 
     @property

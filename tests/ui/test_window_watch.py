@@ -13,7 +13,7 @@ from mymove_viewer.sandbox import Fault
 from mymove_viewer.table import merge
 from mymove_viewer.table.sort import rank_column, rows_for
 from mymove_viewer.ui import model as model_module
-from mymove_viewer.ui import watch_flow
+from mymove_viewer.ui import session, watch_flow
 from mymove_viewer.ui.watch import backoff_delay, overlap_hours
 
 from .conftest import FIXED_NOW, TIMEOUT_MS
@@ -158,7 +158,7 @@ def on_threads(monkeypatch) -> tuple[set[bool], threading.Event, threading.Event
     on_gui: set[bool] = set()
     gate, entered = threading.Event(), threading.Event()
     gate.set()
-    plan, extend = watch_flow.plan_merge, merge.extend_ranking
+    plan, extend = session.plan_merge, merge.extend_ranking
 
     def planning(*args, **kwargs):
         on_gui.add(threading.current_thread() is threading.main_thread())
@@ -170,7 +170,7 @@ def on_threads(monkeypatch) -> tuple[set[bool], threading.Event, threading.Event
         on_gui.add(threading.current_thread() is threading.main_thread())
         return extend(*args, **kwargs)
 
-    monkeypatch.setattr(watch_flow, "plan_merge", planning)
+    monkeypatch.setattr(session, "plan_merge", planning)
     monkeypatch.setattr(merge, "extend_ranking", extending)
     return on_gui, gate, entered
 

@@ -19,17 +19,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import __version__
-from .api import errors as E
-from .api.query import BASE_URLS, Environment, Query, parse_rfc3339
+from .. import __version__
+from ..api import errors as E
+from ..api.query import BASE_URLS, Environment, Query, parse_rfc3339
 
 if TYPE_CHECKING:
-    from .api.client import FetchResult
-    from .credentials import CredentialStore
+    from ..api.client import FetchResult
 
-OK, FAILURE, USAGE, AUTH, NOT_FOUND, NETWORK, SERVER, KEYCHAIN, INTERRUPTED = (
-    0, 1, 2, 3, 4, 5, 6, 7, 130,
-)  # fmt: skip
+from .codes import (
+    AUTH,
+    FAILURE,
+    INTERRUPTED,
+    KEYCHAIN,
+    NETWORK,
+    NOT_FOUND,
+    OK,
+    SERVER,
+    USAGE,
+    CliError,
+    Stopped,
+)
+
 EXIT_CODES_HELP = """exit codes:
   0  ok                         5  network problem or timeout
   1  anything else              6  server error, rate limit or invalid response
@@ -39,23 +49,9 @@ EXIT_CODES_HELP = """exit codes:
 ENVIRONMENTS = [Environment.PRODUCTION.value, Environment.STAGING.value]
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP arrived: unwinds like Ctrl+C, so a half-written export is removed."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def exit_code_for(exc: BaseException) -> int:
-    from .credentials import InvalidKeyError, KeychainError
-    from .export import ExportError
+    from ..credentials import InvalidKeyError, KeychainError
+    from ..export import ExportError
 
     table: list[tuple[type[BaseException], int]] = [
         (CliError, FAILURE),
@@ -178,14 +174,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("export", "key"):
             with _stop_on_signals():
-                return cmd_export(args) if args.command == "export" else cmd_key(args)
+                if args.command == "export":
+                    return cmd_export(args)
+                from .key import cmd_key
+
+                return cmd_key(args)
         if args.command == "sandbox":
-            from . import sandbox
+            from .. import sandbox
 
             options = ["--port", args.port, "--leads", args.leads, "--days", args.days]
             options += ["--seed", args.seed, *(["--odd"] if args.odd else [])]
             return sandbox.main([str(o) for o in options])
-        from .ui.app import run_gui
+        from ..ui.app import run_gui
 
         return run_gui(demo=args.demo, base_url=args.base_url, self_test=args.self_test)
     except (Exception, KeyboardInterrupt) as exc:
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _message(exc: BaseException, code: int, debug: bool) -> str:
-    from .credentials import KeychainError, command_line_wording
+    from ..credentials import KeychainError, command_line_wording
 
     if isinstance(exc, Stopped):
         return f"Stopped by {signal.Signals(exc.signum).name}."
@@ -236,7 +236,7 @@ def _stop_on_signals() -> Iterator[None]:
 
 
 def _is_known(exc: BaseException) -> bool:
-    from .export import ExportError
+    from ..export import ExportError
 
     return isinstance(exc, CliError | ExportError | E.ApiError)
 
@@ -256,10 +256,10 @@ def _query(args: argparse.Namespace) -> Query:
 
 def cmd_export(args: argparse.Namespace) -> int:
     # Imported here, not at the top: the window's cold start does not need httpx and msgspec.
-    from .api.cancel import CancelToken
-    from .api.client import LeadsClient
-    from .api.query import check_base_url, clean_client_id
-    from .credentials import ENV_VAR, CredentialStore
+    from ..api.cancel import CancelToken
+    from ..api.client import LeadsClient
+    from ..api.query import check_base_url, clean_client_id
+    from ..credentials import ENV_VAR, CredentialStore
 
     # Every argument is checked before the keychain or the network is touched (exit 2).
     if args.end and args.start is None:
@@ -319,7 +319,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _saved_client_id(env: Environment) -> str:
-    from .settings import SettingsStore
+    from ..settings import SettingsStore
 
     loaded = SettingsStore().load()
     if loaded.damaged and loaded.warning:  # once: the next run finds no damaged file
@@ -333,12 +333,12 @@ def _saved_client_id(env: Environment) -> str:
 
 
 def _write(args: argparse.Namespace, result: FetchResult) -> str:
-    from . import export
+    from .. import export
 
     columns = export.lead_columns(result.leads, result.extra_fields)
     guard = not args.no_formula_guard
     if args.format == "xlsx":
-        from .export import write_xlsx
+        from ..export import write_xlsx
 
         write_xlsx(Path(args.output), columns, result.leads, formula_guard=guard)
         return args.output
@@ -366,143 +366,3 @@ def _progress_printer(stream: TextIO):
 
 
 # -- key ---------------------------------------------------------------------------------------
-
-
-def cmd_key(args: argparse.Namespace) -> int:
-    from .credentials import ENV_VAR, CredentialStore
-
-    store = CredentialStore()
-    env = Environment(args.env)
-    overridden = (
-        f" The {ENV_VAR} environment variable is set, and it overrides the keychain."
-        if os.environ.get(ENV_VAR, "").strip()
-        else ""
-    )
-    if args.action == "status":
-        return _key_status(store, env)
-    # Before asking for a key (it could not be kept anywhere) or claiming one is gone (a
-    # keychain we cannot reach may still hold it): exit 7 with what to do.
-    store.check_keychain()
-    name = store.backend_name()
-    if args.action == "set":
-        key = _read_key(env)
-        store.set(env.value, key)
-        del key
-        done = f"Saved the {env.label} API key in {name}."
-    else:
-        if store.delete(env.value):
-            done = f"Removed the {env.label} API key from {name}."
-        else:
-            done = f"No {env.label} API key was stored in {name}; nothing was removed."
-    print(done + overridden, file=sys.stderr)
-    return OK
-
-
-def _key_status(store: CredentialStore, env: Environment) -> int:
-    """One line on stdout that is true in every keychain state; the problem, if any, on
-    stderr. Exit 0 when the keychain could be asked (key or no key), 7 when it could not, 2
-    when the key found cannot be used."""
-    from .credentials import ENV_VAR, KeySource, command_line_wording
-
-    status = store.status(env.value)
-    where = status.backend
-    if status.source == KeySource.ENVIRONMENT_VARIABLE:
-        if status.has_key:
-            over = "there is no usable keychain"
-            if store.keychain_available():
-                over = f"it overrides the keychain, {where}"
-            line = f"the {ENV_VAR} environment variable provides the key ({over})."
-        else:
-            line = f"the {ENV_VAR} environment variable is set, but not to a usable key."
-    elif status.has_key:
-        line = f"a key is stored in {where}."
-    elif not status.problem:
-        line = f"no key is stored in {where}."
-    elif not status.keychain_failed:
-        line = f"the key stored in {where} cannot be used."
-    elif store.keychain_available():
-        line = f"could not check whether a key is stored in {where}."
-    else:
-        line = "no key is available: there is no usable keychain to store one in."
-    print(f"{env.label}: {line}")
-    if not status.problem:
-        return OK
-    print(command_line_wording(status.problem), file=sys.stderr)
-    return KEYCHAIN if status.keychain_failed else USAGE
-
-
-def _read_key(env: Environment) -> str:
-    if sys.stdin is not None and sys.stdin.isatty():
-        key = _prompt_hidden(f"API key for {env.label} (input hidden): ")
-    else:
-        key = _single_line(sys.stdin.read(_MAX_KEY_INPUT + 1) if sys.stdin is not None else "")
-    key = key.strip()
-    if not key:
-        raise E.ValidationError("No key was entered; nothing was saved.")
-    return key
-
-
-def _prompt_hidden(prompt: str) -> str:
-    """``getpass``, except that a paste of more than one line is refused: getpass keeps the
-    first line and silently drops the rest, so a wrapped key was saved cut short."""
-    try:
-        import termios
-
-        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
-    except (ImportError, OSError):  # Windows, or no terminal to control: getpass copes
-        import getpass
-
-        return getpass.getpass(prompt)
-    try:
-        saved = termios.tcgetattr(fd)
-        quiet = list(saved)
-        quiet[3] &= ~termios.ECHO
-        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
-        try:
-            os.write(fd, prompt.encode())
-            line = b""
-            while not line.endswith(b"\n"):
-                chunk = os.read(fd, _MAX_KEY_INPUT)  # a line at a time; b"" at Ctrl+D
-                if not chunk:
-                    break
-                line += chunk
-            # Whatever else is there (an unfinished line too, once not canonical) came with it.
-            quiet[3] &= ~termios.ICANON
-            quiet[6] = list(quiet[6])
-            quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 0, 0
-            termios.tcsetattr(fd, termios.TCSANOW, quiet)
-            rest = os.read(fd, _MAX_KEY_INPUT)
-        finally:
-            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)  # and drop anything left over
-            os.write(fd, b"\n")
-    finally:
-        os.close(fd)
-    if rest.strip():
-        raise E.ValidationError(
-            "The pasted key has more than one line; nothing was saved. Copy the key as a single "
-            "line and paste it again."
-        )
-    return line.decode("utf-8", "replace").rstrip("\r\n")
-
-
-_MAX_KEY_INPUT = 4096  # far longer than any API key; a runaway pipe is not read to its end
-
-
-def _single_line(text: str) -> str:
-    """The key from standard input: one line, its line ending (LF or CRLF) dropped. Anything
-    more is refused: saving only the first line would store a key that does not work."""
-    if len(text) > _MAX_KEY_INPUT:
-        raise E.ValidationError(
-            "The input is too long to be an API key; nothing was saved. Pass only the key."
-        )
-    text = text.removesuffix("\n").removesuffix("\r")
-    if "\n" in text or "\r" in text:
-        raise E.ValidationError(
-            "The input has more than one line; nothing was saved. Pass only the key, on a "
-            "single line."
-        )
-    return text
-
-
-if __name__ == "__main__":
-    sys.exit(main())
