@@ -331,7 +331,10 @@ class MainWindow(EnvironmentMixin, QMainWindow):
             return  # the watch shows a quiet status and retries
         self.status.hide_progress()
         self.show_error(error)
-        self._set_idle_status("The fetch failed; the table still shows the previous leads.")
+        if self.model.total_count():
+            self._set_idle_status("The fetch failed; the table still shows the previous leads.")
+        else:  # the first fetch: there are no previous leads to speak of
+            self._set_idle_status("The fetch failed; no leads are shown.")
 
     @Slot(int)
     def _on_fetch_cancelled(self, gen: int) -> None:

@@ -131,6 +131,24 @@ def test_error_banner_keeps_table(
         window.key_dialog.reject()
 
 
+def test_a_first_fetch_that_fails_says_no_leads_are_shown(make_window, qtbot, sandbox) -> None:
+    """It said "the table still shows the previous leads" when there had never been any."""
+    window = make_window()
+    sandbox.inject(Fault(kind="status", status=401, times=None))
+    with qtbot.waitSignal(window.controller.failed, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    sandbox.clear_faults()
+    status = window.status_label.text()
+    assert "no leads are shown" in status and "previous" not in status
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    sandbox.inject(Fault(kind="status", status=500, times=None))
+    with qtbot.waitSignal(window.controller.failed, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    sandbox.clear_faults()
+    assert "still shows the previous leads" in window.status_label.text()
+
+
 def test_cancel_mid_download(make_window, do_fetch, qtbot, sandbox) -> None:
     window = make_window()
     do_fetch(window)
