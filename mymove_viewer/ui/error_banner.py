@@ -7,13 +7,24 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from ..api import errors as E
 from ..api.errors import redact
+from .fetch import UnexpectedFetchError
 
 _STYLES = {
     "error": "background: #fdecea; border: 1px solid #e0a5a0; color: #5f1712;",
     "info": "background: #e8f1fd; border: 1px solid #9cbbe6; color: #0b3a75;",
     "demo": "background: #fff4d6; border: 1px solid #e6c46e; color: #5c4300;",
 }
+
+_RETRYABLE = (
+    UnexpectedFetchError,
+    E.NetworkError,
+    E.TimeoutError,
+    E.ServerError,
+    E.RateLimitedError,
+    E.InvalidResponseError,
+)
 
 
 class Banner(QFrame):
@@ -105,3 +116,24 @@ class Banner(QFrame):
         self.actionTriggered.emit()
         if action is not None:
             action()
+
+
+def show_fetch_error(
+    banner: Banner,
+    error: E.ApiError,
+    set_key: Callable[[], object],
+    check_client_id: Callable[[], object],
+    retry: Callable[[], object],
+) -> None:
+    """Show a failed fetch with the one action that may fix it."""
+    message = error.message or "The fetch failed."
+    action: Callable[[], object] | None
+    if isinstance(error, E.AuthenticationError):
+        action, text = set_key, "Set API key…"
+    elif isinstance(error, E.ClientNotFoundError):
+        action, text = check_client_id, "Check client ID"
+    elif isinstance(error, _RETRYABLE):
+        action, text = retry, "Retry"
+    else:  # validation, redirects, 4xx: repeating the same request would not help
+        action, text = None, None
+    banner.show_message(message, text, action, kind="error", detail=error.detail)

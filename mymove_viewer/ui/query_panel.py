@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -230,6 +230,10 @@ class QueryPanel(QWidget):
         self.client_id_edit.blockSignals(False)
         self.client_id_edit.setReadOnly(not editable)
         self.changed.emit()
+
+    def focus_client_id(self) -> None:
+        self.client_id_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.client_id_edit.selectAll()
 
     # -- time window ---------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 and wires them to the lead session (``session``: fetch, leads, index, rankings, watch merges,
 snapshots for export). It does no HTTP, JSON or file I/O itself; those live in the no-Qt modules
 and run on worker threads. Exporting is ``export_flow``, the status bar ``status``, watch mode
-``watch_flow``/``watch``, the saved state ``window_settings`` and the chart ``overview``.
+``watch_flow``/``watch``, the saved state ``window_settings``, the chart ``overview``, and the
+environment, client ID and API keys ``envs`` (``window_env``).
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from .. import APP_NAME
 from ..api import errors as E
 from ..api.errors import app_logger
 from ..api.options import Settings as ClientSettings
-from ..api.query import Environment, Query, clean_client_id
+from ..api.query import Environment, Query
 from ..credentials import CredentialStore
 from ..settings import Settings, SettingsStore
+from .after_paint import AfterPaint
 from .copy_flow import CopyFlow
 from .detail_pane import DetailPane
-from .error_banner import Banner
-from .export_flow import CSV, XLSX, ExportFlow, suggested_name
-from .fetch import FetchOutcome, FetchRequest, UnexpectedFetchError
+from .error_banner import Banner, show_fetch_error
+from .export_flow import CSV, XLSX, ExportFlow
+from .fetch import FetchOutcome, FetchRequest
 from .filter_edit import FilterEdit
 from .filter_flow import FilterFlow
 from .overview import OverviewPanel
@@ -39,28 +40,21 @@ from .status import StatusLine, format_bytes
 from .table_view import LeadTableView
 from .watch_flow import WatchFlow
 from .window_actions import build_actions
-from .window_env import DemoSetup, EnvironmentMixin
+from .window_env import CHECK_FALLBACK_MS, DemoSetup, Environments, EnvWidgets, KeyCheck
 from .window_settings import SavedState
 
 if TYPE_CHECKING:
     from .key_dialog import KeyDialog
+    from .worker import BackgroundRunner
 
 __all__ = ["DemoSetup", "FilterEdit", "MainWindow", "format_bytes"]
 
 log = app_logger(__name__)
 
 FILTER_DELAY_MS = 150
-_RETRYABLE = (
-    UnexpectedFetchError,
-    E.NetworkError,
-    E.TimeoutError,
-    E.ServerError,
-    E.RateLimitedError,
-    E.InvalidResponseError,
-)
 
 
-class MainWindow(EnvironmentMixin, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(
         self,
         *,
@@ -79,13 +73,10 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         self.setObjectName("mainWindow")
         self._store = settings_store
         self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
-        self._base_url_override = base_url
-        self._demo = demo
-        self._client_settings = client_settings
         self._closed = False
-        self._init_key_check(credentials, defer_key_check)
-        self._base_title = APP_NAME
-        self.key_dialog: KeyDialog | None = None
+        self.keys = KeyCheck(credentials, demo, defer_key_check, self)
+        if defer_key_check:
+            AfterPaint(self, self.check_keys_in_background, CHECK_FALLBACK_MS)
 
         loaded = self._store.load()
         self._settings: Settings = loaded.settings
@@ -110,23 +101,24 @@ class MainWindow(EnvironmentMixin, QMainWindow):
             banner=self.banner,
         )
         build_actions(self)
+        self.envs = Environments(
+            self.keys,
+            self._settings,
+            demo=demo,
+            base_url=base_url,
+            client_settings=client_settings,
+            session=self.session,
+            panel=self.panel,
+            widgets=EnvWidgets.of(self),  # its widgets, not the window
+            parent=self,
+        )
+        self.envs.saveRequested.connect(self.save_settings)
+        self.envs.switched.connect(self._set_idle_status)
+        self.envs.titleChanged.connect(self.setWindowTitle)
         self._connect()
-
-        environments = [Environment.PRODUCTION, Environment.STAGING]
-        if demo is not None:
-            environments.append(Environment.DEMO)
-            current = Environment.DEMO
-        else:
-            try:
-                current = Environment(self._settings.last_environment)
-            except ValueError:
-                current = Environment.PRODUCTION
-            if current not in environments:
-                current = Environment.PRODUCTION
-        self._env = current
-        self.panel.set_environments(environments, current)
+        self.envs.offer_choices()
         self.saved.restore(self)
-        self._enter_environment(current)
+        self.envs.enter(self.envs.env)  # the one chosen from the settings
         if loaded.warning:
             self.banner.show_message(loaded.warning, kind="info")
         self._set_idle_status()
@@ -140,6 +132,56 @@ class MainWindow(EnvironmentMixin, QMainWindow):
 
     def _remember_query(self) -> None:
         self.saved.remember_query()
+
+    # -- the environment, keys and client ID (see window_env) ------------------------------------
+
+    @property
+    def environment(self) -> Environment:
+        return self.envs.env
+
+    def base_url(self, env: Environment) -> str:
+        return self.envs.base_url(env)
+
+    @property
+    def _credentials(self) -> CredentialStore:
+        return self.keys.credentials
+
+    @_credentials.setter
+    def _credentials(self, credentials: CredentialStore) -> None:
+        self.keys.credentials = credentials  # tests swap the keychain
+
+    @property
+    def key_check_pending(self) -> bool:
+        """True until the deferred keychain check has answered (or was superseded)."""
+        return self.keys.pending
+
+    @property
+    def _key_runner(self) -> BackgroundRunner | None:
+        return self.keys.runner
+
+    def check_keys_in_background(self) -> None:
+        if not self._closed:
+            self.envs.check_keys_in_background()
+
+    def refresh_keys(self) -> None:
+        self.envs.refresh_keys()
+
+    @property
+    def key_dialog(self) -> KeyDialog | None:
+        return self.envs.key_dialog
+
+    @Slot()
+    def open_key_dialog(self) -> KeyDialog | None:
+        return self.envs.open_key_dialog()
+
+    def fetch_block_reason(self) -> str | None:
+        return self.envs.fetch_block_reason()
+
+    def watch_block_reason(self) -> str | None:
+        return self.envs.watch_block_reason()
+
+    def update_title(self) -> None:
+        self.envs.update_title()
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -204,12 +246,8 @@ class MainWindow(EnvironmentMixin, QMainWindow):
 
     def _connect(self) -> None:
         p = self.panel
-        p.changed.connect(self._update_fetch_state)
-        p.environmentChanged.connect(self._on_environment_changed)
-        p.clientIdEdited.connect(self._on_client_id_edited)
         p.fetchRequested.connect(self.fetch)
         p.cancelRequested.connect(self.cancel)
-        p.setKeyRequested.connect(self.open_key_dialog)
         c = self.controller
         c.started.connect(self._on_fetch_started)
         c.progress.connect(self._on_fetch_progress)
@@ -247,16 +285,9 @@ class MainWindow(EnvironmentMixin, QMainWindow):
     # -- fetching --------------------------------------------------------------------------------
 
     def _request(self, query: Query, *, poll: bool = False) -> FetchRequest:
-        key, _ = self._read_key(self._env)
-        return FetchRequest(
-            base_url=self.base_url(self._env),
-            api_key=key or "",
-            client_id=clean_client_id(self.panel.client_id()),
-            query=query,
-            environment=self._env.label,
-            client_settings=self._client_settings,
-            sort=None if poll else self.model.sort_request,
-        )
+        sort = None if poll else self.model.sort_request
+        # The address through the window's base_url: tests point it at their fault servers.
+        return self.envs.request(query, sort, self.base_url(self.environment))
 
     def poll_request(self, query: Query) -> FetchRequest | None:
         """The request for a watch poll, or None while no request can be made."""
@@ -270,16 +301,16 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         generation, or None when the inputs are not valid (the reason is already shown)."""
         if self._closed:
             return None
-        self._update_fetch_state()
+        self.envs.update_fetch_state()
         if self.fetch_block_reason() is not None:
             return None
         started = self.clock()
         request = self._request(self.panel.query())
-        self._remember_client_id()
+        self.envs.remember_client_id()
         self._remember_query()
         self.save_settings()
         self.banner.clear()
-        return self.session.start(request, self._env, started)
+        return self.session.start(request, self.environment, started)
 
     @Slot()
     def cancel(self) -> None:
@@ -296,13 +327,13 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         if self.watch_flow.is_poll(gen):
             return
         self.indexer.stop_ranking()
-        self.status.busy(f"Connecting to {self._env.label}…")
+        self.status.busy(f"Connecting to {self.environment.label}…")
         self.sync_busy()
 
     @Slot(int, object, object)
     def _on_fetch_progress(self, gen: int, received: object, total: object) -> None:
         if not self.watch_flow.is_poll(gen):
-            where = f"Downloading leads from {self._env.label}…"
+            where = f"Downloading leads from {self.environment.label}…"
             self.status.download(where, int(received), total)  # type: ignore[call-overload]
 
     @Slot(int, object)
@@ -315,13 +346,13 @@ class MainWindow(EnvironmentMixin, QMainWindow):
 
     def show_outcome(self, outcome: FetchOutcome) -> None:
         """Replace the table with a fetch's leads."""
-        self.session.take_outcome(outcome, self._env)
+        self.session.take_outcome(outcome, self.environment)
         self.status.hide_progress()
         self._update_summary()
 
     def note_poll(self, outcome: FetchOutcome) -> None:
         """A watch poll was merged: the summary and the chart's time axis move on."""
-        self.session.note_poll(outcome, self._env)
+        self.session.note_poll(outcome, self.environment)
         if not self.controller.busy:
             self._update_summary()
 
@@ -344,20 +375,8 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         self._set_idle_status("Fetch cancelled; the table is unchanged.")
 
     def show_error(self, error: E.ApiError) -> None:
-        message = error.message or "The fetch failed."
-        if isinstance(error, E.AuthenticationError):
-            action, text = self.open_key_dialog, "Set API key…"
-        elif isinstance(error, E.ClientNotFoundError):
-            action, text = self.focus_client_id, "Check client ID"
-        elif isinstance(error, _RETRYABLE):
-            action, text = self.fetch, "Retry"
-        else:  # validation, redirects, 4xx: repeating the same request would not help
-            action, text = None, None
-        self.banner.show_message(message, text, action, kind="error", detail=error.detail)
-
-    def focus_client_id(self) -> None:
-        self.panel.client_id_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.panel.client_id_edit.selectAll()
+        focus_id = self.panel.focus_client_id
+        show_fetch_error(self.banner, error, self.open_key_dialog, focus_id, self.fetch)
 
     @Slot()
     def sync_busy(self) -> None:
@@ -426,9 +445,6 @@ class MainWindow(EnvironmentMixin, QMainWindow):
 
     # -- export (see export_flow) -----------------------------------------------------------------
 
-    def suggested_export_name(self, fmt: str = CSV) -> str:
-        return suggested_name(self._env.value, fmt)
-
     def ask_export_path(self, suggested: Path) -> Path | None:
         """Ask where to save (tests replace this method)."""
         return self.export_flow.ask_path(suggested)
@@ -455,8 +471,7 @@ class MainWindow(EnvironmentMixin, QMainWindow):
     def shutdown(self) -> None:
         """Stop every background thread; safe to call more than once."""
         self._closed = True
-        if self.key_dialog is not None:
-            self.key_dialog.reject()
+        self.envs.close_key_dialog()
         self.watch_flow.shutdown()
         self.keys.stop()
         self.session.shutdown(2000)
@@ -470,7 +485,7 @@ class MainWindow(EnvironmentMixin, QMainWindow):
         if self.export_flow.busy:
             self.hide()  # gone at once; the export's cancel and clean-up follow in shutdown()
         if not self._closed:
-            self._remember_client_id()
+            self.envs.remember_client_id()
             self._remember_query()
             self.save_settings()
         self.shutdown()

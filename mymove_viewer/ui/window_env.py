@@ -1,5 +1,5 @@
-"""The main window's environments, API keys (and key dialog) and client IDs: a mixin of the
-window, typed against the few attributes it uses (no import of the window), and ``KeyCheck``.
+"""The main window's environments, API keys (and key dialog) and client IDs: ``Environments``,
+a helper the window owns that holds the widgets it changes (not the window), and ``KeyCheck``.
 
 Whether an environment has a key is asked once and the answer (never the key) cached. A window
 made with ``defer_key_check`` does not ask while it is being built: the first keychain call loads
@@ -19,14 +19,14 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from .. import APP_NAME
 from ..api import errors as E
 from ..api.errors import app_logger
-from ..api.query import BASE_URLS, Environment, check_base_url, clean_client_id
+from ..api.query import BASE_URLS, Environment, Query, check_base_url, clean_client_id
 from ..credentials import CredentialStore, InvalidKeyError, KeychainError
-from .after_paint import AfterPaint
+from .fetch import FetchRequest
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QLabel, QMainWindow
+    from PySide6.QtWidgets import QLabel
 
     from ..api.cancel import CancelToken
     from ..api.options import Settings as ClientSettings
@@ -34,37 +34,37 @@ if TYPE_CHECKING:
     from .detail_pane import DetailPane
     from .error_banner import Banner
     from .key_dialog import KeyDialog
-    from .new_leads import MarkedLeadModel
     from .query_panel import QueryPanel
     from .session import LeadSession
     from .watch_flow import WatchFlow
     from .worker import Report
 
-    class _Base(QMainWindow):
-        """The window this is mixed into: what it has besides Qt's."""
 
-        _demo: DemoSetup | None
-        _base_url_override: str | None
-        _client_settings: ClientSettings | None
-        _settings: Settings
-        _closed: bool
-        _base_title: str
-        key_dialog: KeyDialog | None
-        session: LeadSession
-        model: MarkedLeadModel
-        panel: QueryPanel
-        banner: Banner
-        demo_banner: Banner
-        detail: DetailPane
-        table_title: QLabel
-        fetch_action: QAction
-        set_key_action: QAction
-        watch_flow: WatchFlow
+@dataclass(frozen=True)
+class EnvWidgets:
+    """The window's parts that the environment changes: these, not the window, are kept."""
 
-        def save_settings(self) -> None: ...
-        def _set_idle_status(self, prefix: str = "") -> None: ...
-else:
-    _Base = object
+    banner: Banner
+    demo_banner: Banner
+    detail: DetailPane
+    table_title: QLabel
+    fetch_action: QAction
+    set_key_action: QAction
+    watch_flow: WatchFlow
+
+    @classmethod
+    def of(cls, window: EnvWidgets) -> EnvWidgets:
+        """The parts of ``window`` (anything with these attributes), without the window."""
+        return cls(
+            window.banner,
+            window.demo_banner,
+            window.detail,
+            window.table_title,
+            window.fetch_action,
+            window.set_key_action,
+            window.watch_flow,
+        )
+
 
 log = app_logger(__name__)
 
@@ -202,12 +202,55 @@ class KeyCheck(QObject):
             self.changed.emit(None)
 
 
-class EnvironmentMixin(_Base):
-    # -- environments, keys and client IDs --------------------------------------------------------
+class Environments(QObject):
+    """The window's environment, its client ID, key state and key dialog, and why Fetch cannot
+    run. It holds the widgets it changes but not the window (its Qt parent): what the window
+    must do itself (save, show the idle status, retitle) it is asked through signals."""
 
-    @property
-    def environment(self) -> Environment:
-        return self._env
+    saveRequested = Signal()  # the settings changed: the window saves them with its geometry
+    switched = Signal(str)  # the environment was switched: the idle status, with this prefix
+    titleChanged = Signal(str)  # the window's title
+
+    def __init__(
+        self,
+        keys: KeyCheck,
+        settings: Settings,
+        *,
+        demo: DemoSetup | None,
+        base_url: str | None,
+        client_settings: ClientSettings | None,
+        session: LeadSession,
+        panel: QueryPanel,
+        widgets: EnvWidgets,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.keys, self._settings = keys, settings
+        self._demo, self._base_url_override = demo, base_url
+        self._client_settings = client_settings
+        self._session, self._model, self._panel, self._w = session, session.model, panel, widgets
+        self.key_dialog: KeyDialog | None = None
+        self._base_title = APP_NAME
+        self.env = self._first_environment()
+        keys.changed.connect(self._on_keys_changed)
+        panel.changed.connect(self.update_fetch_state)
+        panel.environmentChanged.connect(self._on_environment_changed)
+        panel.clientIdEdited.connect(self._on_client_id_edited)
+        panel.setKeyRequested.connect(self.open_key_dialog)
+
+    def _first_environment(self) -> Environment:
+        if self._demo is not None:
+            return Environment.DEMO
+        try:
+            env = Environment(self._settings.last_environment)
+        except ValueError:
+            return Environment.PRODUCTION
+        return env if env in KEYCHAIN_ENVIRONMENTS else Environment.PRODUCTION
+
+    def offer_choices(self) -> None:
+        """Fill the panel's environment list, the current one selected."""
+        choices = [*KEYCHAIN_ENVIRONMENTS, *([Environment.DEMO] if self._demo else [])]
+        self._panel.set_environments(choices, self.env)
 
     def base_url(self, env: Environment) -> str:
         if env is Environment.DEMO and self._demo is not None:
@@ -216,59 +259,49 @@ class EnvironmentMixin(_Base):
 
     # -- API keys (see KeyCheck) ----------------------------------------------------------------
 
-    def _init_key_check(self, credentials: CredentialStore, deferred: bool) -> None:
-        self.keys = KeyCheck(credentials, self._demo, deferred, self)
-        self.keys.changed.connect(self._on_keys_changed)
-        if deferred:
-            AfterPaint(self, self.check_keys_in_background, CHECK_FALLBACK_MS)
-
-    @property
-    def _credentials(self) -> CredentialStore:
-        return self.keys.credentials
-
-    @_credentials.setter
-    def _credentials(self, credentials: CredentialStore) -> None:
-        self.keys.credentials = credentials
-
-    @property
-    def key_check_pending(self) -> bool:
-        """True until the deferred keychain check has answered (or was superseded)."""
-        return self.keys.pending
-
-    @property
-    def _key_runner(self) -> BackgroundRunner | None:
-        return self.keys.runner
-
     def check_keys_in_background(self) -> None:
         """Ask the keychain on a worker thread whether each environment has a key, this
         window's first; the window updates as each answer arrives."""
-        if not self._closed:
-            self.keys.check_in_background(self._env)
+        self.keys.check_in_background(self.env)
 
     @Slot(object)
     def _on_keys_changed(self, env: Environment | None) -> None:
-        if env is None or env is self._env:
-            self._update_fetch_state()
+        if env is None or env is self.env:
+            self.update_fetch_state()
 
-    def _read_key(self, env: Environment) -> tuple[str | None, str | None]:
-        return self.keys.read(env)
+    def request(self, query: Query, sort: tuple[str, bool] | None, base_url: str) -> FetchRequest:
+        """A request for ``query`` to the current environment at ``base_url`` (raises
+        ValidationError for a bad client ID)."""
+        key, _ = self.keys.read(self.env)
+        return FetchRequest(
+            base_url=base_url,
+            api_key=key or "",
+            client_id=clean_client_id(self._panel.client_id()),
+            query=query,
+            environment=self.env.label,
+            client_settings=self._client_settings,
+            sort=sort,
+        )
 
     def refresh_keys(self) -> None:
         self.keys.refresh()
-        self._update_fetch_state()
+        self.update_fetch_state()
 
-    def _enter_environment(self, env: Environment) -> None:
-        self._env = env
-        demo_env = env is Environment.DEMO and self._demo is not None
+    # -- switching -------------------------------------------------------------------------------
+
+    def enter(self, env: Environment) -> None:
+        self.env = env
+        w, demo = self._w, self._demo
+        demo_env = env is Environment.DEMO and demo is not None
         if demo_env:
-            self.panel.set_client_id(self._demo.client_id, editable=False)  # type: ignore[union-attr]
+            self._panel.set_client_id(demo.client_id, editable=False)  # type: ignore[union-attr]
         else:
-            self.panel.set_client_id(self._settings.client_ids.get(env.value, ""))
+            self._panel.set_client_id(self._settings.client_ids.get(env.value, ""))
             self._settings.last_environment = env.value
-        self.set_key_action.setEnabled(not demo_env)
-        self.demo_banner.setVisible(demo_env)
+        w.set_key_action.setEnabled(not demo_env)
+        w.demo_banner.setVisible(demo_env)
         if demo_env:
-            self.demo_banner.show_message(
+            w.demo_banner.show_message(
                 "Demo mode: these leads are made up by a built-in sandbox on this computer. "
                 "Switch the environment to Production to see real leads."
             )
@@ -277,40 +310,42 @@ class EnvironmentMixin(_Base):
             title = f"{APP_NAME} — DEMO (sample data, not real leads)"
         self._base_title = title
         self.update_title()
-        self.table_title.setText(f"Leads from {env.label}")
-        self._update_fetch_state()
+        w.table_title.setText(f"Leads from {env.label}")
+        self.update_fetch_state()
 
     @Slot(object)
     def _on_environment_changed(self, env: Environment) -> None:
-        if env == self._env:
+        if env == self.env:
             return
-        self._remember_client_id()
-        self.save_settings()  # the column layout, while it still has leads to describe
-        self.watch_flow.stop(forget=True)  # polls belong to the environment they started in
-        self.session.forget()  # an old environment's leads must never land here
-        self.detail.clear()
-        self.banner.clear()
-        self._enter_environment(env)
-        self._set_idle_status(f"Switched to {env.label}.")
-        self.save_settings()
+        self.remember_client_id()
+        self.saveRequested.emit()  # the column layout, while it still has leads to describe
+        self._w.watch_flow.stop(forget=True)  # polls belong to the environment they started in
+        self._session.forget()  # an old environment's leads must never land here
+        self._w.detail.clear()
+        self._w.banner.clear()
+        self.enter(env)
+        self.switched.emit(f"Switched to {env.label}.")
+        self.saveRequested.emit()
 
-    def _remember_client_id(self) -> None:
-        if self._env is Environment.DEMO:
+    def remember_client_id(self) -> None:
+        if self.env is Environment.DEMO:
             return
-        text = self.panel.client_id()
+        text = self._panel.client_id()
         if text:
-            self._settings.client_ids[self._env.value] = text
+            self._settings.client_ids[self.env.value] = text
         else:
-            self._settings.client_ids.pop(self._env.value, None)
+            self._settings.client_ids.pop(self.env.value, None)
 
     @Slot()
     def _on_client_id_edited(self) -> None:
-        self._remember_client_id()
-        self.save_settings()
+        self.remember_client_id()
+        self.saveRequested.emit()
 
     def update_title(self) -> None:
-        n = self.model.new_count()
-        self.setWindowTitle(f"{self._base_title} ({n:,} new)" if n else self._base_title)
+        n = self._model.new_count()
+        self.titleChanged.emit(f"{self._base_title} ({n:,} new)" if n else self._base_title)
+
+    # -- why Fetch cannot run --------------------------------------------------------------------
 
     def fetch_block_reason(self) -> str | None:
         """Why Fetch cannot run now, in words for the user; None when it can."""
@@ -318,7 +353,7 @@ class EnvironmentMixin(_Base):
         if reason is not None:
             return reason
         try:
-            self.panel.query()
+            self._panel.query()
         except E.ValidationError as exc:
             return exc.message
         return None
@@ -326,38 +361,38 @@ class EnvironmentMixin(_Base):
     def watch_block_reason(self) -> str | None:
         """Why no request can be made (client ID, address, key); None when one can."""
         try:
-            clean_client_id(self.panel.client_id())
+            clean_client_id(self._panel.client_id())
         except E.ValidationError as exc:
             return exc.message
         try:
-            check_base_url(self.base_url(self._env))
+            check_base_url(self.base_url(self.env))
         except E.ValidationError as exc:
             return exc.message
-        state = self.keys.state(self._env)
+        state = self.keys.state(self.env)
         if state is None:
             return CHECKING_KEY
         has_key, problem = state
         if problem:
             return problem
         if not has_key:
-            return f"No API key is set for {self._env.label}. Use “Set API key…” (Ctrl+K)."
+            return f"No API key is set for {self.env.label}. Use “Set API key…” (Ctrl+K)."
         return None
 
     @Slot()
-    def _update_fetch_state(self) -> None:
+    def update_fetch_state(self) -> None:
         reason = self.fetch_block_reason()
         quiet = reason == CHECKING_KEY and self.keys.quiet
-        self.panel.set_fetch_state(reason, quiet=quiet)
-        self.fetch_action.setEnabled(reason is None)
-        state = self.keys.state(self._env)
-        missing = state is not None and not state[0] and self._env is not Environment.DEMO
-        self.panel.set_key_missing(missing)
+        self._panel.set_fetch_state(reason, quiet=quiet)
+        self._w.fetch_action.setEnabled(reason is None)
+        state = self.keys.state(self.env)
+        missing = state is not None and not state[0] and self.env is not Environment.DEMO
+        self._panel.set_key_missing(missing)
 
     # -- API key ---------------------------------------------------------------------------------
 
     @Slot()
     def open_key_dialog(self) -> KeyDialog | None:
-        if self._env is Environment.DEMO:
+        if self.env is Environment.DEMO:
             return None
         if self.key_dialog is not None:
             self.key_dialog.raise_()
@@ -365,12 +400,12 @@ class EnvironmentMixin(_Base):
         from .key_dialog import KeyDialog  # loaded on first use, not for the first paint
 
         dialog = KeyDialog(
-            self._env,
-            self._credentials,
-            base_url=self.base_url(self._env),
-            client_id=self.panel.client_id(),
+            self.env,
+            self.keys.credentials,
+            base_url=self.base_url(self.env),
+            client_id=self._panel.client_id(),
             client_settings=self._client_settings,
-            parent=self,
+            parent=self._panel.window(),  # the window, found through Qt: no reference kept
         )
         dialog.keyChanged.connect(self._on_key_changed)
         dialog.finished.connect(self._on_key_dialog_closed)
@@ -378,11 +413,16 @@ class EnvironmentMixin(_Base):
         dialog.open()
         return dialog
 
+    def close_key_dialog(self) -> None:
+        if self.key_dialog is not None:
+            self.key_dialog.reject()
+
     @Slot(str)
     def _on_key_changed(self, _env: str) -> None:
         self.refresh_keys()
-        if self.banner.kind == "error" and self.banner.action_text() == "Set API key…":
-            self.banner.clear()
+        banner = self._w.banner
+        if banner.kind == "error" and banner.action_text() == "Set API key…":
+            banner.clear()
 
     @Slot(int)
     def _on_key_dialog_closed(self, _result: int) -> None:
