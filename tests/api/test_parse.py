@@ -278,3 +278,30 @@ def test_repeated_values_share_one_string() -> None:
     for field in ("last_name", "new_postal_code", "old_postal_code", "new_city", "offer_id"):
         assert a.get(field) is c.get(field), field
     assert a.first_name == "n0" and c.first_name == "n2"
+
+
+def test_cancel_stops_building_the_leads() -> None:
+    # Building 1M leads from the decoded slices takes seconds: a cancel must not wait for it.
+    from mymove_viewer.api.errors import CancelledError
+
+    piece = b"[" + json.dumps(DOC_LEAD).encode() + b"]"
+    blocks = [parse_module.decode_slice(piece) for _ in range(3)]
+    asked = []
+
+    def cancel() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # after the first block
+
+    with pytest.raises(CancelledError):
+        parse_module.from_wire(blocks, cancel)
+    assert len(asked) == 2
+
+
+def test_a_failure_while_building_is_an_unreadable_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(parse_module, "_typed_leads", broken)
+    with pytest.raises(InvalidResponseError, match="could not be read") as error:
+        parse_leads(body(DOC_LEAD, DOC_LEAD), status=200)
+    assert "RuntimeError: a bug" in error.value.detail

@@ -1,6 +1,6 @@
 """Values msgspec refuses or cannot keep exactly: invalid UTF-8 inside a value, numbers too big
 to convert or written in a form a float loses, ``NaN``/``Infinity``. One such value never
-refuses the whole answer, and both paths (streamed and whole) give the same leads."""
+refuses the whole answer."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api.errors import InvalidResponseError
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
-from mymove_viewer.api.parse import ParseResult, parse_leads
-from tests.api.streaming import parse_streamed
+from mymove_viewer.api.parse import parse_leads
 
 CREATED = "2026-11-27T10:00:00Z"
 BIG = "9" * (sys.get_int_max_str_digits() + 1)  # int("9" * 4301) raises ValueError
@@ -29,13 +28,6 @@ def body(*records: object) -> bytes:
     return json.dumps({"leads": list(records)}).encode()
 
 
-def parsed(raw: bytes) -> ParseResult:
-    """``parse_leads``' result, checked equal to what the streaming parser gives."""
-    whole = parse_leads(raw)
-    assert parse_streamed(raw) == whole
-    return whole
-
-
 def with_raw(raw: bytes, marker: str, replacement: bytes) -> bytes:
     """``raw`` with the JSON string ``"marker"`` (quotes included) written as ``replacement``."""
     quoted = json.dumps(marker).encode()
@@ -46,7 +38,7 @@ def with_raw(raw: bytes, marker: str, replacement: bytes) -> bytes:
 def test_invalid_utf8_in_one_value_keeps_every_lead() -> None:
     raw = body(record(), record(first_name="@bad@"), record(first_name="Cy"))
     raw = raw.replace(b"@bad@", b"Jos\xe9 \xff\xfe")
-    result = parsed(raw)
+    result = parse_leads(raw)
     assert [lead.first_name for lead in result.leads] == ["Ann", "Jos\ufffd \ufffd\ufffd", "Cy"]
     assert result.replaced == 1 and result.skipped == 0
 
@@ -54,7 +46,7 @@ def test_invalid_utf8_in_one_value_keeps_every_lead() -> None:
 def test_a_cut_multibyte_character_is_one_replacement_character() -> None:
     # b"\xf0\x9f\x98" is a 4-byte character missing its last byte: one U+FFFD, as a browser shows.
     raw = body(record(first_name="@bad@")).replace(b"@bad@", b"a\xf0\x9f\x98b")
-    assert parsed(raw).leads[0].first_name == "a\ufffdb"
+    assert parse_leads(raw).leads[0].first_name == "a\ufffdb"
 
 
 def test_replaced_counts_values_of_kept_leads_not_bytes_nor_sent_replacement_characters() -> None:
@@ -67,7 +59,7 @@ def test_replaced_counts_values_of_kept_leads_not_bytes_nor_sent_replacement_cha
     )
     for mark in ("@1@", "@2@", "@3@", "@4@"):
         raw = raw.replace(mark.encode(), b"x\xff\xfey")
-    result = parsed(raw)
+    result = parse_leads(raw)
     assert result.replaced == 4
     assert result.skipped == 1
     first, named, surrogate, clean = result.leads
@@ -82,8 +74,6 @@ def test_invalid_utf8_outside_a_value_is_not_json() -> None:
     raw = body(record()).replace(b'{"leads"', b'{\xff"leads"')
     with pytest.raises(InvalidResponseError, match="not valid JSON"):
         parse_leads(raw)
-    with pytest.raises(InvalidResponseError, match="not valid JSON"):
-        parse_streamed(raw)
 
 
 class _OldMsgspecDecoder:
@@ -109,7 +99,7 @@ def test_invalid_utf8_is_found_whatever_the_decoder_raises(
         for name in ("_chunk_decoder", "_strict_decoder", "_envelope_decoder", "_any_decoder"):
             monkeypatch.setattr(parse_module, name, _OldMsgspecDecoder(getattr(parse_module, name)))
     raw = body(record(), record(first_name="@bad@")).replace(b"@bad@", b"\xff")
-    result = parsed(raw)
+    result = parse_leads(raw)
     assert [lead.first_name for lead in result.leads] == ["Ann", "\ufffd"]
     assert result.replaced == 1
 
@@ -121,7 +111,7 @@ def test_invalid_utf8_is_found_whatever_the_decoder_raises(
 )  # fmt: skip
 def test_numbers_are_kept_as_written(token: str) -> None:
     raw = with_raw(body(record(), record(offer_id="@n@")), "@n@", token.encode())
-    result = parsed(raw)
+    result = parse_leads(raw)
     assert [lead.offer_id for lead in result.leads] == ["", token]
     assert result.skipped == 0 and result.replaced == 0
 
@@ -134,7 +124,7 @@ def test_numbers_msgspec_reads_still_keep_their_text() -> None:
     raw = with_raw(raw, "@b@", b"1E2")
     raw = with_raw(raw, "@c@", b'{"a": [1.50, -0, true, null, "x"]}')
     raw = with_raw(raw, "@d@", b"-0")
-    (lead,) = parsed(raw).leads
+    (lead,) = parse_leads(raw).leads
     assert (lead.offer_id, lead.email, lead.get("note")) == ("1.50", "1E2", "-0")
     assert lead.old_city == '{"a":[1.50,-0,true,null,"x"]}'
 
@@ -144,7 +134,7 @@ def test_a_huge_number_and_invalid_utf8_in_one_body_with_everything_else_intact(
     records[50]["new_postal_code"] = "@big@"
     records[120]["last_name"] = "@bad@"
     raw = with_raw(body(*records), "@big@", BIG.encode()).replace(b"@bad@", b"Ren\xe9e")
-    result = parsed(raw)
+    result = parse_leads(raw)
     assert len(result.leads) == 200 and result.replaced == 1
     assert result.leads[50].new_postal_code == BIG
     assert result.leads[120].last_name == "Ren\ufffde"
@@ -154,7 +144,7 @@ def test_a_huge_number_and_invalid_utf8_in_one_body_with_everything_else_intact(
 
 def test_clean_bodies_count_no_replacements() -> None:
     raw = body(*(record(first_name=f"n{i}") for i in range(10)))
-    result = parsed(raw)
+    result = parse_leads(raw)
     assert result.replaced == 0 and result.canonical_created
     assert len(FIELDS) + 1 == len(result.leads[0])
 
@@ -173,7 +163,7 @@ def test_the_stdlib_decode_goes_a_slice_at_a_time_and_gives_the_same_leads(
     loads = parse_module.lenient._loads
     monkeypatch.setattr(parse_module.lenient, "_loads", lambda t: calls.append(len(t)) or loads(t))
     monkeypatch.setattr(parse_module, "CHUNK_BYTES", 600)
-    assert parsed(raw) == whole
+    assert parse_leads(raw) == whole
     assert whole.replaced == 1 and whole.leads[7].last_name == "Ren\ufffde"
     assert [lead.new_address_1 for lead in whole.leads] == [text] * 300
     if evil:  # a slice cut inside a string does not decode: the whole body is read at once

@@ -15,7 +15,6 @@ from contextlib import suppress
 from pathlib import Path
 from unittest import mock
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +26,6 @@ from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
 from mymove_viewer.table.display import display
 from tests.api.odd_records import ODD, sandbox_records, whole_body_decode
-from tests.api.streaming import parse_streamed
 from tests.calendar_edges import ZONES, local_zone
 from tests.calendar_edges import stamps as edge_stamps
 
@@ -70,21 +68,9 @@ def as_received(value: str | None) -> str:
 
 
 def parse_with_chunks(body: bytes, chunk: int):
-    """``parse_leads``' result, after checking that parsing while the body streams in (in
-    pieces of every size) gives exactly the same result or the same error."""
+    """``parse_leads``' result with the body cut into slices of about ``chunk`` bytes."""
     with mock.patch.object(parse_module, "CHUNK_BYTES", chunk):
-        try:
-            whole = parse_leads(body)
-        except InvalidResponseError as error:
-            with pytest.raises(InvalidResponseError) as streamed_error:
-                parse_streamed(body)
-            assert (streamed_error.value.message, streamed_error.value.detail) == (
-                error.message,
-                error.detail,
-            )
-            raise
-        assert parse_streamed(body) == whole
-        return whole
+        return parse_leads(body)
 
 
 # -- the parser --------------------------------------------------------------------------------
