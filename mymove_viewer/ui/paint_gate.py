@@ -33,8 +33,10 @@ QUIET_S = 0.4
 
 
 class PaintGate(QObject):
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
+    def __init__(self, parent: QObject, window: QWidget | None = None) -> None:
+        """``window``: the top-level widget whose paints hold workers back (or ``watch`` it
+        later). Without one the gate never closes for a paint."""
+        super().__init__(parent)
         self._open = threading.Event()
         self._open.set()
         self.holds = 0  # paints that held workers back (tests read it)
@@ -44,6 +46,10 @@ class PaintGate(QObject):
         self._calm.set()
         self._urgent = 0
         self._lock = threading.Lock()
+        if window is not None:
+            self.watch(window)
+
+    def watch(self, window: QWidget) -> None:
         window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

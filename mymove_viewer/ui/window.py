@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.session = LeadSession(self)  # the leads and the work on them; the window shows them
         s = self.session
         self.controller, self.paint_gate, self.indexer = s.controller, s.paint_gate, s.indexer
+        self.paint_gate.watch(self)  # the window's paints hold the session's workers back
         self.model = s.model
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
