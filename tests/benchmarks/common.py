@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import statistics
@@ -237,3 +238,9 @@ def target_first_keystroke(size: int, value: float) -> tuple[str, bool]:
 
 def target_ratio(value: float, floor: float, limit: float) -> tuple[str, bool]:
     return f"≤ {limit:g}× floor", value <= limit * floor
+
+
+def emit(rows: list[Row]) -> None:
+    """A child's result for the parent (``run_child``): its rows as one JSON list on stdout."""
+    json.dump([r.as_json() for r in rows], sys.stdout)
+    sys.stdout.flush()

@@ -12,7 +12,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 import argparse
 import csv
 import gc
-import json
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from mymove_viewer.ui.window import DemoSetup, MainWindow
 from .common import (
     QUERY_DAYS,
     Row,
+    emit,
     floor_fetch,
     median,
     target_fetch,
@@ -394,8 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["MYMOVE_VIEWER_CONFIG_DIR"] = str(Path(tmp) / "config")
         rows = bench(args.url, args.size, args.runs, Path(tmp))
     del app
-    json.dump([r.as_json() for r in rows], sys.stdout)
-    sys.stdout.flush()
+    emit(rows)
     return 0
 
 

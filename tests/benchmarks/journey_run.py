@@ -17,7 +17,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 
 import argparse
 import gc
-import json
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from mymove_viewer.table.display import search_texts
 from mymove_viewer.ui.app import configure_application
 from mymove_viewer.ui.window import FILTER_DELAY_MS, MainWindow
 
-from .common import Row, Served, floor_fetch, sandbox_process
+from .common import Row, Served, emit, floor_fetch, sandbox_process
 from .gui_run import Ticker, make_window
 from .journey_steps import STEPS, Floors, Painted, TimerFired, row_for
 
@@ -384,8 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["MYMOVE_VIEWER_CONFIG_DIR"] = str(Path(tmp) / "config")
         rows = bench(served, args.size, args.runs, Path(tmp))
     del app
-    json.dump([r.as_json() for r in rows], sys.stdout)
-    sys.stdout.flush()
+    emit(rows)
     return 0
 
 

@@ -14,7 +14,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import argparse
 import gc
-import json
 import resource
 import sys
 import tracemalloc
@@ -28,7 +27,7 @@ from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
 from mymove_viewer.table.index import build_index, rank_ahead
 from mymove_viewer.ui.model import LeadTableModel
 
-from .common import QUERY_DAYS, Row
+from .common import QUERY_DAYS, Row, emit
 
 TARGET_BYTES = 1.3 * 1024
 
@@ -90,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ]  # fmt: skip
     model.clear()
     del app
-    json.dump([r.as_json() for r in rows], sys.stdout)
+    emit(rows)
     return 0
 
 
