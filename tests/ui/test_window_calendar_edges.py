@@ -128,7 +128,7 @@ def test_closing_while_edge_leads_are_indexed_joins_every_thread(
     do_fetch(window, indexed=False)
     started = time.monotonic()
     window.close()  # the index worker may still be counting the chart's years
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 8.0  # it froze for 24 s
     assert window.indexer.thread_count() == 0 and window.controller.thread_count() == 0
 
 

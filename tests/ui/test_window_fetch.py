@@ -163,9 +163,9 @@ def test_cancel_mid_download(make_window, do_fetch, qtbot, sandbox) -> None:
     assert window.panel.cancel_button.isEnabled()
     assert "Downloading" in window.status_label.text()
     started = time.monotonic()
-    with qtbot.waitSignal(window.controller.cancelled, timeout=2000):
+    with qtbot.waitSignal(window.controller.cancelled, timeout=5000):
         qtbot.keyClick(window, Qt.Key.Key_Escape)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 5.0  # the body would take 20 s; a loaded CI is slow
     assert "cancelled" in window.status_label.text().lower()
     assert window.model.rowCount() == before
     assert not window.panel.cancel_button.isEnabled()
@@ -200,7 +200,7 @@ def test_close_during_fetch_stops_thread(make_window, qtbot, sandbox) -> None:
     assert window.controller.thread_count() == 1
     started = time.monotonic()
     window.close()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # the body would take 20 s
     assert window.controller.thread_count() == 0
     assert window.fetch() is None  # nothing starts after close
 
