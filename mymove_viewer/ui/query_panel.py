@@ -193,6 +193,11 @@ class QueryPanel(QWidget):
         for edit in (self.start_edit, self.end_edit):
             edit.dateTimeChanged.connect(self.changed)
         self.fetch_button.clicked.connect(self.fetchRequested)
+        # Enter in any box of the query fetches, as the default button of a dialog would (the
+        # window is not a dialog, so ``setDefault`` alone does nothing here).
+        self.client_id_edit.returnPressed.connect(self.fetchRequested)
+        for box in (self.hours_spin, self.days_spin, self.start_edit, self.end_edit):
+            box.lineEdit().returnPressed.connect(self.fetchRequested)
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.set_key_button.clicked.connect(self.setKeyRequested)
 

@@ -49,6 +49,8 @@ class LeadTableView(QTableView):
         self.setWordWrap(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Tab moves on to the next control, as everywhere else; arrows move between cells.
+        self.setTabKeyNavigation(False)
         rows = RowNumbers(Qt.Orientation.Vertical, self)
         rows.setSectionsClickable(True)  # as QTableView's own: a click selects the row
         rows.setHighlightSections(True)
