@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from .selection import HINTED, SelectionKeeper, Span, selected_spans, span_count
@@ -119,7 +119,11 @@ class LeadTableView(QTableView):
         model = self.model()
         if model is None:
             return
-        metrics = self.fontMetrics()
+        # Bold: new leads from a watch are shown bold, and a column that fits only regular text
+        # cut their times off ("2026-11-27 1…").
+        bold = self.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
         header_metrics = self.horizontalHeader().fontMetrics()
         rows = min(model.rowCount(), SAMPLE_ROWS)
         padding = 18
