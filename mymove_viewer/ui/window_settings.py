@@ -113,6 +113,13 @@ class SavedState:
         now = layout_of(header, self._fields(), widths=self._widths_set)
         return now.merged(self._layout)
 
+    def use_layout(self, layout: ColumnLayout) -> None:
+        """Show the columns as ``layout`` says (a saved view), keeping what is known of fields
+        it does not name; kept from now on, as if the user had arranged them so."""
+        current = self.layout()
+        self._layout = layout.merged(current)
+        self.restore_header(bool(self._model.total_count()))
+
     def keep_header(self, _some: bool = False) -> None:
         """The session is about to replace the leads: keep the layout as the user left it."""
         self._layout = self.layout()

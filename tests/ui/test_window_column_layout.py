@@ -126,3 +126,31 @@ def _ids() -> dict[str, str]:
     from mymove_viewer.sandbox import DEMO_CLIENT_ID
 
     return {"production": DEMO_CLIENT_ID}
+
+
+def test_a_layout_given_by_name_is_shown_and_kept(qtbot, make_window, do_fetch) -> None:
+    """What a saved view does: ``use_layout`` with a layout naming a field these leads lack."""
+    from mymove_viewer.table.layout import ColumnLayout
+
+    window = make_window()
+    fetch_days(qtbot, window, do_fetch, 5)
+    view = ColumnLayout(
+        ("last_name", ODD_FIELD, "email", "offer_id"),
+        hidden=frozenset({"offer_id"}),
+        widths={"email": 211, ODD_FIELD: 88},
+        sort=("last_name", False),
+    )
+    window.saved.use_layout(view)
+    assert shown_fields(window)[:2] == ["last_name", "email"]
+    assert "offer_id" not in shown_fields(window)
+    header = window.table.horizontalHeader()
+    assert header.sectionSize(window.model.column_of("email")) == 211
+    assert header.sortIndicatorSection() == window.model.column_of("last_name")
+    assert window.model.sort_state == (
+        window.model.column_of("last_name"),
+        Qt.SortOrder.AscendingOrder,
+    )  # the rows too, not just the arrow
+    fetch_days(qtbot, window, do_fetch, 30)  # the field the view named comes with these leads
+    assert shown_fields(window)[:3] == ["last_name", ODD_FIELD, "email"]
+    assert header.sectionSize(window.model.column_of(ODD_FIELD)) == 88
+    assert window.saved.layout().order[:3] == ("last_name", ODD_FIELD, "email")
