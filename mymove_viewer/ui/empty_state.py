@@ -114,14 +114,18 @@ class EmptyState(QObject):
         if message is None:
             self.label.hide()
             return
-        headline, details = map(escape, message)
-        self.label.setText(f"<p style='font-size: large'><b>{headline}</b></p><p>{details}</p>")
         self._place()
         self.label.show()
 
     def _place(self) -> None:
+        if self._message is None:
+            return
         area = self._view.viewport().rect()
         width = max(1, min(MAX_WIDTH, area.width() - 2 * MARGIN))
+        headline, details = map(escape, self._message)
+        self.label.setText(f"<p style='font-size: large'><b>{headline}</b></p><p>{details}</p>")
+        if self.label.heightForWidth(width) > area.height():  # a short table: the gist only
+            self.label.setText(f"<b>{headline}</b>")
         height = min(area.height(), self.label.heightForWidth(width))
         self.label.setGeometry(
             area.left() + (area.width() - width) // 2,
@@ -131,6 +135,6 @@ class EmptyState(QObject):
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and self._message is not None:
+        if event.type() == QEvent.Type.Resize:
             self._place()
         return False

@@ -93,3 +93,15 @@ def test_message_follows_the_viewport_size(qtbot, make_window) -> None:
     narrow = label.geometry()
     assert viewport.rect().contains(narrow)
     assert abs(narrow.center().x() - viewport.rect().center().x()) <= 2
+
+
+def test_a_short_table_shows_the_headline_whole(qtbot, make_window) -> None:
+    window = make_window()
+    label, viewport = window.empty_state.label, window.table.viewport()
+    window.resize(1280, window.minimumSizeHint().height())  # as short as the window goes
+    qtbot.waitUntil(lambda: viewport.height() < 80, timeout=TIMEOUT_MS)
+    assert label.isVisible() and viewport.rect().contains(label.geometry())
+    assert "No leads yet" in label.text() and "F5" not in label.text()
+    assert label.heightForWidth(label.width()) <= viewport.height()  # nothing cut off
+    window.resize(1280, 760)
+    qtbot.waitUntil(lambda: "F5" in label.text(), timeout=TIMEOUT_MS)  # room for all again
