@@ -31,7 +31,8 @@ def window_text(query: Query) -> str:
     """The time window in words, as the query panel shows it (local time)."""
     if query.start is not None and query.end is not None:
         return f"between {_local(query.start)} and {_local(query.end)}"
-    return f"in the {query.describe()}"
+    count, unit = (query.hours, "hour") if query.hours is not None else (query.days, "day")
+    return f"in the last {count} {unit}{'s' * (count != 1)}"
 
 
 def _local(moment: datetime) -> str:
