@@ -112,9 +112,6 @@ class ParseResult:
     # Values (of kept leads) in which invalid UTF-8 or a lone surrogate became U+FFFD.
     replaced: int = 0
 
-    def skip_summary(self) -> str:
-        return "; ".join(f"{n:,} {reason}" for reason, n in self.skip_reasons.items())
-
 
 def excerpt(body: bytes | bytearray | memoryview, limit: int = 160) -> str:
     """The start of ``body`` for a log or an error's detail, the API key redacted before the cut
