@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from mymove_viewer import settings as settings_module
 from mymove_viewer.settings import (
     FILE_NAME,
     GUI_KEYBOARD_SHORTCUTS,
@@ -142,10 +141,14 @@ def test_folder_refusing_new_files_makes_save_fail_clearly(
     store.save(custom_settings())
     before = store.path.read_bytes()
 
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise PermissionError(errno.EACCES, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(settings_module.tempfile, "mkstemp", refuse)
+    def refuse(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if flags & os.O_CREAT:  # a new file, such as the save's temporary one
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(SettingsError, match="permission denied") as info:
         store.save(Settings())
     assert str(store.path) in str(info.value)
