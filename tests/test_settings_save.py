@@ -18,6 +18,7 @@ from mymove_viewer.settings import (
     SettingsError,
     SettingsStore,
 )
+from tests.export.helpers import refuse_temp_files
 from tests.settings_helpers import custom_settings, mode, root_can_write_anywhere, write_file
 
 # --- basics -----------------------------------------------------------------------------------
@@ -141,14 +142,7 @@ def test_folder_refusing_new_files_makes_save_fail_clearly(
     store.save(custom_settings())
     before = store.path.read_bytes()
 
-    real_open = os.open
-
-    def refuse(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if flags & os.O_CREAT:  # a new file, such as the save's temporary one
-            raise PermissionError(errno.EACCES, "Permission denied")
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refuse)
+    refuse_temp_files(monkeypatch, errno.EACCES, suffix=".tmp")
     with pytest.raises(SettingsError, match="permission denied") as info:
         store.save(Settings())
     assert str(store.path) in str(info.value)
