@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -22,6 +21,7 @@ from typing import Any
 
 from . import APP_NAME
 from .api.query import MAX_DAYS, MAX_HOURS
+from .atomic_file import write_atomically
 
 APP_DIR_NAME = "mymove-viewer"
 CONFIG_DIR_ENV = "MYMOVE_VIEWER_CONFIG_DIR"
@@ -262,7 +262,9 @@ class SettingsStore:
                 f"{CONFIG_DIR_ENV} to one."
             )
         try:
-            self._write_atomically(payload)
+            # A settings file that is a symbolic link (dotfiles kept elsewhere) is written
+            # through: the file it names is replaced, in that file's folder, and the link stays.
+            write_atomically(self._link_target() or self.path, payload, mode=0o600)
         except OSError as exc:
             target = self._link_target()
             where = f"{self.path} (a link to {target})" if target else str(self.path)
@@ -346,24 +348,6 @@ class SettingsStore:
             damaged=True,
         )
 
-    def _write_atomically(self, payload: bytes) -> None:
-        # A settings file that is a symbolic link (dotfiles kept elsewhere) is written through:
-        # the file it names is replaced, in that file's folder, and the link stays.
-        target = self._link_target() or self.path
-        # mkstemp creates the file 0600 from the start: no moment where others could read it.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp_name, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            raise
-        _fsync_directory(target.parent)
-
     def _link_target(self) -> Path | None:
         """Where the settings file's symbolic link points, or None when it is not a link."""
         return Path(os.path.realpath(self.path)) if self.path.is_symlink() else None
@@ -385,19 +369,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return type(exc).__name__
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders can't be opened."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -54,7 +54,6 @@ def exit_code_for(exc: BaseException) -> int:
     from ..export import ExportError
 
     table: list[tuple[type[BaseException], int]] = [
-        (CliError, FAILURE),
         (E.ValidationError, USAGE),
         (InvalidKeyError, USAGE),
         (E.AuthenticationError, AUTH),

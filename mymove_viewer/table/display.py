@@ -192,17 +192,13 @@ def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
     """The sort key of one value of a column of ``kind`` holding ``values``."""
     if kind == CREATED:
         # ``YYYY-MM-DDTHH:MM:SSZ`` sorts as text; anything else is parsed.
-        if all(in_slices(_all_canonical, values)):
+        if all(in_slices(lambda part: [sorts_as_text(part)], values)):
             return str  # the value itself
         epoch = datetime.fromtimestamp(0).astimezone()
         return lambda v: (parse_timestamp(v) or epoch).timestamp()
     if kind == DATE:
         return _date_key
     return str.casefold
-
-
-def _all_canonical(values: Sequence[str]) -> list[bool]:
-    return [sorts_as_text(values)]
 
 
 def _date_key(value: str) -> str:

@@ -19,7 +19,7 @@ from operator import and_, contains, itemgetter
 from typing import TypeVar
 
 from ..api.fields import CREATED_AT
-from ..api.lead import Lead
+from ..api.lead import Lead, sorts_as_text
 from .display import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
 from .overview import instants
 
@@ -137,8 +137,7 @@ class _Minutes:
 
     def of(self, values: list[str]) -> list[float] | None:
         """None unless every value is canonical."""
-        canonical = set(map(len, values)) == {20} and all(map(str.endswith, values, repeat("Z")))
-        if not canonical or not set(map(_SECOND, values)) <= _SECONDS:
+        if not sorts_as_text(values) or not set(map(_SECOND, values)) <= _SECONDS:
             return None
         minutes = list(map(_MINUTE, values))
         known = self._of

@@ -45,7 +45,6 @@ from .window_settings import SavedState
 
 if TYPE_CHECKING:
     from .key_dialog import KeyDialog
-    from .worker import BackgroundRunner
 
 __all__ = ["DemoSetup", "FilterEdit", "MainWindow", "format_bytes"]
 
@@ -156,10 +155,6 @@ class MainWindow(QMainWindow):
         """True until the deferred keychain check has answered (or was superseded)."""
         return self.keys.pending
 
-    @property
-    def _key_runner(self) -> BackgroundRunner | None:
-        return self.keys.runner
-
     def check_keys_in_background(self) -> None:
         if not self._closed:
             self.envs.check_keys_in_background()
@@ -243,7 +238,6 @@ class MainWindow(QMainWindow):
 
         self.status = StatusLine(self.statusBar())
         self.status_label = self.status.label
-        self.progress_bar = self.status.progress
 
     def _connect(self) -> None:
         p = self.panel
