@@ -46,8 +46,8 @@ class ViewWindow:
         return Query.between(datetime.fromisoformat(self.start), datetime.fromisoformat(self.end))
 
     def describe(self) -> str:
-        if self.mode == "range":
-            return f"{self.start} to {self.end}"
+        if self.mode == "range":  # local wall clock as saved, to the minute (as the panel shows)
+            return f"{self.start[:16].replace('T', ' ')} to {self.end[:16].replace('T', ' ')}"
         unit = "hour" if self.mode == "hours" else "day"
         return f"the last {self.count} {unit}{'s' * (self.count != 1)}"
 
@@ -125,13 +125,12 @@ def quoted_names(views: Iterable[SavedView]) -> str:
 def view_fields(view: SavedView, available: Sequence[str]) -> list[str]:
     """The fields ``view`` shows, in its order, out of ``available`` (a fetch's columns): its
     visible columns that the fetch has, then fields the view has never seen (an extra field
-    new since it was saved), which are shown rather than silently left out."""
-    if not view.columns:
-        return [f for f in available if f not in view.hidden]
+    new since it was saved), which are shown rather than silently left out. Every field if
+    that would be none (a table cannot show no column)."""
     have = set(available)
     shown = [c.field for c in view.columns if c.field in have]
     known = {c.field for c in view.columns} | set(view.hidden)
-    return shown + [f for f in available if f not in known]
+    return shown + [f for f in available if f not in known] or list(available)
 
 
 # -- JSON ------------------------------------------------------------------------------------

@@ -69,7 +69,6 @@ class ViewsHost(Protocol):
 class ViewsMenu(QObject):
     saveRequested = Signal()  # the views changed: the window saves the settings
     fetchRequested = Signal()  # a picked view needs other leads than those shown
-    picked = Signal(str)  # a view was applied (its name)
 
     @classmethod
     def of(cls, window: ViewsHost) -> ViewsMenu:
@@ -90,7 +89,10 @@ class ViewsMenu(QObject):
         self._session, self._status, self._banner = host.session, host.status, host.banner
         self._current: str | None = None  # the view last saved or picked
         self._pending: SavedView | None = None  # its layout, again once its fetch is in
+        self._pending_gen = -1  # that fetch's generation
         self._session.replaced.connect(self._on_replaced)
+        for ended in (self._session.controller.failed, self._session.controller.cancelled):
+            ended.connect(self._drop_pending)
 
         self.menu = QMenu("&Views", bar)
         self.menu.setObjectName("viewsMenu")
@@ -339,8 +341,8 @@ class ViewsMenu(QObject):
         s = self._session
         if s.info is None or s.query != view.window.query():
             self._pending = view
-            self.fetchRequested.emit()
-        self.picked.emit(view.name)
+            self.fetchRequested.emit()  # the window starts it now (or says why it cannot)
+            self._pending_gen = s.controller.generation
 
     def _set_window(self, window: ViewWindow) -> None:
         p = self._panel
@@ -376,14 +378,15 @@ class ViewsMenu(QObject):
             header.setSortIndicator(column, down)  # the view sorts the model on this signal
 
     @Slot(bool)
-    def _on_replaced(self, some: bool) -> None:
+    def _on_replaced(self, _some: bool) -> None:
         # The session keeps the old layout for the same columns, but a fetch that brings other
         # (extra) fields resets it: the picked view's layout is applied to the new columns.
-        view = self._pending
-        if view is None or self._session.query != view.window.query():
-            return
-        self.apply_layout(view)
-        if some:
+        view, self._pending = self._pending, None
+        if view is not None and self._session.query == view.window.query():
+            self.apply_layout(view)
+
+    def _drop_pending(self, gen: int, *_error: object) -> None:
+        if gen == self._pending_gen:  # that fetch is over: a later one is not the view's
             self._pending = None
 
 
