@@ -100,7 +100,7 @@ class ViewsMenu(QObject):
         bar.addMenu(self.menu)
         self.save_action = self._action(
             "&Save view…", "saveViewAction", self.save_view,
-            "Keep the filter, time window, columns and sort under a name",
+            "Keep the filter, time window, columns and sort under a name (Ctrl+Shift+S)",
         )  # fmt: skip
         self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.rename_action = self._action(

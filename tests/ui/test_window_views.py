@@ -10,7 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 
+from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.query import Query
+from mymove_viewer.table.view_rows import rows_for_view
+from mymove_viewer.table.views import view_fields
 
 from .conftest import TIMEOUT_MS
 from .test_window_table import click_header, raw_column
@@ -277,3 +280,19 @@ def test_columns_follow_their_names_when_extra_fields_come_and_go(
     with qtbot.waitSignal(window.session.replaced, timeout=TIMEOUT_MS):
         view_action(window, "Short").trigger()
     assert shown_fields(window) == short and short[0] == "new_state"
+
+
+@pytest.mark.parametrize("sort_by", ["last_name", "new_postal_code", "created_at", "move_date"])
+def test_the_command_line_shows_the_rows_the_window_shows(
+    qtbot, monkeypatch, fetched, sort_by
+) -> None:
+    window = fetched
+    set_up_table(qtbot, window)
+    click_header(qtbot, window, sort_by)
+    answer_names(monkeypatch, ("Same", True))
+    view = window.views.save_view()
+    assert view is not None and view.sort is not None and view.sort[0] == sort_by
+    extra = [c.field for c in window.model.columns if c.field not in FIELDS]
+    leads = window.model.leads
+    assert rows_for_view(leads, view, extra) == window.model.shown_rows()
+    assert view_fields(view, [c.field for c in window.model.columns]) == shown_fields(window)
