@@ -4,6 +4,7 @@ replace, rename and delete. The name dialogs are answered by patching ``QInputDi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -296,3 +297,23 @@ def test_the_command_line_shows_the_rows_the_window_shows(
     leads = window.model.leads
     assert rows_for_view(leads, view, extra) == window.model.shown_rows()
     assert view_fields(view, [c.field for c in window.model.columns]) == shown_fields(window)
+
+
+def test_a_damaged_view_is_dropped_with_a_warning(qtbot, monkeypatch, make_window) -> None:
+    first = make_window()
+    first.panel.days_radio.click()
+    answer_names(monkeypatch, ("Kept", True))
+    first.views.save_action.trigger()
+    first.close()
+    path = first._store.path
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["views"]["production"].insert(0, {"name": "Broken", "window": {"mode": "fortnight"}})
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    second = make_window()
+    assert view_names(second) == ["Kept"]
+    assert second.panel.days_radio.isChecked()  # the other settings are all there
+    assert second.settings.client_ids == data["client_ids"]
+    message = second.banner.message()
+    assert second.banner.isVisible() and '"Broken" (production)' in message
+    assert "time window is missing or of an unknown kind" in message
