@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMenuBar, QMessage
 
 from ..api.errors import ValidationError, app_logger
 from ..table.views import (
+    MAX_FILTER,
+    MAX_WIDTH,
     SavedView,
     ViewColumn,
     ViewError,
@@ -188,9 +190,13 @@ class ViewsMenu(QObject):
             if header.isSectionHidden(logical):
                 hidden.append(fields[logical])
             else:
-                visible.append(ViewColumn(fields[logical], header.sectionSize(logical)))
+                width = min(max(header.sectionSize(logical), 1), MAX_WIDTH)
+                visible.append(ViewColumn(fields[logical], width))
+        text = self._filter_edit.text()
+        if len(text) > MAX_FILTER:  # a paste: a view read back would refuse it
+            raise ViewError(f"The filter is longer than a view keeps ({MAX_FILTER:,} characters).")
         return SavedView(
-            name, self._window(), self._filter_edit.text(), tuple(visible), tuple(hidden),
+            name, self._window(), text, tuple(visible), tuple(hidden),
             self._model.sort_request,
         )  # fmt: skip
 
@@ -202,11 +208,11 @@ class ViewsMenu(QObject):
             window = ViewWindow("range", start=start.isoformat(), end=end.isoformat())
         else:
             window = ViewWindow(mode, (p.hours_spin if mode == "hours" else p.days_spin).value())
-        window_from_json(window.to_json())  # the checks a view passes when read back
         try:
             window.query()
         except ValidationError as exc:
-            raise ViewError(exc.message) from None
+            raise ViewError(f"{exc.message} Correct the time window, then save again.") from None
+        window_from_json(window.to_json())  # the checks a view passes when read back
         return window
 
     @Slot()
@@ -215,10 +221,7 @@ class ViewsMenu(QObject):
         try:
             view = self.capture("")
         except ViewError as exc:
-            self._banner.show_message(
-                f"The view was not saved: {exc} Correct the time window, then save again.",
-                kind="info",
-            )
+            self._banner.show_message(f"The view was not saved: {exc}", kind="info")
             return None
         views = self.views()
         name = self._ask_name("Save view", ASK_NAME, self._current or "", views, replacing=True)

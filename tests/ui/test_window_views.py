@@ -317,3 +317,19 @@ def test_a_damaged_view_is_dropped_with_a_warning(qtbot, monkeypatch, make_windo
     message = second.banner.message()
     assert second.banner.isVisible() and '"Broken" (production)' in message
     assert "time window is missing or of an unknown kind" in message
+
+
+def test_a_view_with_an_impossible_window_is_not_saved(qtbot, monkeypatch, fetched) -> None:
+    window = fetched
+    start, end = window.panel.range_bounds()
+    window.panel.set_range(end, start)  # the start after the end
+    window.panel.range_radio.click()
+    asked = answer_names(monkeypatch)
+    window.views.save_action.trigger()
+    assert asked == []  # not asked for a name it could not keep
+    assert window.banner.isVisible()
+    assert window.banner.message() == (
+        "The view was not saved: The start of the range must be before its end. Correct the "
+        "time window, then save again."
+    )
+    assert view_names(window) == []
