@@ -38,6 +38,7 @@ from .session import LeadSession
 from .settings_writer import SettingsWriter
 from .status import StatusLine, format_bytes
 from .table_view import LeadTableView
+from .views_menu import ViewsMenu
 from .watch_flow import WatchFlow
 from .window_actions import build_actions
 from .window_env import CHECK_FALLBACK_MS, DemoSetup, Environments, EnvWidgets, KeyCheck
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.envs.switched.connect(self._set_idle_status)
         self.envs.titleChanged.connect(self.setWindowTitle)
         self._connect()
+        self.views = ViewsMenu.of(self)  # saved views: after _connect, so a view's layout wins
         self.envs.offer_choices()
         self.saved.restore(self)
         self.envs.enter(self.envs.env)  # the one chosen from the settings
