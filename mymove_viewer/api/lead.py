@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from operator import attrgetter, itemgetter
 
+from ..slices import chunks
 from .fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
 
 _N = len(FIELDS)
@@ -66,17 +67,15 @@ def parse_timestamp(text: str) -> datetime | None:
 _TIME_SEPARATORS = frozenset("Tt ")
 _AT_10 = itemgetter(10)
 _TZINFO = attrgetter("tzinfo")
-_TIMES_SLICE = 4096  # values per C-level attempt: a value it refuses costs only its slice
 
 
 def posix_times(texts: Sequence[str], missing: float = math.nan) -> list[float]:
     """``parse_timestamp(text).timestamp()`` of each of ``texts``, ``missing`` where that is
-    None. In C for each slice whose every value ``fromisoformat`` reads as an aware time (any
-    offset or fraction too): one ``-05:00`` among 100k canonical stamps costs its slice, not
-    the column, a Python call per value (~0.4 s at 100k)."""
+    None. In C for each slice (``slices.SLICE`` values) whose every value ``fromisoformat`` reads
+    as an aware time (any offset or fraction too): one ``-05:00`` among 100k canonical stamps
+    costs its slice, not the column, a Python call per value (~0.4 s at 100k)."""
     out: list[float] = []
-    for start in range(0, len(texts), _TIMES_SLICE):
-        part = texts[start : start + _TIMES_SLICE]
+    for part in chunks(texts):
         times = _times_in_c(part)
         if times is None:
             times = [_posix_time(text, missing) for text in part]

@@ -26,7 +26,6 @@ whole path, so a wrong split can never yield wrong leads.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,6 +36,7 @@ from typing import Any
 import msgspec
 
 from ..gcpause import building_many_objects
+from ..slices import paced, yield_gil
 from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
@@ -239,12 +239,10 @@ def _decode_chunks(
     view = memoryview(body)
     blocks: list[Block] = []
     learning = Learning()
-    for start, stop in ranges:
+    for start, stop in paced(ranges, yield_gil):  # a waiting GUI thread takes the GIL between
         if cancel is not None and cancel():
             raise CancelledError("The fetch was cancelled.")
         blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]")), learning))
-        # Let a waiting GUI thread take the GIL between slices.
-        time.sleep(0)
     return blocks
 
 
