@@ -21,7 +21,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-SLICE = 4096
+from .slices import SLICE, chunks, yield_gil
+
 # While heavy work holds the reaper back (see ``holding``), it waits in steps of this, but never
 # longer than MAX_HOLD_S in all: freeing must not wait forever behind back-to-back fetches.
 HOLD_STEP_S = 0.05
@@ -106,12 +107,12 @@ def _run() -> None:
             time.sleep(wait)
         deadline = max(due, time.monotonic()) + MAX_HOLD_S
         # Our own references to every item, in slices; then the lists go, unchanged.
-        slices = [item[i : i + SLICE] for item in batch for i in range(0, len(item), SLICE)]
+        parts = [part for item in batch for part in chunks(item)]
         del batch
-        while slices:
+        while parts:
             _wait_while_held(deadline)
-            del slices[-1]  # frees whatever in it nobody else holds
-            time.sleep(0)
+            del parts[-1]  # frees whatever in it nobody else holds
+            yield_gil()
         with _freed:
             _outstanding -= 1
             _freed.notify_all()

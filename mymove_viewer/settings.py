@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -22,6 +21,8 @@ from typing import Any
 
 from . import APP_NAME
 from .api.query import MAX_DAYS, MAX_HOURS
+from .atomic_file import write_atomically
+from .table.views import SavedView, views_from_json, views_to_json, views_valid
 
 APP_DIR_NAME = "mymove-viewer"
 CONFIG_DIR_ENV = "MYMOVE_VIEWER_CONFIG_DIR"
@@ -62,6 +63,8 @@ class Settings:
     last_export_dir: str | None = None
     # Free-form GUI state (geometry, header state...): JSON values only; bytes as base64 text.
     gui: dict[str, object] = field(default_factory=dict)
+    # Saved views per environment (its value, e.g. "production"), in the order of the menu.
+    views: dict[str, list[SavedView]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,23 +125,34 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
     "export_formula_guard": lambda v: isinstance(v, bool),
     "last_export_dir": lambda v: v is None or (isinstance(v, str) and bool(v)),
     "gui": lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
+    "views": views_valid,
 }
 assert set(_CHECKS) == {f.name for f in fields(Settings)}, "every setting needs a check"
+# Settings kept in memory in another form than JSON's: (from JSON with notes on what was
+# dropped, to JSON). Each part is read on its own, so a damaged one costs only itself.
+_CODECS: dict[str, tuple[Callable[[object], tuple[Any, list[str]]], Callable[[Any], Any]]] = {
+    "views": (views_from_json, views_to_json),
+}
 
 
-def _from_json(data: dict[str, Any]) -> tuple[Settings, list[str]]:
-    """Settings from a decoded file, and the names of values that fell back to defaults."""
+def _from_json(data: dict[str, Any]) -> tuple[Settings, list[str], list[str]]:
+    """Settings from a decoded file, the names of values that fell back to defaults, and what
+    was dropped from settings read in parts (see ``_CODECS``)."""
     settings = Settings()
-    reset = []
+    reset: list[str] = []
+    dropped: list[str] = []
     for name, check in _CHECKS.items():
         if name not in data:
             continue
         value = data[name]
+        if name in _CODECS:
+            value, notes = _CODECS[name][0](value)
+            dropped += notes
         if check(value):
             setattr(settings, name, value)
         else:
             reset.append(name)
-    return settings, reset
+    return settings, reset, dropped
 
 
 def _to_json(settings: Settings) -> dict[str, Any]:
@@ -150,7 +164,8 @@ def _to_json(settings: Settings) -> dict[str, Any]:
         )
     data: dict[str, Any] = {"schema": SCHEMA}
     for f in fields(Settings):
-        data[f.name] = getattr(settings, f.name)
+        value = getattr(settings, f.name)
+        data[f.name] = _CODECS[f.name][1](value) if f.name in _CODECS else value
     _refuse_secret_names(data, "")
     return data
 
@@ -220,7 +235,7 @@ class SettingsStore:
         if not _is_int(schema) or schema < 1:
             return self._set_aside("its format version is missing or invalid")
 
-        settings, reset = _from_json(data)
+        settings, reset, dropped = _from_json(data)
         warnings = []
         if schema > SCHEMA:
             self._read_only_reason = (
@@ -237,6 +252,9 @@ class SettingsStore:
                 "Some settings had invalid values and were reset to their defaults: "
                 f"{', '.join(reset)}."
             )
+        if dropped:
+            lost = "; ".join(dropped)
+            warnings.append(f"Saved views that could not be read were dropped: {lost}.")
         writable = self._writability_warning()
         if writable and not self._read_only_reason:
             warnings.append(writable)
@@ -244,7 +262,7 @@ class SettingsStore:
             settings,
             " ".join(warnings) or None,
             read_only=self._read_only_reason is not None,
-            damaged=bool(reset),
+            damaged=bool(reset or dropped),
         )
 
     def save(self, settings: Settings) -> None:
@@ -262,7 +280,9 @@ class SettingsStore:
                 f"{CONFIG_DIR_ENV} to one."
             )
         try:
-            self._write_atomically(payload)
+            # A settings file that is a symbolic link (dotfiles kept elsewhere) is written
+            # through: the file it names is replaced, in that file's folder, and the link stays.
+            write_atomically(self._link_target() or self.path, payload, mode=0o600)
         except OSError as exc:
             target = self._link_target()
             where = f"{self.path} (a link to {target})" if target else str(self.path)
@@ -346,24 +366,6 @@ class SettingsStore:
             damaged=True,
         )
 
-    def _write_atomically(self, payload: bytes) -> None:
-        # A settings file that is a symbolic link (dotfiles kept elsewhere) is written through:
-        # the file it names is replaced, in that file's folder, and the link stays.
-        target = self._link_target() or self.path
-        # mkstemp creates the file 0600 from the start: no moment where others could read it.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp_name, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            raise
-        _fsync_directory(target.parent)
-
     def _link_target(self) -> Path | None:
         """Where the settings file's symbolic link points, or None when it is not a link."""
         return Path(os.path.realpath(self.path)) if self.path.is_symlink() else None
@@ -385,19 +387,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return type(exc).__name__
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders can't be opened."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

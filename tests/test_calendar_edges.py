@@ -72,7 +72,6 @@ def test_a_range_is_sent_as_rfc3339_or_refused_with_a_clear_error(a, b) -> None:
 def test_years_keep_four_digits_on_the_wire(start: str, end: str, sent: tuple[str]) -> None:
     query = Query.between(parse_rfc3339(start), parse_rfc3339(end))
     assert sent[0] in query.params().values()
-    assert sent[0] in query.describe()
 
 
 @pytest.mark.parametrize("text", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from mymove_viewer import settings as settings_module
 from mymove_viewer.settings import (
     FILE_NAME,
     GUI_KEYBOARD_SHORTCUTS,
@@ -19,6 +18,7 @@ from mymove_viewer.settings import (
     SettingsError,
     SettingsStore,
 )
+from tests.export.helpers import refuse_temp_files
 from tests.settings_helpers import custom_settings, mode, root_can_write_anywhere, write_file
 
 # --- basics -----------------------------------------------------------------------------------
@@ -142,10 +142,7 @@ def test_folder_refusing_new_files_makes_save_fail_clearly(
     store.save(custom_settings())
     before = store.path.read_bytes()
 
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise PermissionError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(settings_module.tempfile, "mkstemp", refuse)
+    refuse_temp_files(monkeypatch, errno.EACCES, suffix=".tmp")
     with pytest.raises(SettingsError, match="permission denied") as info:
         store.save(Settings())
     assert str(store.path) in str(info.value)

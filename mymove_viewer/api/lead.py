@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from operator import attrgetter, itemgetter
 
+from ..slices import chunks
 from .fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
 
 _N = len(FIELDS)
@@ -27,15 +29,25 @@ _SEPARATORS = itemgetter(slice(4, 20, 3))  # characters 4, 7, 10, 13, 16 and 19
 _CANONICAL_SEPARATORS = "--T::Z"
 
 
-def sorts_as_text(stamps: Sequence[str]) -> bool:
-    """True when every one of ``stamps`` (each accepted by ``parse_timestamp``) is written
-    ``YYYY-MM-DDTHH:MM:SSZ``, so their text sorts by instant. C-level passes only. True for
-    none."""
+def sorts_as_text(stamps: Sequence[str], *, validate: bool = False) -> bool:
+    """True when every one of ``stamps`` is a ``created_at`` in the canonical form
+    ``YYYY-MM-DDTHH:MM:SSZ``, so their text sorts by instant and its first 16 characters are
+    the minute in UTC. The one place that decides it; C-level passes only. True for none.
+
+    The form alone is checked for values ``parse_timestamp`` accepted already (a lead's);
+    ``validate`` also reads each as a time, for raw text such as ``2026-13-45T99:00:00Z``."""
     if not stamps:
         return True
     if set(map(len, stamps)) != {20}:
         return False
-    return set(map(_SEPARATORS, stamps)) == {_CANONICAL_SEPARATORS}
+    if set(map(_SEPARATORS, stamps)) != {_CANONICAL_SEPARATORS}:
+        return False
+    if validate:
+        try:
+            deque(map(datetime.fromisoformat, stamps), maxlen=0)  # a C loop that keeps nothing
+        except ValueError:
+            return False
+    return True
 
 
 def parse_timestamp(text: str) -> datetime | None:
@@ -55,17 +67,15 @@ def parse_timestamp(text: str) -> datetime | None:
 _TIME_SEPARATORS = frozenset("Tt ")
 _AT_10 = itemgetter(10)
 _TZINFO = attrgetter("tzinfo")
-_TIMES_SLICE = 4096  # values per C-level attempt: a value it refuses costs only its slice
 
 
 def posix_times(texts: Sequence[str], missing: float = math.nan) -> list[float]:
     """``parse_timestamp(text).timestamp()`` of each of ``texts``, ``missing`` where that is
-    None. In C for each slice whose every value ``fromisoformat`` reads as an aware time (any
-    offset or fraction too): one ``-05:00`` among 100k canonical stamps costs its slice, not
-    the column, a Python call per value (~0.4 s at 100k)."""
+    None. In C for each slice (``slices.SLICE`` values) whose every value ``fromisoformat`` reads
+    as an aware time (any offset or fraction too): one ``-05:00`` among 100k canonical stamps
+    costs its slice, not the column, a Python call per value (~0.4 s at 100k)."""
     out: list[float] = []
-    for start in range(0, len(texts), _TIMES_SLICE):
-        part = texts[start : start + _TIMES_SLICE]
+    for part in chunks(texts):
         times = _times_in_c(part)
         if times is None:
             times = [_posix_time(text, missing) for text in part]

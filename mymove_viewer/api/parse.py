@@ -26,11 +26,8 @@ whole path, so a wrong split can never yield wrong leads.
 from __future__ import annotations
 
 import re
-import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from itertools import repeat
 from operator import add, itemgetter
@@ -39,6 +36,7 @@ from typing import Any
 import msgspec
 
 from ..gcpause import building_many_objects
+from ..slices import paced, yield_gil
 from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
@@ -111,9 +109,6 @@ class ParseResult:
     canonical_created: bool = False
     # Values (of kept leads) in which invalid UTF-8 or a lone surrogate became U+FFFD.
     replaced: int = 0
-
-    def skip_summary(self) -> str:
-        return "; ".join(f"{n:,} {reason}" for reason, n in self.skip_reasons.items())
 
 
 def excerpt(body: bytes | bytearray | memoryview, limit: int = 160) -> str:
@@ -244,12 +239,10 @@ def _decode_chunks(
     view = memoryview(body)
     blocks: list[Block] = []
     learning = Learning()
-    for start, stop in ranges:
+    for start, stop in paced(ranges, yield_gil):  # a waiting GUI thread takes the GIL between
         if cancel is not None and cancel():
             raise CancelledError("The fetch was cancelled.")
         blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]")), learning))
-        # Let a waiting GUI thread take the GIL between slices.
-        time.sleep(0)
     return blocks
 
 
@@ -327,9 +320,9 @@ def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[st
                 cols[i] = ["" if v is None else v for v in col]
     created = cols[CREATED_AT]
     skips: list[int] = []
-    if not _canonical_timestamps(created):
+    if not sorts_as_text(created, validate=True):
         # Only the values not in the canonical form are parsed: an offset, a fraction, a "t".
-        odd_stamps = [i for i, v in enumerate(created) if not _canonical_timestamps((v,))]
+        odd_stamps = [i for i, v in enumerate(created) if not sorts_as_text((v,), validate=True)]
         skips = [i for i in odd_stamps if parse_timestamp(created[i]) is None]
         tally.canonical = tally.canonical and len(skips) == len(odd_stamps)
     # Values that repeat (states, cities, ZIPs, offers, dates) share one string object: a
@@ -379,18 +372,6 @@ def _build(
         tails.append(tail)
     leads = list(map(_new_lead, map(add, core, tails)))
     return leads, tuple(dict.fromkeys(n for these in seen for n in these))
-
-
-def _canonical_timestamps(values: Sequence[str]) -> bool:
-    """True when every value is a valid ``YYYY-MM-DDTHH:MM:SSZ`` (what ``parse_timestamp``
-    accepts in its most common form), checked with C-level iteration only."""
-    if not sorts_as_text(values):
-        return False
-    try:
-        deque(map(datetime.fromisoformat, values), maxlen=0)
-    except ValueError:
-        return False
-    return True
 
 
 def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseResult:

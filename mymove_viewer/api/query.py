@@ -111,13 +111,6 @@ class Query:
         assert self.start is not None and self.end is not None
         return {"start": rfc3339(self.start), "end": rfc3339(self.end)}
 
-    def describe(self) -> str:
-        if self.hours is not None:
-            return f"last {self.hours} hour{'s' * (self.hours != 1)}"
-        if self.days is not None:
-            return f"last {self.days} day{'s' * (self.days != 1)}"
-        return f"{rfc3339(self.start)} to {rfc3339(self.end)}"  # type: ignore[arg-type]
-
 
 def _check_count(value: object, name: str, maximum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):

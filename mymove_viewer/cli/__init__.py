@@ -25,6 +25,8 @@ from ..api.query import BASE_URLS, Environment, Query, parse_rfc3339
 
 if TYPE_CHECKING:
     from ..api.client import FetchResult
+    from ..settings import LoadResult
+    from ..table.views import SavedView
 
 from .codes import (
     AUTH,
@@ -54,7 +56,6 @@ def exit_code_for(exc: BaseException) -> int:
     from ..export import ExportError
 
     table: list[tuple[type[BaseException], int]] = [
-        (CliError, FAILURE),
         (E.ValidationError, USAGE),
         (InvalidKeyError, USAGE),
         (E.AuthenticationError, AUTH),
@@ -113,11 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="use this server instead of the environment's",
     )
     export.add_argument("--client-id", help="default: the one saved for this environment")
-    window = export.add_mutually_exclusive_group(required=True)
+    # Required unless --view brings one (checked in cmd_export, still before anything is sent).
+    window = export.add_mutually_exclusive_group()
     window.add_argument("--hrs", type=int, metavar="N", help="the last N hours")
     window.add_argument("--days", type=int, metavar="N", help="the last N days")
     window.add_argument("--start", metavar="RFC3339", help="start, e.g. 2026-11-01T00:00:00Z")
     export.add_argument("--end", metavar="RFC3339", help="end (with --start)")
+    export.add_argument(
+        "--view",
+        metavar="NAME",
+        help="a view saved in the app for this environment: its filter, columns, sort and "
+        "window (--hrs, --days or --start/--end override the window)",
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     export.add_argument(
         "--format",
@@ -244,7 +252,14 @@ def _is_known(exc: BaseException) -> bool:
 # -- export ------------------------------------------------------------------------------------
 
 
-def _query(args: argparse.Namespace) -> Query:
+def _query(args: argparse.Namespace) -> Query | None:
+    """The window the arguments ask for; None for a saved view's own."""
+    if args.hrs is None and args.days is None and args.start is None:
+        if args.view is not None:
+            return None
+        raise E.ValidationError(
+            "Choose a window: --hrs N, --days N, or --start and --end (or a saved --view)."
+        )
     if args.hrs is not None:
         return Query.last_hours(args.hrs)
     if args.days is not None:
@@ -276,7 +291,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     query = _query(args)
     env = Environment(args.env)
     base_url = check_base_url(args.export_base_url or args.base_url or BASE_URLS[env])
-    client_id = clean_client_id(args.client_id or _saved_client_id(env))
+    # Read only when needed: an export with everything on the command line needs no settings.
+    loaded = _load_settings() if args.view is not None or not args.client_id else None
+    view = None
+    if args.view is not None and loaded is not None:
+        from .views import saved_view
+
+        view = saved_view(loaded.settings.views, env, args.view)
+        query = query or view.window.query()
+    assert query is not None  # _query returns None only with --view
+    client_id = clean_client_id(args.client_id or _saved_client_id(env, loaded or _load_settings()))
     store = CredentialStore()
     key = store.get(env.value)
     if not key:
@@ -306,7 +330,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         finally:
             if progress is not None:
                 print(file=sys.stderr)
-    written_to = _write(args, result)
+    written_to, shown = _write(args, result, view)
     skipped = f", {result.skipped:,} skipped" if result.skipped else ""
     n = result.replaced
     # The file holds U+FFFD where the server sent bytes that are not UTF-8.
@@ -314,16 +338,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         f", {n:,} value{'s' * (n != 1)} with invalid characters replaced (U+FFFD)" if n else ""
     )
     noun = "lead" if len(result.leads) == 1 else "leads"
-    print(f"{len(result.leads):,} {noun}{skipped}{replaced} → {written_to}", file=sys.stderr)
+    count = f"{len(result.leads):,} {noun}"
+    if view is not None:
+        count = f'{shown:,} of {count} (view "{view.name}")'
+    print(f"{count}{skipped}{replaced} → {written_to}", file=sys.stderr)
     return OK
 
 
-def _saved_client_id(env: Environment) -> str:
+def _load_settings() -> LoadResult:
+    """The saved settings; damage found is reported (a moved-aside file: only this once)."""
     from ..settings import SettingsStore
 
     loaded = SettingsStore().load()
-    if loaded.damaged and loaded.warning:  # once: the next run finds no damaged file
+    if loaded.damaged and loaded.warning:
         print(f"mymove-viewer: {loaded.warning}", file=sys.stderr)
+    return loaded
+
+
+def _saved_client_id(env: Environment, loaded: LoadResult) -> str:
     client_id = loaded.settings.client_ids.get(env.value, "")
     if not client_id:
         raise E.ValidationError(
@@ -332,26 +364,30 @@ def _saved_client_id(env: Environment) -> str:
     return client_id
 
 
-def _write(args: argparse.Namespace, result: FetchResult) -> str:
+def _write(
+    args: argparse.Namespace, result: FetchResult, view: SavedView | None
+) -> tuple[str, int]:
+    """Where the leads went, and how many were written."""
     from .. import export
 
     columns = export.lead_columns(result.leads, result.extra_fields)
+    leads = result.leads
+    if view is not None:
+        from .views import apply_view
+
+        columns, leads = apply_view(view, result, columns)
     guard = not args.no_formula_guard
     if args.format == "xlsx":
         from ..export import write_xlsx
 
-        write_xlsx(Path(args.output), columns, result.leads, formula_guard=guard)
-        return args.output
+        write_xlsx(Path(args.output), columns, leads, formula_guard=guard)
+        return args.output, len(leads)
     if args.output:
-        export.write_csv(
-            Path(args.output), columns, result.leads, excel=args.excel, formula_guard=guard
-        )
-        return args.output
-    export.write_csv_stream(
-        sys.stdout, columns, result.leads, excel=args.excel, formula_guard=guard
-    )
+        export.write_csv(Path(args.output), columns, leads, excel=args.excel, formula_guard=guard)
+        return args.output, len(leads)
+    export.write_csv_stream(sys.stdout, columns, leads, excel=args.excel, formula_guard=guard)
     sys.stdout.flush()
-    return "stdout"
+    return "stdout", len(leads)
 
 
 def _progress_printer(stream: TextIO):

@@ -1,31 +1,32 @@
 """Where and how an export file is written: atomically, through links, straight into pipes.
 
-A regular file is written to a temporary file beside it (created 0600, user-only: leads are
-personal data) and renamed over it only when complete, so a failed or cancelled export leaves the
-previous file untouched. A symbolic link is written through to the file it names. A pipe, a
-terminal, ``/dev/null`` or a shell's ``>(command)`` is written straight into, since replacing it
-by a file would send the leads nowhere. OS errors become an ``ExportError`` in plain words.
-Shared by the CSV and XLSX exporters; the package re-exports the error types.
+A regular file is written through ``atomic_file.AtomicFile`` (created 0600, user-only: leads are
+personal data; renamed over the target only when complete and synced, folder included), so a
+failed or cancelled export leaves the previous file untouched. A symbolic link is written through
+to the file it names. A pipe, a terminal, ``/dev/null`` or a shell's ``>(command)`` is written
+straight into, since replacing it by a file would send the leads nowhere. OS errors become an
+``ExportError`` in plain words. Shared by the CSV and XLSX exporters; the package re-exports the
+error types.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from ..atomic_file import AtomicFile
 
 __all__ = [
     "ExportCancelled",
     "ExportError",
     "atomic_output",
     "describe_os_error",
-    "fresh_name",
     "output_location",
 ]
 
@@ -65,56 +66,26 @@ def atomic_output(
             yield f
         return
     via = path if real != path else None
-    # Named before it exists and created inside the ``try``, so that Ctrl+C or SIGTERM at any
-    # moment (even inside the call that creates it) leaves no temporary file behind.
-    tmp = fresh_name(real.parent, f".{real.name}", ".part")
-    replaced = False
     try:
-        while True:
+        with AtomicFile(real, mode=0o600, suffix=".part", buffering=1 << 16) as out:
+            yield out.file
+            out.sync()
+            if cancel is not None and cancel():  # the last moment the old file can stay
+                raise ExportCancelled("Export cancelled.")
             try:
-                fd = os.open(tmp, _NEW_FILE, 0o600)  # user-only from the first moment
-                break
-            except FileExistsError:
-                tmp = fresh_name(real.parent, f".{real.name}", ".part")  # not ours: left alone
-        f = os.fdopen(fd, "wb", buffering=1 << 16)
-        try:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        except BaseException:
-            with suppress(OSError):
-                f.close()
-            raise
-        f.close()
-        if cancel is not None and cancel():
-            raise ExportCancelled("Export cancelled.")
-        try:
-            os.replace(tmp, real)
-        except OSError as exc:
-            raise describe_os_error(real, exc, replacing=True, via=via) from exc
-        replaced = True
+                out.commit()
+            except OSError as exc:
+                raise describe_os_error(real, exc, replacing=True, via=via) from exc
     except ExportCancelled as exc:
         raise ExportCancelled(f"Export cancelled. “{path}” was not changed.", path) from exc
     except ExportError:
         raise
     except OSError as exc:
         raise describe_os_error(real, exc, via=via) from exc
-    finally:
-        if not replaced:
-            with suppress(OSError):
-                tmp.unlink()
 
 
 # O_NOCTTY and O_CLOEXEC are POSIX only (Windows handles are not inherited by default).
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC
-_INTO_FILE = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0) | _CLOEXEC
-
-
-def fresh_name(folder: Path, stem: str, suffix: str) -> Path:
-    """An unused-looking name in ``folder``: ``stem`` cut short (a long target name must not make
-    the temporary name too long), a random part, then ``suffix``."""
-    return folder / f"{stem[:41]}.{secrets.token_hex(6)}{suffix}"
+_INTO_FILE = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 # Names that stand for one of this process's open files: they are written into, never replaced.

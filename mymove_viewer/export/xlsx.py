@@ -24,6 +24,7 @@ from xlsxwriter.exceptions import FileCreateError, FileSizeError
 
 from ..api.lead import Lead, calendar_date, parse_timestamp
 from ..api.moments import in_zone
+from ..atomic_file import fresh_name
 from .csv_encode import guard_row
 from .csv_file import iter_chunks
 from .output_file import (
@@ -31,7 +32,6 @@ from .output_file import (
     ExportError,
     atomic_output,
     describe_os_error,
-    fresh_name,
     output_location,
 )
 

@@ -7,24 +7,19 @@ back into Python per comparison: at 100k leads that is the difference between ~7
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import repeat
 from operator import add, floordiv, itemgetter, le
-from typing import TypeVar
 
 from ..api.fields import CREATED_AT, FIELDS, header_for
 from ..api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from ..api.moments import OUT_OF_RANGE, in_zone, minute_text
+from ..slices import Pace, in_slices, yield_gil
 from .overview import instants
 
 TEXT, CREATED, DATE = "text", "created", "date"
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-SLICE = 4096  # items per C-level pass on a worker thread: ~1 ms of GIL each
-Pace = Callable[[], object] | None  # called between slices of work on a worker thread
 _KINDS = {"created_at": CREATED, "move_date": DATE}
 SEPARATOR = "\x1f"  # cannot be typed into the filter box, so a match never spans two fields
 _MM = [f"{m:02d}" for m in range(60)]
@@ -60,7 +55,7 @@ def display(kind: str, raw: str, tz: tzinfo | None = None) -> str:
 
 def search_texts(
     leads: Sequence[Lead],
-    pace: Callable[[], object] | None = None,
+    pace: Pace = None,
     at: Sequence[float] | None = None,
     shown: ShownTimes | None = None,
 ) -> list[str]:
@@ -78,7 +73,7 @@ def search_texts(
     rest, tail = itemgetter(slice(CREATED_AT + 1, n)), itemgetter(slice(n + 1, None))
     before, created = itemgetter(slice(None, CREATED_AT)), itemgetter(CREATED_AT)
     if at is None:
-        at = in_slices(instants, leads, pace)
+        at = in_slices(instants, leads, pace or yield_gil)
     shown = shown or ShownTimes(SEPARATOR)
 
     def build(span: range) -> list[str]:
@@ -89,7 +84,7 @@ def search_texts(
         return list(map(add, raw, times))
 
     # Slices of the indexes, so each slice of leads meets the same slice of instants.
-    return in_slices(build, range(len(leads)), pace)
+    return in_slices(build, range(len(leads)), pace or yield_gil)
 
 
 class ShownTimes:
@@ -163,46 +158,17 @@ def _minute_shown(minute: float) -> str | None:
     return minute_text(local)
 
 
-def in_slices(
-    fn: Callable[[Sequence[_T]], list[_R]],
-    items: Sequence[_T],
-    pace: Callable[[], object] | None = None,
-) -> list[_R]:
-    """``fn(items)`` computed over slices, so a thread running it lets others take the GIL.
-
-    CPython only switches threads between bytecodes; a single C-level ``map`` over a million
-    items is one long hold that freezes the GUI thread even when run on a worker. ``pace`` is
-    called between slices (default: a zero sleep), e.g. to wait while the GUI paints.
-    """
-    if len(items) <= SLICE:
-        return fn(items)
-    between = pace or yield_gil
-    out: list[_R] = []
-    for start in range(0, len(items), SLICE):
-        out += fn(items[start : start + SLICE])
-        between()
-    return out
-
-
-def yield_gil() -> None:
-    time.sleep(0)
-
-
 def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
     """The sort key of one value of a column of ``kind`` holding ``values``."""
     if kind == CREATED:
         # ``YYYY-MM-DDTHH:MM:SSZ`` sorts as text; anything else is parsed.
-        if all(in_slices(_all_canonical, values)):
+        if all(in_slices(lambda part: [sorts_as_text(part)], values, yield_gil)):
             return str  # the value itself
         epoch = datetime.fromtimestamp(0).astimezone()
         return lambda v: (parse_timestamp(v) or epoch).timestamp()
     if kind == DATE:
         return _date_key
     return str.casefold
-
-
-def _all_canonical(values: Sequence[str]) -> list[bool]:
-    return [sorts_as_text(values)]
 
 
 def _date_key(value: str) -> str:

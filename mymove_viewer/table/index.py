@@ -19,7 +19,8 @@ from functools import partial
 from .. import reaper
 from ..api.errors import CancelledError
 from ..api.lead import Lead
-from .display import CREATED, SLICE, Column, Pace, in_slices, search_texts, yield_gil
+from ..slices import SLICE, Pace, in_slices, yield_gil
+from .display import CREATED, Column, search_texts
 from .overview import Volume, instants, tally_in_slices, volume
 from .search import TextSource
 from .sort import (
@@ -45,7 +46,7 @@ def build_index(
     leads: list[Lead],
     chart_window: tuple[float, float] | None,
     cancelled: Callable[[], bool] = lambda: False,
-    pace: Callable[[], object] | None = None,
+    pace: Pace = None,
     source: TextSource | None = None,
 ) -> LeadIndex:
     """Every piece in slices (see ``in_slices``), calling ``pace`` between them: this runs while
@@ -65,7 +66,7 @@ def build_index(
         if source is not None and source.leads is leads:
             texts, at = source.texts(paced), source.instants(paced)
         else:
-            at = in_slices(instants, leads, pace)
+            at = in_slices(instants, leads, pace or yield_gil)
             check()
             texts = search_texts(leads, pace, at)
         check()

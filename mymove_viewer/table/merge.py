@@ -23,7 +23,8 @@ from operator import add
 
 from ..api.fields import FIELDS
 from ..api.lead import Lead
-from .display import CREATED, SLICE, Column, Pace, columns_for, key_function, search_texts
+from ..slices import Pace, chunks, paced
+from .display import CREATED, Column, columns_for, key_function, search_texts
 from .overview import instants
 from .search import filter_rows
 from .sort import Ranking, column_values, each_array, rank_column
@@ -170,9 +171,8 @@ def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -
     present = state.lead_set
     if present is None:
         present = set()
-        for start in range(0, len(state.leads), SLICE):
-            present.update(state.leads[start : start + SLICE])
-            _step(pace)
+        for part in chunks(state.leads, pace):
+            present.update(part)
     else:
         present = present.copy()  # the model's own set stays as it is until this is applied
     fresh = []
@@ -189,10 +189,9 @@ def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -
     every = columns or state.columns
     by_field = {c.field: c for c in every}
     ranks = {}
-    for field, ranking in state.ranks.items():
+    for field, ranking in paced(state.ranks.items(), pace if fresh else None):
         if field in by_field and len(ranking.ranks) == first and fresh:
             ranks[field] = extend_ranking(ranking, leads, first, by_field[field], pace)
-            _step(pace)
         elif not fresh:
             ranks[field] = ranking
     keys, descending = None, False
@@ -222,11 +221,6 @@ def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -
         texts,
         at,
     )
-
-
-def _step(pace: Pace) -> None:
-    if pace is not None:
-        pace()
 
 
 def _columns_with_extras(columns: list[Column], fresh: list[Lead]) -> list[Column] | None:
@@ -292,10 +286,8 @@ def extend_ranking(
     else:
         count = max(old) + 1
         one_of = [0] * count  # a lead of each rank
-        for start in range(0, first, SLICE):
-            ranks_part = old[start : start + SLICE]
-            deque(map(one_of.__setitem__, ranks_part, range(start, first)), maxlen=0)
-            _step(pace)
+        for span in chunks(range(first), pace):
+            deque(map(one_of.__setitem__, old[span.start : span.stop], span), maxlen=0)
 
         def key_of(rank: int) -> object:
             return key(leads[one_of[rank]].get(field))

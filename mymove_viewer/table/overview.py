@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import repeat
@@ -20,10 +20,10 @@ from typing import TypeVar
 from ..api.fields import FIELD_INDEX
 from ..api.lead import Lead, parse_timestamp
 from ..api.moments import posix, wall_clock
+from ..slices import SCAN_SLICE, Pace, chunks
 
 _T = TypeVar("_T")
 HOUR, DAY, MONTH, YEAR = "hour", "day", "month", "year"
-_SLICE = 4096  # values bucketed per C call on a worker thread
 HOURLY_UP_TO = 2 * 86_400.0  # windows up to two days get a bar per hour, longer ones per day
 # ... up to five years (the longest "last N days"), a bar per day; up to a century, a bar per
 # month; beyond, per year. So one lead at 0001-01-01 and one today make ~2,000 bars, not the
@@ -108,9 +108,7 @@ def _next(day: date, unit: str) -> date | None:
         return None
 
 
-def bucket_counts(
-    values: Iterable[float], edges: Sequence[float], pace: Callable[[], object] | None = None
-) -> list[int]:
+def bucket_counts(values: Iterable[float], edges: Sequence[float], pace: Pace = None) -> list[int]:
     """How many values fall in each [edges[i], edges[i+1]); values outside (or NaN) are left out.
     With ``pace`` (a worker thread), counted a slice at a time with ``pace()`` in between."""
     if pace is None:
@@ -118,9 +116,8 @@ def bucket_counts(
     else:
         found = Counter()
         values = values if isinstance(values, list) else list(values)
-        for start in range(0, len(values), _SLICE):
-            found.update(map(bisect_right, repeat(edges), values[start : start + _SLICE]))
-            pace()
+        for part in chunks(values, pace):
+            found.update(map(bisect_right, repeat(edges), part))
     return [found.get(i, 0) for i in range(1, len(edges))]
 
 
@@ -163,7 +160,7 @@ def volume(
     values: Iterable[float],
     window: tuple[float, float] | None = None,
     tz: tzinfo | None = None,
-    pace: Callable[[], object] | None = None,
+    pace: Pace = None,
 ) -> Volume:
     """Bucket ``values`` over ``window`` widened to every value; per hour up to two days."""
     values = values if isinstance(values, list) else list(values)
@@ -240,18 +237,16 @@ def tally(leads: Iterable[Lead]) -> tuple[Counter[str], Counter[str]]:
 
 
 def tally_in_slices(
-    leads: Sequence[Lead], size: int = 8192, pace: Callable[[], object] | None = None
+    leads: Sequence[Lead], size: int = SCAN_SLICE, pace: Pace = None
 ) -> tuple[Counter[str], Counter[str]]:
     """``tally`` a slice at a time, for a worker thread: other threads get the GIL in between
     (``pace`` is called between slices)."""
     states: Counter[str] = Counter()
     tenure: Counter[str] = Counter()
-    for start in range(0, len(leads), size):
-        more_states, more_tenure = tally(leads[start : start + size])
+    for part in chunks(leads, pace, size):
+        more_states, more_tenure = tally(part)
         states.update(more_states)
         tenure.update(more_tenure)
-        if pace is not None:
-            pace()
     return states, tenure
 
 
@@ -280,7 +275,7 @@ def recount(
     shown_rows: Sequence[int] | None,
     window: tuple[float, float] | None,
     tz: tzinfo | None = None,
-    pace: Callable[[], object] | None = None,
+    pace: Pace = None,
 ) -> tuple[Volume | None, tuple[Counter[str], Counter[str]] | None]:
     """The bars of the leads at ``text_rows`` (with their instants ``at``, in lead order) and
     the tally of those at ``shown_rows``, each only if its rows are given; for a worker thread,
@@ -295,11 +290,8 @@ def recount(
     return bars, counts
 
 
-def _pick(values: Sequence[_T], rows: Sequence[int], pace: Callable[[], object] | None) -> list[_T]:
+def _pick(values: Sequence[_T], rows: Sequence[int], pace: Pace) -> list[_T]:
     out: list[_T] = []
-    for start in range(0, len(rows), _SLICE):
-        part = rows[start : start + _SLICE]
+    for part in chunks(rows, pace):
         out += itemgetter(*part)(values) if len(part) > 1 else [values[r] for r in part]
-        if pace is not None:
-            pace()
     return out

@@ -19,13 +19,11 @@ from operator import and_, contains, itemgetter
 from typing import TypeVar
 
 from ..api.fields import CREATED_AT
-from ..api.lead import Lead
-from .display import SEPARATOR, SLICE, Pace, ShownTimes, search_texts, yield_gil
+from ..api.lead import Lead, sorts_as_text
+from ..slices import SCAN_SLICE, Pace, chunks, in_slices, yield_gil
+from .display import SEPARATOR, ShownTimes, search_texts
 from .overview import instants
 
-# Candidates filtered at once between two ``pace`` calls: a substring test is ~0.1 us, so this is
-# ~1 ms of GIL (more on a busy machine), which the GUI thread may have to wait for.
-SCAN_SLICE = 2 * SLICE
 # A filter over at most this many candidates, with the texts built, costs a few ms: it runs on
 # the GUI thread at once (a worker's round trip would cost as much). Others go to a worker.
 SYNC_CANDIDATES = 20_000
@@ -98,19 +96,16 @@ class TextSource:
         self._minutes = _Minutes()
 
     def texts(self, pace: Pace = None) -> list[str]:
-        between = pace or yield_gil
         leads, n = self.leads, len(self.leads)
         with self._texts_lock:
             texts = self._texts
-            while len(texts) < n:
-                start = len(texts)
-                part = leads[start : start + SLICE]
+            for span in chunks(range(len(texts), n), pace or yield_gil):  # on from a cancel
+                part = leads[span.start : span.stop]
                 at = self._minutes.of(list(map(_CREATED, part)))
                 if at is None:  # not all canonical: parsed one by one
-                    at = self._at[start : start + SLICE]
+                    at = self._at[span.start : span.stop]
                     at = at if len(at) == len(part) else instants(part)
                 texts += search_texts(part, at=at, shown=self._shown)
-                between()
             return texts
 
     def built_besides(self, kept: list[object]) -> list[list]:
@@ -118,13 +113,11 @@ class TextSource:
         return [x for x in (self._texts, self._at) if not any(x is k for k in kept)]
 
     def instants(self, pace: Pace = None) -> list[float]:
-        between = pace or yield_gil
         leads, n = self.leads, len(self.leads)
         with self._at_lock:
             at = self._at
-            while len(at) < n:
-                at += instants(leads[len(at) : len(at) + SLICE])
-                between()
+            for span in chunks(range(len(at), n), pace or yield_gil):  # on from a cancel
+                at += instants(leads[span.start : span.stop])
             return at
 
 
@@ -137,8 +130,7 @@ class _Minutes:
 
     def of(self, values: list[str]) -> list[float] | None:
         """None unless every value is canonical."""
-        canonical = set(map(len, values)) == {20} and all(map(str.endswith, values, repeat("Z")))
-        if not canonical or not set(map(_SECOND, values)) <= _SECONDS:
+        if not sorts_as_text(values) or not set(map(_SECOND, values)) <= _SECONDS:
             return None
         minutes = list(map(_MINUTE, values))
         known = self._of
@@ -198,7 +190,7 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
     if plan.term:
         assert texts is not None
         if rows is not plan.order:
-            rows = _in_slices(_matching(texts, plan.term), rows, pace)
+            rows = in_slices(_matching(texts, plan.term), rows, pace, SCAN_SLICE)
         elif pace is None:  # here at once: few leads, where working the positions out is cheap
             if positions is None and not plan.in_memory_order:
                 positions = positions_of(rows)
@@ -218,7 +210,7 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
                 compress(part, map(and_, map(start.__le__, moments), map(end.__gt__, moments)))
             )
 
-        rows = _in_slices(inside, rows, pace)
+        rows = in_slices(inside, rows, pace, SCAN_SLICE)
     return FilterResult(rows, texts, at, positions)
 
 
@@ -229,39 +221,25 @@ def _matching(texts: Sequence[str], term: str) -> Callable[[Sequence[int]], list
     return pick
 
 
-def _in_slices(fn: Callable[[Sequence[int]], list[int]], items: list[int], pace: Pace) -> list[int]:
-    if pace is None or len(items) <= SCAN_SLICE:
-        return fn(items)
-    out: list[int] = []
-    for start in range(0, len(items), SCAN_SLICE):
-        out += fn(items[start : start + SCAN_SLICE])
-        pace()
-    return out
-
-
 def _scan_all(
     plan: FilterPlan, texts: list[str], positions: array | None, pace: Callable[[], object]
 ) -> tuple[list[int], array | None]:
     """``filter_rows`` over every row, a slice at a time (same shortcuts)."""
     order, term, n = plan.order, plan.term, len(texts)
     mask = bytearray()
-    for start in range(0, n, SCAN_SLICE):
-        mask += bytes(map(contains, texts[start : start + SCAN_SLICE], repeat(term)))
-        pace()
+    for part in chunks(texts, pace, SCAN_SLICE):
+        mask += bytes(map(contains, part, repeat(term)))
     if plan.in_memory_order:
         pick = lambda part, at: list(compress(part, mask[at : at + len(part)]))  # noqa: E731
     elif mask.count(1) * 16 < n:  # a rare term: its few matches sorted by their positions
         if positions is None:  # about what picking every row costs, and kept for next time
             positions = array("I", bytes(4 * n))
-            for start in range(0, n, SCAN_SLICE):
-                part = order[start : start + SCAN_SLICE]
-                deque(map(positions.__setitem__, part, range(start, start + len(part))), maxlen=0)
-                pace()
+            for span in chunks(range(n), pace, SCAN_SLICE):
+                deque(map(positions.__setitem__, order[span.start : span.stop], span), maxlen=0)
         return sorted(compress(range(n), mask), key=positions.__getitem__), positions
     else:
         pick = lambda part, _at: list(compress(part, picked(mask, part)))  # noqa: E731
     rows: list[int] = []
-    for start in range(0, n, SCAN_SLICE):
-        rows += pick(order[start : start + SCAN_SLICE], start)
-        pace()
+    for span in chunks(range(n), pace, SCAN_SLICE):
+        rows += pick(order[span.start : span.stop], span.start)
     return rows, positions

@@ -13,7 +13,7 @@ import heapq
 import math
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice, pairwise, repeat
 from operator import ge, itemgetter, le, ne, sub
@@ -21,10 +21,18 @@ from typing import Any
 
 from ..api.fields import FIELDS
 from ..api.lead import Lead, posix_times
-from .display import CREATED, SLICE, Column, Pace, columns_for, in_slices, key_function, yield_gil
+from ..slices import (
+    MERGE_SLICE,
+    SORT_SLICE,
+    Pace,
+    chunks,
+    in_slices,
+    overlapping,
+    paced,
+    yield_gil,
+)
+from .display import CREATED, Column, columns_for, key_function
 
-SORT_SLICE = 16384  # one sorted() of this many keys holds the GIL ~5-10 ms
-MERGE_SLICE = 65536  # rows taken from heapq.merge (Python code) between calls of ``pace``
 # Above this share of distinct values, ranking the distinct values first costs more than it saves.
 DISTINCT_SHARE = 0.5
 
@@ -60,15 +68,8 @@ def sort_keys(leads: Sequence[Lead], column: Column) -> list:
 def column_values(leads: Sequence[Lead], field: str, *, pace: Pace = None) -> list[str]:
     if field in FIELDS:
         get = itemgetter(FIELDS.index(field))
-        return _each(lambda part: list(map(get, part)), leads, pace)
+        return in_slices(lambda part: list(map(get, part)), leads, pace)
     return [lead.get(field) for lead in leads]
-
-
-def _each(fn: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], pace: Pace) -> list:
-    """``fn(items)``: in slices calling ``pace`` between them on a worker thread (see
-    ``in_slices``), in one go on the GUI thread (``pace`` None), where a slice's zero sleep
-    would only hand the GIL to background work."""
-    return fn(items) if pace is None else in_slices(fn, items, pace)
 
 
 def rank_column(
@@ -97,8 +98,8 @@ def rank_column(
     n = len(values)
     if column.kind != CREATED:  # timestamps hardly ever repeat: not worth counting
         distinct: dict[str, None] = {}
-        for start in range(0, n, SLICE):
-            distinct.update(dict.fromkeys(values[start : start + SLICE]))
+        for part in chunks(values):
+            distinct.update(dict.fromkeys(part))
             if len(distinct) > n * DISTINCT_SHARE:
                 break  # mostly distinct (emails, addresses): sort them all
         else:
@@ -160,9 +161,8 @@ def _runs_last_to_first(dense: list[int], changed: list[bool], pace: Pace = None
             break
     cuts.append(n)
     out: list[int] = []
-    for start, stop in reversed(list(pairwise(cuts))):
+    for start, stop in paced(reversed(list(pairwise(cuts))), pace):
         out += sorted(range(start, stop), key=key, reverse=True)
-        pace()
     return out
 
 
@@ -170,30 +170,23 @@ def reversed_stably(order: list[int], ranks: array, pace: Pace = None) -> list[i
     """The stable order the other way round, from a stable ``order`` by ``ranks`` (ties in
     fetched order both ways): its runs of equal ranks last to first, without sorting the ranks
     again (at 1M leads on a worker, ~0.5 s against ~3 s)."""
-    rank_of = _each(array.tolist, ranks, pace).__getitem__
-    along = _each(lambda part: list(map(rank_of, part)), order, pace)  # non-decreasing
+    rank_of = in_slices(array.tolist, ranks, pace).__getitem__
+    along = in_slices(lambda part: list(map(rank_of, part)), order, pace)  # non-decreasing
     positions = _runs_last_to_first(along, _changes(along, pace), pace)
-    return _each(lambda part: list(map(order.__getitem__, part)), positions, pace)
+    return in_slices(lambda part: list(map(order.__getitem__, part)), positions, pace)
 
 
 def _changes(keys: list, pace: Pace = None) -> list[bool]:
     """``changed[i]``: ``keys[i + 1]`` differs from ``keys[i]``, a slice per C call."""
     changed: list[bool] = []
-    for part in _overlapping(keys):
+    for part in overlapping(keys, pace):
         changed += map(ne, part[1:], part)
-        if pace is not None:
-            pace()
     return changed
-
-
-def _overlapping(keys: list) -> Iterator[list]:
-    """Slices of ``keys`` that overlap by one, so pairwise steps cover every neighbour."""
-    return (keys[a : a + SLICE + 1] for a in range(0, len(keys) - 1, SLICE))
 
 
 def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
     """``op(keys[i], keys[i + 1])`` for every i, a slice per C call; stops at the first miss."""
-    return all(all(map(op, part, part[1:])) for part in _overlapping(keys))
+    return all(all(map(op, part, part[1:])) for part in overlapping(keys))
 
 
 def _keys(values: list[str], column: Column, canonical: bool, pace: Pace) -> list:
@@ -204,8 +197,8 @@ def _keys(values: list[str], column: Column, canonical: bool, pace: Pace) -> lis
         return values
     if column.kind == CREATED:
         # What ``key`` gives (an unreadable value sorts as the epoch), in C for most values.
-        return _each(lambda part: posix_times(part, 0.0), values, pace)
-    return _each(lambda part: list(map(key, part)), values, pace)
+        return in_slices(lambda part: posix_times(part, 0.0), values, pace)
+    return in_slices(lambda part: list(map(key, part)), values, pace)
 
 
 def _all_real(instants: Sequence[float]) -> bool:
@@ -219,15 +212,14 @@ def _ranks_by_distinct(
 ) -> array:
     keys = _keys(distinct, column, canonical, pace)
     order = sorted_order(keys, pace=pace)
-    dense = _dense(_each(lambda part: list(map(keys.__getitem__, part)), order, pace), pace)
+    dense = _dense(in_slices(lambda part: list(map(keys.__getitem__, part)), order, pace), pace)
     pairs = zip(map(distinct.__getitem__, order), dense, strict=True)
     if pace is None:
         rank_of = dict(pairs)
     else:
         rank_of = {}
-        while chunk := list(islice(pairs, SLICE)):
+        for chunk in chunks(pairs, pace):
             rank_of.update(chunk)
-            pace()
     return each_array(lambda part: array("I", map(rank_of.__getitem__, part)), values, pace)
 
 
@@ -236,18 +228,17 @@ def _ranks_from_order(
 ) -> array:
     """Dense ranks (0 for the smallest key) from a stable order of ``keys`` either way. With
     ``pace``, every pass in slices: at 1M leads each one is a 0.4–0.8 s C call otherwise."""
-    dense = _dense(_each(lambda part: list(map(keys.__getitem__, part)), order, pace), pace)
+    dense = _dense(in_slices(lambda part: list(map(keys.__getitem__, part)), order, pace), pace)
     if descending and dense:
         top = dense[-1]
-        dense = _each(lambda part: list(map(sub, repeat(top), part)), dense, pace)
+        dense = in_slices(lambda part: list(map(sub, repeat(top), part)), dense, pace)
     ranks = array("I", bytes(4 * len(keys)))
     if pace is None:
         deque(map(ranks.__setitem__, order, dense), maxlen=0)  # ranks[order[i]] = dense[i]
     else:
-        for start in range(0, len(order), SLICE):
-            part = slice(start, start + SLICE)
+        for span in chunks(range(len(order)), pace):
+            part = slice(span.start, span.stop)
             deque(map(ranks.__setitem__, order[part], dense[part]), maxlen=0)
-            pace()
     return ranks
 
 
@@ -258,20 +249,18 @@ def _dense(sorted_keys: list, pace: Pace = None) -> list[int]:
     if pace is None:
         return list(accumulate(map(ne, islice(sorted_keys, 1, None), sorted_keys), initial=0))
     dense = [0]
-    for part in _overlapping(sorted_keys):
+    for part in overlapping(sorted_keys, pace):
         dense += islice(accumulate(map(ne, part[1:], part), initial=dense[-1]), 1, None)
-        pace()
     return dense
 
 
 def each_array(fn: Callable[[Sequence[Any]], array], items: Sequence[Any], pace: Pace) -> array:
-    """``_each`` for a function that makes an array ("I")."""
+    """``in_slices`` for a function that makes an array ("I")."""
     if pace is None:
         return fn(items)
     out = array("I")
-    for start in range(0, len(items), SLICE):
-        out.extend(fn(items[start : start + SLICE]))
-        pace()
+    for part in chunks(items, pace):
+        out.extend(fn(part))
     return out
 
 
@@ -312,17 +301,15 @@ def sorted_order(
     n = len(keys)
     # A list's item lookup is ~15 % faster than an array's, which makes an int object per call.
     if isinstance(keys, array):  # 1M int objects made in one call held the GIL for ~0.3 s
-        keys = _each(array.tolist, keys, pace)
+        keys = in_slices(array.tolist, keys, pace)
     key = keys.__getitem__
     if n <= SORT_SLICE or pace is None:
         return sorted(range(n), key=key, reverse=descending)
     blocks = []
-    for start in range(0, n, SORT_SLICE):
-        blocks.append(sorted(range(start, min(n, start + SORT_SLICE)), key=key, reverse=descending))
-        pace()
+    for span in chunks(range(n), pace, SORT_SLICE):
+        blocks.append(sorted(span, key=key, reverse=descending))
     merged = heapq.merge(*blocks, key=key, reverse=descending)
     out: list[int] = []
-    while part := list(islice(merged, MERGE_SLICE)):  # pace() also checks for a cancel
+    for part in chunks(merged, pace, MERGE_SLICE):  # pace() also checks for a cancel
         out += part
-        pace()
     return out

@@ -16,6 +16,7 @@ from PySide6.QtGui import QGuiApplication
 
 from ..api.lead import Lead
 from ..export import rows_getter
+from ..slices import SLICE, Pace, chunks
 from ..table.display import CREATED, DATE, Column, ShownTimes, display
 from ..table.overview import instants
 from .window_task import TaskHost, WindowTask
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from .session import LeadSession
     from .table_view import LeadTableView
 
-CHUNK = 4096  # rows per C-level pass on the worker: a few ms of GIL each
 _BREAKS = str.maketrans({"\t": " ", "\r": " ", "\n": " "})
 
 
@@ -40,7 +40,7 @@ def tsv_text(
     *,
     cancel: Callable[[], bool] = lambda: False,
     progress: Callable[[int], object] | None = None,
-    pace: Callable[[], object] | None = None,
+    pace: Pace = None,
 ) -> str:
     """A header line and one line per lead ``leads[r]`` for ``r`` in ``rows``: each cell as the
     table shows it (``created_at`` in local time, ``move_date`` as a date), but whole, with tabs
@@ -50,10 +50,11 @@ def tsv_text(
     dated = [i for i, c in enumerate(columns) if c.kind == DATE]
     times, days = ShownTimes(), _DateTexts()
     lines = ["\t".join(h.translate(_BREAKS) for h in headers)]
-    for start in range(0, len(rows), CHUNK):
+    done = 0
+    for some in chunks(rows, pace):  # a few ms of GIL each
         if cancel():
             raise CopyCancelled
-        part = list(map(leads.__getitem__, rows[start : start + CHUNK]))
+        part = list(map(leads.__getitem__, some))
         cells: list[Sequence[str]] = get(part)
         if created or dated:
             by_column: list[Sequence[str]] = list(zip(*cells, strict=True))
@@ -69,10 +70,9 @@ def tsv_text(
         if block.count("\t") != tabs or block.count("\n") != len(cells) - 1 or "\r" in block:
             block = "\n".join("\t".join(v.translate(_BREAKS) for v in row) for row in cells)
         lines.append(block)
+        done += len(cells)
         if progress is not None:
-            progress(start + len(cells))
-        if pace is not None:
-            pace()
+            progress(done)
     return "\n".join(lines) + "\n"
 
 
@@ -125,7 +125,7 @@ class CopyFlow(WindowTask):
         pace = w.session.paint_gate.wait_turn
 
         def job(report, token):  # type: ignore[no-untyped-def]
-            progress = (lambda n: report(n, total)) if total > CHUNK else None
+            progress = (lambda n: report(n, total)) if total > SLICE else None
             return tsv_text(
                 leads, rows, columns, headers, cancel=token, progress=progress, pace=pace
             )

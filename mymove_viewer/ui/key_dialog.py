@@ -47,7 +47,6 @@ class KeyDialog(QDialog):
         self._base_url = base_url
         self._client_id = client_id
         self._client_settings = client_settings
-        self._test_generation = -1
         self._controller = FetchController(self)
         self._controller.finished.connect(self._on_test_ok)
         self._controller.failed.connect(self._on_test_failed)
@@ -165,7 +164,7 @@ class KeyDialog(QDialog):
             client_settings=self._client_settings,
         )
         self._say("Testing…")
-        self._test_generation = self._controller.start(request)
+        self._controller.start(request)
         self._sync_buttons()
 
     @Slot(int, object)

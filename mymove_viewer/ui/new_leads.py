@@ -45,11 +45,6 @@ class MarkedLeadModel(LeadTableModel):
     def new_count(self) -> int:
         return len(self._new)
 
-    def new_leads(self) -> list[Lead]:
-        """The unseen leads, newest first."""
-        leads = self.leads
-        return sorted((leads[i] for i in self._new), key=lambda x: x.created_at, reverse=True)
-
     def is_new(self, row: int) -> bool:
         rows = self.shown_rows()
         return bool(self._new) and 0 <= row < len(rows) and rows[row] in self._new
@@ -77,19 +72,6 @@ class MarkedLeadModel(LeadTableModel):
         self._refresh_marks(())
         self.newCountChanged.emit(len(self._new))
         return plan.fresh
-
-    def mark_seen_rows(self, rows: Iterable[int]) -> int:
-        """Clear the marks of these view rows; returns how many were cleared."""
-        if not self._new:
-            return 0
-        shown = self.shown_rows()
-        seen = [r for r in rows if shown[r] in self._new]
-        if not seen:
-            return 0
-        self._new.difference_update(shown[r] for r in seen)
-        self._refresh_marks(seen)
-        self.newCountChanged.emit(len(self._new))
-        return len(seen)
 
     def mark_selection_seen(self, selected: QItemSelection, _deselected: object = None) -> None:
         """Slot for ``selectionChanged``: what the user selects counts as seen. The new leads

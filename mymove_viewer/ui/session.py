@@ -28,7 +28,7 @@ from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Environment, Query
-from ..table.display import yield_gil
+from ..slices import yield_gil
 from ..table.index import LeadIndex, RankedColumn
 from ..table.merge import MergePlan, Runs, plan_merge
 from ..table.sort import SortedRows

@@ -1,7 +1,7 @@
 """Save settings off the GUI thread: the GUI thread never waits on the disk.
 
-A save writes a temp file, fsyncs it and the folder and renames it (``SettingsStore.save``): tens
-of ms on a busy disk, seconds on a stalled network home, each time the user fetches or switches
+A save writes a temp file, fsyncs it, renames it and fsyncs the folder (``SettingsStore.save``):
+tens of ms on a busy disk, seconds on a stalled network home, each time the user fetches or switches
 environments. ``save`` takes a copy of the settings and returns at once; one writer thread at a
 time writes, in order, and a state queued while it writes replaces any older one still waiting
 (only the latest matters). ``flush`` waits for the writes, briefly, at close. The thread is not a

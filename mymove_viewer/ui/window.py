@@ -39,6 +39,7 @@ from .session import LeadSession
 from .settings_writer import SettingsWriter
 from .status import StatusLine, format_bytes
 from .table_view import LeadTableView
+from .views_menu import ViewsMenu
 from .watch_flow import WatchFlow
 from .window_actions import build_actions
 from .window_env import CHECK_FALLBACK_MS, DemoSetup, Environments, EnvWidgets, KeyCheck
@@ -46,7 +47,6 @@ from .window_settings import SavedState
 
 if TYPE_CHECKING:
     from .key_dialog import KeyDialog
-    from .worker import BackgroundRunner
 
 __all__ = ["DemoSetup", "FilterEdit", "MainWindow", "format_bytes"]
 
@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.envs.switched.connect(lambda _prefix: self.empty_state.forget())
         self.envs.titleChanged.connect(self.setWindowTitle)
         self._connect()
+        self.views = ViewsMenu.of(self)  # saved views: after _connect, so a view's layout wins
         self.envs.offer_choices()
         self.saved.restore(self)
         self.envs.enter(self.envs.env)  # the one chosen from the settings
@@ -157,10 +158,6 @@ class MainWindow(QMainWindow):
     def key_check_pending(self) -> bool:
         """True until the deferred keychain check has answered (or was superseded)."""
         return self.keys.pending
-
-    @property
-    def _key_runner(self) -> BackgroundRunner | None:
-        return self.keys.runner
 
     def check_keys_in_background(self) -> None:
         if not self._closed:
@@ -246,7 +243,6 @@ class MainWindow(QMainWindow):
 
         self.status = StatusLine(self.statusBar())
         self.status_label = self.status.label
-        self.progress_bar = self.status.progress
 
     def _connect(self) -> None:
         p = self.panel

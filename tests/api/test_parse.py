@@ -130,7 +130,6 @@ def test_bad_records_are_skipped_and_counted_the_rest_survive() -> None:
         "records that are not objects": 3,
         "records with a missing or invalid created_at": 4,
     }
-    assert "3 records that are not objects" in result.skip_summary()
 
 
 def test_wrong_types_are_kept_as_their_json_text() -> None:

@@ -105,3 +105,14 @@ def test_bucketed_and_filtered_by_the_instant() -> None:
     # The filter finds a row by what its cell shows: the same minute for every form.
     (minute,) = {display(CREATED, lead.created_at) for lead in leads}
     assert all(minute.lower() in text for text in search_texts(leads, at=at))
+
+
+def test_the_canonical_form_of_an_impossible_time_is_skipped_not_sorted_as_text() -> None:
+    impossible = ["2026-11-27T17:41:03Z", "2026-02-30T10:00:00Z"]
+    assert sorts_as_text(impossible)  # the form alone: all a parsed lead's stamps need
+    assert not sorts_as_text(impossible, validate=True)  # raw text is also read as a time
+    assert sorts_as_text(impossible[:1], validate=True)
+    result = parse_leads(body(impossible))
+    assert [lead.created_at for lead in result.leads] == impossible[:1]
+    assert result.skip_reasons == {"records with a missing or invalid created_at": 1}
+    assert result.canonical_created

@@ -40,13 +40,14 @@ def export_over_size_limit(
     )
 
 
-def refuse_temp_files(monkeypatch, code: int) -> None:  # type: ignore[no-untyped-def]
-    """Make creating an export's temporary ``.part`` file fail with ``code`` (root, which the
-    tests may run as, ignores permissions); every other ``os.open`` works as usual."""
+def refuse_temp_files(monkeypatch, code: int, suffix: str = ".part") -> None:  # type: ignore[no-untyped-def]
+    """Make creating a temporary file (an export's ``.part``; ``.tmp`` for settings) fail with
+    ``code`` (root, which the tests may run as, ignores permissions); every other ``os.open``
+    works as usual."""
     real_open = os.open
 
     def refusing(path, flags, mode=0o777, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if str(path).endswith(".part"):
+        if str(path).endswith(suffix):
             raise OSError(code, os.strerror(code), str(Path(path).parent))
         return real_open(path, flags, mode, *args, **kwargs)
 

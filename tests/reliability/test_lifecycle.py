@@ -109,10 +109,7 @@ def test_read_only_settings_folder_simulated(
         lambda p, mode: False if Path(p) == settings_store.directory else real_access(p, mode),
     )
 
-    def denied(**kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied", str(kwargs.get("dir")))
-
-    monkeypatch.setattr(settings_module.tempfile, "mkstemp", denied)
+    refuse_temp_files(monkeypatch, errno.EACCES, suffix=".tmp")
     window = open_window(qtbot, settings_store, credentials)
     assert "read-only" in window.banner.message() and window.panel.hours_spin.value() == 48
     window.panel.hours_spin.setValue(3)

@@ -10,7 +10,8 @@ import pytest
 from mymove_viewer.api.errors import CancelledError
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.sandbox import Sandbox
-from mymove_viewer.table.display import SLICE, columns_for, search_texts
+from mymove_viewer.slices import SLICE
+from mymove_viewer.table.display import columns_for, search_texts
 from mymove_viewer.table.index import build_index, rank_ahead, worth_ranking_ahead
 from mymove_viewer.table.overview import instants, tally, volume
 from mymove_viewer.table.sort import rank_column, rows_for

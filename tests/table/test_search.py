@@ -10,10 +10,10 @@ from array import array
 import pytest
 
 from mymove_viewer.api.errors import CancelledError
-from mymove_viewer.table.display import SLICE, search_texts
+from mymove_viewer.slices import SCAN_SLICE, SLICE
+from mymove_viewer.table.display import search_texts
 from mymove_viewer.table.overview import instants
 from mymove_viewer.table.search import (
-    SCAN_SLICE,
     FilterPlan,
     TextSource,
     filter_rows,

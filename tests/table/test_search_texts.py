@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer.api.lead import Lead
+from mymove_viewer.slices import SLICE
 from mymove_viewer.table.display import (
     CREATED,
     DATE,
     SEPARATOR,
-    SLICE,
     columns_for,
     display,
     search_texts,

@@ -12,10 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mymove_viewer import slices
 from mymove_viewer.api import lead as lead_module
 from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp
+from mymove_viewer.slices import yield_gil
 from mymove_viewer.table import display, sort
-from mymove_viewer.table.display import columns_for, yield_gil
+from mymove_viewer.table.display import columns_for
 from mymove_viewer.table.overview import instants
 from mymove_viewer.table.search import filter_rows, positions_of
 from mymove_viewer.table.sort import presort, rank_column, rows_for, sorted_order
@@ -99,8 +101,7 @@ def test_rank_orders_match_a_plain_stable_sort(names, created, moves, descending
         # On a worker, in slices (tiny ones here, so every pass is cut): the same again.
         with (
             mock.patch.object(sort, "SORT_SLICE", 7),
-            mock.patch.object(sort, "SLICE", 5),
-            mock.patch.object(display, "SLICE", 5),
+            mock.patch.object(slices, "SLICE", 5),
         ):
             paced = rank_column(leads, column, pace=yield_gil, descending=descending)
         assert rows_for(paced, descending) == reference(leads, column.field, descending)
@@ -124,8 +125,7 @@ def test_both_paths_are_taken_and_agree() -> None:
 
 def test_worker_slices_give_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sort, "SORT_SLICE", 7)
-    monkeypatch.setattr(sort, "SLICE", 5)
-    monkeypatch.setattr(display, "SLICE", 5)
+    monkeypatch.setattr(slices, "SLICE", 5)
     rng = random.Random(9)
     names = [rng.choice(["b", "B", "a", "c", "d"]) for _ in range(200)]
     leads = make(names, ["2026-11-27T09:41:05Z"] * 200, [""] * 200, False)
@@ -187,10 +187,8 @@ def test_created_at_in_fetched_order_needs_no_sort(seconds, shape, on_worker) ->
         stamps.sort(reverse=True)
     leads = make([""] * len(stamps), stamps, [""] * len(stamps), False)
     column = next(c for c in columns_for() if c.field == "created_at")
-    with mock.patch.object(sort, "SORT_SLICE", 7), mock.patch.object(display, "SLICE", 5):
-        ranking = rank_column(
-            leads, column, canonical=True, pace=display.yield_gil if on_worker else None
-        )
+    with mock.patch.object(sort, "SORT_SLICE", 7), mock.patch.object(slices, "SLICE", 5):
+        ranking = rank_column(leads, column, canonical=True, pace=yield_gil if on_worker else None)
     monotonic = shape != "shuffled" or stamps in (sorted(stamps), sorted(stamps, reverse=True))
     if monotonic and len(stamps) > 1:
         # Both orders come with the ranks, without comparing a single key.
@@ -236,8 +234,7 @@ def test_reversed_stably_is_the_stable_order_the_other_way(values, on_worker) ->
     down = sorted(range(len(values)), key=lambda i: -values[i])  # ties in fetched order
     with (
         mock.patch.object(sort, "SORT_SLICE", 4),
-        mock.patch.object(sort, "SLICE", 3),
-        mock.patch.object(display, "SLICE", 3),
+        mock.patch.object(slices, "SLICE", 3),
     ):
         got = sort.reversed_stably(up, ranks, yield_gil if on_worker else None)
     assert got == down
@@ -254,7 +251,7 @@ ANY_CREATED = CREATED | TEXT_LIKE | st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(ANY_CREATED, max_size=40), st.integers(1, 8))
 def test_posix_times_are_parse_timestamps_instants_in_any_form(stamps, slice_size) -> None:
-    with mock.patch.object(lead_module, "_TIMES_SLICE", slice_size):
+    with mock.patch.object(slices, "SLICE", slice_size):
         times = lead_module.posix_times(stamps)
         keys = lead_module.posix_times(stamps, 0.0)
     wanted = [(m.timestamp() if (m := parse_timestamp(s)) else None) for s in stamps]

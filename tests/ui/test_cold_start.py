@@ -198,7 +198,7 @@ def test_refresh_during_the_check_asks_directly(qtbot, settings_store) -> None:
         assert window.fetch_block_reason() is None
         keychain.release.set()
         # The superseded check's late answers never overwrite the fresh one.
-        qtbot.waitUntil(lambda: window._key_runner.thread_count() == 0, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: window.keys.runner.thread_count() == 0, timeout=TIMEOUT_MS)
         assert window.fetch_block_reason() is None
     finally:
         keychain.release.set()

@@ -148,7 +148,11 @@ def test_new_marks_until_seen(new_model, qtmodeltester) -> None:
     assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is not None
     assert model.headerData(0, Qt.Orientation.Vertical).startswith("●")
     qtmodeltester.check(model, force_py=False)
-    assert model.mark_seen_rows([0, 5]) == 1 and model.new_count() == 1
+    last = model.columnCount() - 1
+    picked = QItemSelection(model.index(0, 0), model.index(0, last))  # one new row, one old
+    picked.select(model.index(5, 0), model.index(5, last))
+    model.mark_selection_seen(picked)
+    assert model.new_count() == 1 and counts == [2, 1]
     assert not model.is_new(0) and model.is_new(1)
     model.mark_all_seen()
     assert model.new_count() == 0 and not model.is_new(1)

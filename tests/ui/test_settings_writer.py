@@ -7,9 +7,11 @@ import errno
 import json
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from mymove_viewer import settings as settings_module
 from mymove_viewer.settings import Settings, SettingsStore
 from mymove_viewer.ui.settings_writer import SettingsWriter
 
@@ -23,14 +25,14 @@ def record_writes(
 ) -> list[Write]:
     """Every atomic write of any store, with the thread it ran on."""
     writes: list[Write] = []
-    real = SettingsStore._write_atomically
+    real = settings_module.write_atomically
 
-    def write(self: SettingsStore, payload: bytes) -> None:
+    def write(target: Path, payload: bytes, **kwargs: int) -> None:
         writes.append((threading.current_thread() is threading.main_thread(), payload))
         before()
-        real(self, payload)
+        real(target, payload, **kwargs)
 
-    monkeypatch.setattr(SettingsStore, "_write_atomically", write)
+    monkeypatch.setattr(settings_module, "write_atomically", write)
     return writes
 
 
@@ -85,10 +87,10 @@ def test_quick_saves_are_written_in_order_and_the_last_one_stays(
 def test_a_failed_save_is_shown_in_the_window(qtbot, make_window, monkeypatch) -> None:
     window = make_window()
 
-    def full(self: SettingsStore, payload: bytes) -> None:
+    def full(target: Path, payload: bytes, **kwargs: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(SettingsStore, "_write_atomically", full)
+    monkeypatch.setattr(settings_module, "write_atomically", full)
     window.excel_action.setChecked(True)  # a save
     qtbot.waitUntil(lambda: "could not be saved" in window.banner.message(), timeout=TIMEOUT_MS)
     assert "no space left on device" in window.banner.message()

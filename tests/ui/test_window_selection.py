@@ -115,7 +115,7 @@ def test_esc_cancels_a_long_copy(qtbot, window) -> None:
     qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
     n = window.model.rowCount()
     assert window.status.text() == f"Copying {n:,} rows… (Esc cancels)"
-    assert window.cancel_action.isEnabled() and window.progress_bar.isVisible()
+    assert window.cancel_action.isEnabled() and window.status.progress.isVisible()
     try:
         with qtbot.waitSignal(window.copy_flow.runner.cancelled, timeout=TIMEOUT_MS):
             qtbot.keyClick(window.table, Qt.Key.Key_Escape)
@@ -124,7 +124,7 @@ def test_esc_cancels_a_long_copy(qtbot, window) -> None:
         release.set()
     assert window.status.text() == "Copy cancelled; the clipboard is unchanged."
     assert QGuiApplication.clipboard().text() == "before"
-    assert not window.cancel_action.isEnabled() and not window.progress_bar.isVisible()
+    assert not window.cancel_action.isEnabled() and not window.status.progress.isVisible()
     assert window.table.selected_spans() == [(0, n - 1)]  # the selection stays
 
 

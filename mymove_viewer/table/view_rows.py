@@ -1,0 +1,43 @@
+"""The rows a saved view shows of some leads, in its order, for the command line's export. No Qt.
+
+The same matching as the window's filter box (``search``) and the same sort (``sort``), so an
+export of a view holds exactly the rows the window shows for it, in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import compress
+
+from ..api.lead import Lead
+from .display import columns_for
+from .search import TextSource, filter_rows
+from .sort import rank_column, rows_for
+from .views import SavedView
+
+
+def rows_for_view(
+    leads: list[Lead], view: SavedView, extra_fields: Sequence[str] = ()
+) -> list[int]:
+    """Indexes into ``leads`` of the rows ``view`` shows: filtered by its text, in its sort
+    (stable: equal keys keep the order the API sent them in; unsorted if the leads lack the
+    sort's column)."""
+    order = list(range(len(leads)))
+    column = None
+    if view.sort is not None:
+        column = next((c for c in columns_for(extra_fields) if c.field == view.sort[0]), None)
+    if column is not None:
+        descending = view.sort is not None and view.sort[1]
+        order = rows_for(rank_column(leads, column, descending=descending), descending)
+    if not view.filter.strip():
+        return order
+    keep = bytearray(len(leads))
+    for row in _matching(leads, view.filter):
+        keep[row] = 1
+    return list(compress(order, map(keep.__getitem__, order)))
+
+
+def _matching(leads: list[Lead], text: str) -> list[int]:
+    """Indexes of the leads ``text`` keeps, as the window's filter box matches it."""
+    texts = TextSource(leads).texts()
+    return filter_rows(range(len(leads)), texts, text.strip().lower(), in_memory_order=True)
