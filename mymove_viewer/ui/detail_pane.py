@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
 
 from ..api.lead import Lead
 from ..table.display import CREATED, Column, display
+from .detail_value import ValueLabel
 
-_SELECTABLE = (
-    Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
-)
 # Laying out a value's whole text froze the window for 6 s at 1 MB (146 s at 20 MB). A longer
 # value shows its start, says how long it is, and its Copy button copies every character.
 SHOWN_CHARS = 1_000
 SHOWN_LINES = 12
+MIN_WIDTH = 240  # long values shorten to fit (see ``detail_value``), so the pane can be narrow
 
 
 def cut_text(text: str) -> str | None:
@@ -83,7 +82,7 @@ class DetailPane(QDockWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         self.setWidget(scroll)
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(MIN_WIDTH)
         self._set_buttons_enabled()
 
     @property
@@ -99,13 +98,9 @@ class DetailPane(QDockWidget):
         for column in columns:
             raw = lead.get(column.field)
             cut = cut_text(raw)  # before ``display``: no date is that long
-            value = QLabel(cut or (display(column.kind, raw) if raw else "—"))
+            tip = f"{raw} (as sent, UTC)" if column.kind == CREATED and raw and cut is None else ""
+            value = ValueLabel(cut or (display(column.kind, raw) if raw else "—"), tip)
             value.setObjectName(f"detail_{column.field}")
-            value.setTextFormat(Qt.TextFormat.PlainText)  # a value is never markup
-            value.setTextInteractionFlags(_SELECTABLE)
-            value.setWordWrap(True)
-            if column.kind == CREATED and raw and cut is None:
-                value.setToolTip(f"{raw} (as sent, UTC)")
             name = QLabel(column.header + ":")
             name.setBuddy(value)
             self.form.addRow(name, value if cut is None else self._long(column.field, value, raw))

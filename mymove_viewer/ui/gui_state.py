@@ -15,7 +15,8 @@ from PySide6.QtCore import QByteArray
 
 HEADER_VERSION = 1
 GEOMETRY = "geometry"
-HEADER = "header"
+HEADER = "header"  # a Qt header blob (earlier versions); read once into COLUMNS
+COLUMNS = "column_layout"  # ``table.layout.to_json``: by field name
 WATCH_MINUTES = "watch_minutes"
 
 

@@ -13,7 +13,15 @@ from datetime import tzinfo
 from functools import partial
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QFocusEvent,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from ..api.cancel import CancelToken
@@ -29,6 +37,8 @@ from ..table.overview import (
     recount,
     tally,
 )
+from .chart_axis import TimeAxis
+from .chart_keys import BarCursor
 from .model import LeadTableModel
 from .worker import BackgroundRunner
 
@@ -43,21 +53,29 @@ SYNC_RECOUNT = 20_000
 
 
 class VolumeChart(QWidget):
-    """Bars from a precomputed ``Volume``; emits ``barClicked(index)``."""
+    """Bars from a precomputed ``Volume`` over a time axis; emits ``barClicked(index)`` for a
+    click on a bar or Enter/Space on the keyboard cursor (``chart_keys``), ``clearRequested``
+    for Esc while a bar is chosen, and ``hintChanged`` with what is chosen or under the cursor."""
 
     barClicked = Signal(int)
+    clearRequested = Signal()
+    hintChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("volumeChart")
         self.setAccessibleName("Leads over time")
-        self.setMinimumHeight(CHART_HEIGHT)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._volume: Volume = EMPTY_VOLUME
         self._peak = 0
         self._selected: int | None = None
         self.tz: tzinfo | None = None
+        self.axis = TimeAxis(self)
+        self.setMinimumHeight(CHART_HEIGHT + self.axis.height())
+        self.keys = BarCursor(self, self.barClicked.emit, self.clearRequested.emit)
+        self._hint = ""
 
     @property
     def volume(self) -> Volume:
@@ -72,22 +90,37 @@ class VolumeChart(QWidget):
         self._peak = max(data.counts, default=0)
         if self._selected is not None and self._selected >= len(data):
             self._selected = None
+        self.keys.fit(len(data))
         self.setToolTip("" if len(data) else "No leads to chart yet")
-        self.update()
+        self._changed()
 
     def set_selected(self, index: int | None) -> None:
         self._selected = index
+        if index is not None:
+            self.keys.index = index  # the keyboard goes on from the bar chosen
+        self._changed()
+
+    def _changed(self) -> None:
         self.update()
+        hint = self.keys.hint(lambda i: self._volume.label(i, self.tz), self._selected)
+        if hint != self._hint:
+            self._hint = hint
+            self.setAccessibleDescription(hint)
+            self.hintChanged.emit(hint)
+
+    @property
+    def hint(self) -> str:
+        return self._hint
 
     def sizeHint(self) -> QSize:
-        return QSize(480, CHART_HEIGHT)
+        return QSize(480, CHART_HEIGHT + self.axis.height())
 
     def bar_slot(self, i: int) -> QRect:
         """The column of the widget that belongs to bar ``i`` (the click and tooltip area)."""
         n = len(self._volume)
         width = self.width()
         left = i * width // n
-        return QRect(left, 0, (i + 1) * width // n - left, self.height())
+        return QRect(left, 0, (i + 1) * width // n - left, self.height() - self.axis.height())
 
     def bar_at(self, pos: QPoint) -> int | None:
         n = len(self._volume)
@@ -100,10 +133,13 @@ class VolumeChart(QWidget):
         painter = QPainter(self)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
+        bottom = self.height() - self.axis.height()
+        self.axis.paint(painter, self._volume, self.tz, QRect(0, bottom, self.width(), 99))
         if not n:
+            self.keys.paint(painter, self.bar_slot, None)
             painter.end()
             return
-        height = self.height() - 2
+        height = bottom - 2
         bar = palette.color(QPalette.ColorRole.Highlight)
         dim = bar.lighter(160)
         peak = max(1, self._peak)
@@ -117,10 +153,32 @@ class VolumeChart(QWidget):
             # At least a pixel wide: with more bars than pixels (years, or five years of days),
             # most slots are 0 px and their leads would not show at all.
             width = max(1, slot.width() - gap)
-            painter.fillRect(slot.left(), self.height() - h, width, h, colour)
+            painter.fillRect(slot.left(), bottom - h, width, h, colour)
+        self.keys.paint(painter, self.bar_slot, self._selected)
         painter.end()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.keys.key(event, self._volume.counts, self._selected):
+            event.accept()
+            self._changed()
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.keys.start(self._volume.counts, self._selected)
+        super().focusInEvent(event)
+        self._changed()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self._changed()
+
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and self.keys.overrides(
+            event, self._selected
+        ):
+            event.accept()
+            return True
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             i = self.bar_at(event.pos())
             if i is None:
@@ -138,6 +196,7 @@ class VolumeChart(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             i = self.bar_at(event.position().toPoint())
             if i is not None:
+                self.keys.index = i
                 self.barClicked.emit(i)
                 event.accept()
                 return
@@ -184,8 +243,14 @@ class OverviewPanel(QWidget):
         self.tenure_label = QLabel()
         self.tenure_label.setObjectName("tenureLabel")
         self.tenure_label.setAccessibleName("Own or rent")
+        self.chart_hint = QLabel()
+        self.chart_hint.setObjectName("chartHint")
+        self.chart_hint.setAccessibleName("Chosen period")
+        self.chart_hint.setWordWrap(True)
+        self.chart_hint.hide()
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.chart_hint)
         side.addWidget(self.states_label)
         side.addWidget(self.tenure_label)
         side.addStretch(1)
@@ -194,6 +259,8 @@ class OverviewPanel(QWidget):
         layout.addWidget(self.chart, 3)
         layout.addLayout(side, 2)
         self.chart.barClicked.connect(self.toggle_bar)
+        self.chart.clearRequested.connect(self.clear_bar)
+        self.chart.hintChanged.connect(self._show_hint)
         model.modelReset.connect(self._on_reset)
         # A filter keystroke must not wait for a recount of 100k leads: recounts after a text
         # or period change wait until typing pauses. New content (fetch, merge) counts at once,
@@ -237,6 +304,17 @@ class OverviewPanel(QWidget):
         else:
             self.chart.set_selected(i)
             self._model.set_period(data.period(i))
+
+    @Slot()
+    def clear_bar(self) -> None:
+        """Esc on the chart: every period's leads again (the chosen bar's click undone)."""
+        if self.chart.selected is not None:
+            self.toggle_bar(self.chart.selected)
+
+    @Slot(str)
+    def _show_hint(self, text: str) -> None:
+        self.chart_hint.setText(text)
+        self.chart_hint.setVisible(bool(text))
 
     def expect_counts(self, waiting: bool = True) -> None:
         """Counts for the next leads will come through ``use_precounted``: until then show none

@@ -158,29 +158,34 @@ class QueryPanel(QWidget):
         grid.addWidget(env_label, 0, 0)
         grid.addLayout(top, 0, 1)
 
-        window = QHBoxLayout()
-        window.addWidget(self.hours_radio)
-        window.addWidget(self.hours_spin)
-        window.addSpacing(16)
-        window.addWidget(self.days_radio)
-        window.addWidget(self.days_spin)
-        window.addSpacing(16)
-        window.addWidget(self.range_radio)
-        window.addWidget(self.start_edit)
-        window.addWidget(QLabel("to"))
-        window.addWidget(self.end_edit)
-        for button in self.preset_buttons.values():
-            window.addWidget(button)
-        window.addStretch(1)
+        # The last N hours or days on one row, a range and its presets on the next: on one row
+        # they made the window at least ~1,080 px wide, too wide beside the lead details.
+        last = QHBoxLayout()
+        last.addWidget(self.hours_radio)
+        last.addWidget(self.hours_spin)
+        last.addSpacing(16)
+        last.addWidget(self.days_radio)
+        last.addWidget(self.days_spin)
+        last.addStretch(1)
         grid.addWidget(QLabel("Window:"), 1, 0)
-        grid.addLayout(window, 1, 1)
+        grid.addLayout(last, 1, 1)
+        between = QHBoxLayout()
+        between.addWidget(self.range_radio)
+        between.addWidget(self.start_edit)
+        between.addWidget(QLabel("to"))
+        between.addWidget(self.end_edit)
+        between.addSpacing(8)
+        for button in self.preset_buttons.values():
+            between.addWidget(button)
+        between.addStretch(1)
+        grid.addLayout(between, 2, 1)
 
         actions = QHBoxLayout()
         actions.addWidget(self.fetch_button)
         actions.addWidget(self.cancel_button)
         actions.addSpacing(8)
         actions.addWidget(self.reason_label, 1)
-        grid.addLayout(actions, 2, 1)
+        grid.addLayout(actions, 3, 1)
         grid.setColumnStretch(1, 1)
 
     def _connect(self) -> None:
@@ -193,6 +198,11 @@ class QueryPanel(QWidget):
         for edit in (self.start_edit, self.end_edit):
             edit.dateTimeChanged.connect(self.changed)
         self.fetch_button.clicked.connect(self.fetchRequested)
+        # Enter in any box of the query fetches, as the default button of a dialog would (the
+        # window is not a dialog, so ``setDefault`` alone does nothing here).
+        self.client_id_edit.returnPressed.connect(self.fetchRequested)
+        for box in (self.hours_spin, self.days_spin, self.start_edit, self.end_edit):
+            box.lineEdit().returnPressed.connect(self.fetchRequested)
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.set_key_button.clicked.connect(self.setKeyRequested)
 

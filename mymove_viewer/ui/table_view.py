@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from .selection import HINTED, SelectionKeeper, Span, selected_spans, span_count
@@ -49,6 +49,8 @@ class LeadTableView(QTableView):
         self.setWordWrap(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Tab moves on to the next control, as everywhere else; arrows move between cells.
+        self.setTabKeyNavigation(False)
         rows = RowNumbers(Qt.Orientation.Vertical, self)
         rows.setSectionsClickable(True)  # as QTableView's own: a click selects the row
         rows.setHighlightSections(True)
@@ -117,7 +119,11 @@ class LeadTableView(QTableView):
         model = self.model()
         if model is None:
             return
-        metrics = self.fontMetrics()
+        # Bold: new leads from a watch are shown bold, and a column that fits only regular text
+        # cut their times off ("2026-11-27 1…").
+        bold = self.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
         header_metrics = self.horizontalHeader().fontMetrics()
         rows = min(model.rowCount(), SAMPLE_ROWS)
         padding = 18

@@ -26,6 +26,7 @@ from ..settings import Settings, SettingsStore
 from .after_paint import AfterPaint
 from .copy_flow import CopyFlow
 from .detail_pane import DetailPane
+from .empty_state import EmptyState
 from .error_banner import Banner, show_fetch_error
 from .export_flow import CSV, XLSX, ExportFlow
 from .fetch import FetchOutcome, FetchRequest
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         )
         self.envs.saveRequested.connect(self.save_settings)
         self.envs.switched.connect(self._set_idle_status)
+        self.envs.switched.connect(lambda _prefix: self.empty_state.forget())
         self.envs.titleChanged.connect(self.setWindowTitle)
         self._connect()
         self.views = ViewsMenu.of(self)  # saved views: after _connect, so a view's layout wins
@@ -215,6 +217,7 @@ class MainWindow(QMainWindow):
         created = self.model.column_of("created_at")
         header.setSortIndicator(created, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.setSortingEnabled(True)
+        self.empty_state = EmptyState(self.table, self.model)
         self.overview = OverviewPanel(self.model, self.paint_gate.wait_quiet)
         self.session.after_paint_of = self.table.viewport()
 
@@ -307,6 +310,7 @@ class MainWindow(QMainWindow):
         self._remember_query()
         self.save_settings()
         self.banner.clear()
+        self.empty_state.asking(request)
         return self.session.start(request, self.environment, started)
 
     @Slot()
@@ -344,6 +348,7 @@ class MainWindow(QMainWindow):
     def show_outcome(self, outcome: FetchOutcome) -> None:
         """Replace the table with a fetch's leads."""
         self.session.take_outcome(outcome, self.environment)
+        self.empty_state.answered()
         self.status.hide_progress()
         self._update_summary()
 

@@ -1,5 +1,5 @@
-"""The main window's saved state: query, geometry, watch interval, column layout, and the table
-header kept as the user left it when the session replaces the leads."""
+"""The main window's saved state: query, geometry, watch interval, and the column layout (by field
+name, see ``table.layout``) kept as the user left it when the session replaces the leads."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import contextlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Slot
+from PySide6.QtCore import Slot
 
 from ..api.moments import OUT_OF_RANGE
+from ..table.layout import ColumnLayout, from_json, to_json
 from . import gui_state
+from .column_layout import apply_layout, layout_of
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow, QSpinBox
@@ -41,9 +43,10 @@ class SavedState:
         self._settings, self._writer = settings, writer
         self._panel, self._table, self._model = panel, table, model
         self._spin, self._banner = watch_spin, banner
-        self._widths_set = False  # the header has a layout the user has seen with data
+        self._widths_set = False  # the header has widths the user has seen with data
         self._problem_shown = False
-        self._old_header: tuple[list[str], QByteArray] = ([], QByteArray())
+        # The layout as the user left it, with what it knew of fields the leads now lack.
+        self._layout: ColumnLayout | None = from_json(settings.gui.get(gui_state.COLUMNS))
         writer.failed.connect(self._on_not_saved)
 
     def restore(self, window: QMainWindow) -> None:
@@ -64,9 +67,13 @@ class SavedState:
         geometry = gui_state.decode(s.gui.get(gui_state.GEOMETRY))
         if geometry is None or not window.restoreGeometry(geometry):
             window.resize(1280, 760)
-        saved = gui_state.header_state_for(s.gui.get(gui_state.HEADER), self._fields())
-        if saved is not None and self._table.horizontalHeader().restoreState(saved):
-            self._apply_header_sort()
+        header = self._table.horizontalHeader()
+        if self._layout is None:  # saved by an earlier version: a Qt blob for these columns
+            saved = gui_state.header_state_for(s.gui.get(gui_state.HEADER), self._fields())
+            if saved is not None and header.restoreState(saved):
+                self._layout = layout_of(header, self._fields())
+        if self._layout is not None:
+            self.restore_header(False)
 
     def remember_query(self) -> None:
         s, p = self._settings, self._panel
@@ -80,10 +87,10 @@ class SavedState:
         s = self._settings
         s.gui[gui_state.GEOMETRY] = gui_state.encode(window.saveGeometry())
         s.gui[gui_state.WATCH_MINUTES] = self._spin.value()
-        if self._widths_set and self._model.total_count():  # a layout seen with data
-            s.gui[gui_state.HEADER] = gui_state.header_entry(
-                self._table.horizontalHeader().saveState(), self._fields()
-            )
+        layout = self.layout()
+        if layout is not None:
+            s.gui[gui_state.COLUMNS] = to_json(layout)
+            s.gui.pop(gui_state.HEADER, None)  # superseded: never restored over this one
         self._writer.save(s)  # written on its own thread; a failure comes back below
 
     @Slot(str)
@@ -95,36 +102,42 @@ class SavedState:
     def _fields(self) -> list[str]:
         return [c.field for c in self._model.columns]
 
-    # -- the header across new leads (connected to the session) ----------------------------------
+    # -- the column layout across new leads (connected to the session) ---------------------------
+
+    def layout(self) -> ColumnLayout | None:
+        """The column layout as the user sees it now, by field name, plus what is known of
+        fields the current leads lack; None while nothing was laid out (no leads seen yet)."""
+        header = self._table.horizontalHeader()
+        if not self._widths_set and self._layout is None:
+            return None
+        now = layout_of(header, self._fields(), widths=self._widths_set)
+        return now.merged(self._layout)
+
+    def use_layout(self, layout: ColumnLayout) -> None:
+        """Show the columns as ``layout`` says (a saved view), keeping what is known of fields
+        it does not name; kept from now on, as if the user had arranged them so."""
+        current = self.layout()
+        self._layout = layout.merged(current)
+        self.restore_header(bool(self._model.total_count()))
 
     def keep_header(self, _some: bool = False) -> None:
-        """The session is about to replace the leads: keep the header as the user left it."""
-        self._old_header = (self._fields(), self._table.horizontalHeader().saveState())
+        """The session is about to replace the leads: keep the layout as the user left it."""
+        self._layout = self.layout()
 
     def restore_header(self, some: bool) -> None:
-        """The leads are replaced: the same columns keep their layout, else the saved one."""
-        header = self._table.horizontalHeader()
-        old_fields, old_state = self._old_header
+        """The leads are replaced (``some``: by some leads): their columns take the kept
+        layout by name; columns it does not know are sized from the first rows."""
         fields = self._fields()
-        restored = False
-        if fields == old_fields and self._widths_set:
-            restored = header.restoreState(old_state)
-        if not restored:
-            saved = gui_state.header_state_for(self._settings.gui.get(gui_state.HEADER), fields)
-            restored = saved is not None and header.restoreState(saved)
-        if restored:
-            self._apply_header_sort()
-        elif some:
-            # Keep the widths the user already has; size only columns new to the header.
-            known = set(old_fields) if self._widths_set else set()
-            self._table.size_columns_from_sample(
-                [i for i, f in enumerate(fields) if f not in known]
-            )
-            self._widths_set = True
-
-    def _apply_header_sort(self) -> None:
         header = self._table.horizontalHeader()
-        section = header.sortIndicatorSection()
-        if 0 <= section < self._model.columnCount():
-            self._model.sort(section, header.sortIndicatorOrder())
-        self._widths_set = True
+        if self._layout is None:
+            unknown = list(range(len(fields)))
+        else:
+            unknown = apply_layout(header, fields, self._layout)
+            section = header.sortIndicatorSection()
+            if 0 <= section < self._model.columnCount():
+                self._model.sort(section, header.sortIndicatorOrder())
+        if not unknown:
+            self._widths_set = True
+        elif some:
+            self._table.size_columns_from_sample(unknown)
+            self._widths_set = True

@@ -226,4 +226,5 @@ def test_bars_narrower_than_a_pixel_still_show(edge_window, do_fetch) -> None:
     for i, n in enumerate(data.counts):
         if n:
             x = chart.bar_slot(i).left()
-            assert image.pixelColor(min(x, chart.width() - 1), chart.height() - 2) != background
+            bottom = chart.bar_slot(i).bottom()  # the bars' foot, above the time axis
+            assert image.pixelColor(min(x, chart.width() - 1), bottom) != background

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel
 
 from mymove_viewer.ui.model import DISPLAY_LIMIT, RawRole
 
@@ -152,7 +153,7 @@ def test_a_1mb_value_shows_in_details_and_copies_in_full(
     assert detail.isVisible() and detail.lead == model.lead_at(0)
     label = detail.value_labels["new_address_2"]
     assert huge.startswith(label.text().removesuffix("…")) and len(label.text()) <= 1001
-    note = detail.findChild(type(label), "detailNote_new_address_2")
+    note = detail.findChild(QLabel, "detailNote_new_address_2")
     assert note.text() == "(1,048,576 characters — Copy to get all)"
     name = detail.value_labels["last_name"]
     assert name.text() == "<b>Zyzzyva</b>" and name.textFormat() == Qt.TextFormat.PlainText
