@@ -7,12 +7,15 @@ back into Python per comparison: at 100k leads that is the difference between ~7
 from __future__ import annotations
 
 import math
+import re
 import time
+import unicodedata
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from itertools import repeat
-from operator import add, floordiv, itemgetter, le
+from itertools import compress, repeat
+from operator import add, floordiv, itemgetter, le, not_
 from typing import TypeVar
 
 from ..api.fields import CREATED_AT, FIELDS, header_for
@@ -198,7 +201,46 @@ def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
         return lambda v: (parse_timestamp(v) or epoch).timestamp()
     if kind == DATE:
         return _date_key
-    return str.casefold
+    return text_key
+
+
+# The combining diacritical marks blocks: what NFKD splits off Latin, Greek and Cyrillic letters
+# ("é" -> "e" + U+0301). Marks of other scripts (Indic vowel signs) are letters' parts, kept.
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+# Below every character: "ab" + _TIE + ... sorts before "abc" + _TIE + ... (only a value holding
+# a NUL itself could sort a place off, still in one fixed order).
+_TIE = "\x00"
+
+
+def fold_texts(values: Sequence[str]) -> list[str]:
+    """Each value with case and accents folded away ("Élodie" -> "elodie", "Straße" ->
+    "strasse", "ﬁ" -> "fi"): Unicode's compatibility caseless form with the marks dropped.
+    ASCII values (most) take one C ``casefold`` pass; only the others are decomposed, each step
+    a ``map`` over C callables, so a column costs no Python frame per value."""
+    folded = list(map(str.casefold, values))
+    if "".join(values).isascii():  # one C pass, and the common case
+        return folded
+    others = list(compress(range(len(values)), map(not_, map(str.isascii, values))))
+    decomposed = map(unicodedata.normalize, repeat("NFKD"), map(values.__getitem__, others))
+    # casefold can compose again ("ᾈ" -> "ἀι"): decomposed once more, as Unicode's
+    # compatibility caseless match does (NFKD(casefold(NFKD(s)))).
+    again = map(unicodedata.normalize, repeat("NFKD"), map(str.casefold, decomposed))
+    bare = map(_MARKS.sub, repeat(""), again)
+    deque(map(folded.__setitem__, others, bare), maxlen=0)
+    return folded
+
+
+def text_keys(values: Sequence[str]) -> list[str]:
+    """Sort keys of text values as a person reads them: case and accents ignored ("Élodie"
+    beside "Elodie", not after "Zoe"), then the value itself so that values that fold alike
+    ("Smith", "smith") still have one order whatever order they came in. One string per value
+    (not a tuple): strings compare ~3x faster in a sort."""
+    return list(map(_TIE.join, zip(fold_texts(values), values, strict=True)))
+
+
+def text_key(value: str) -> str:
+    """``text_keys`` of one value (to place a few new leads among ranked ones)."""
+    return text_keys((value,))[0]
 
 
 def _all_canonical(values: Sequence[str]) -> list[bool]:

@@ -21,7 +21,18 @@ from typing import Any
 
 from ..api.fields import FIELDS
 from ..api.lead import Lead, posix_times
-from .display import CREATED, SLICE, Column, Pace, columns_for, in_slices, key_function, yield_gil
+from .display import (
+    CREATED,
+    SLICE,
+    TEXT,
+    Column,
+    Pace,
+    columns_for,
+    in_slices,
+    key_function,
+    text_keys,
+    yield_gil,
+)
 
 SORT_SLICE = 16384  # one sorted() of this many keys holds the GIL ~5-10 ms
 MERGE_SLICE = 65536  # rows taken from heapq.merge (Python code) between calls of ``pace``
@@ -199,6 +210,8 @@ def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
 def _keys(values: list[str], column: Column, canonical: bool, pace: Pace) -> list:
     if column.kind == CREATED and canonical:
         return values
+    if column.kind == TEXT:  # folded in C passes over a slice, not a Python call per value
+        return _each(text_keys, values, pace)
     key = key_function(column.kind, values)
     if key is str:
         return values
