@@ -78,6 +78,7 @@ class DesktopNotifier(QObject):
         self._last_id = 0
         self._alert: tuple[str, str] = ("", "")
         self._logged = False
+        self._closed = False
 
     @staticmethod
     def has_session_bus() -> bool:
@@ -90,7 +91,7 @@ class DesktopNotifier(QObject):
     def notify(self, summary: str, body: str) -> bool:
         """Send the alert; False when there is no session bus to send it on (use the tray).
         A service that turns out to be missing is reported later through ``unavailable``."""
-        if not self.enabled or not self.has_session_bus():
+        if self._closed or not self.enabled or not self.has_session_bus():
             return False
         self._alert = (summary, body)
         app = QGuiApplication.applicationDisplayName() or "MyMove Lead Viewer"
@@ -106,6 +107,7 @@ class DesktopNotifier(QObject):
         return True
 
     def shutdown(self) -> None:
+        self._closed = True
         self._runner.shutdown(int(REPLY_TIMEOUT_S * 1000))
 
     @Slot(int, object)
