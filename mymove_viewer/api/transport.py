@@ -267,7 +267,7 @@ class ProxyFailure(httpx.ProxyError):
                 detail=detail,
             )
         if isinstance(cause, httpx.ProxyError):  # httpcore's text: the status and reason
-            answer = str(cause).strip()
+            answer = str(cause).strip()[:80]  # the proxy's own words, kept short
             if not answer.startswith("407"):
                 todo = f"Ask whoever runs the proxy to allow {host}, or {undo} to connect directly"
             elif self.has_login:
