@@ -20,7 +20,7 @@ from .lead import Lead
 from .options import Settings
 from .parse import excerpt, parse_leads
 from .query import Query, check_base_url, clean_api_key, leads_path
-from .transport import build_http_client
+from .transport import ProxyFailure, build_http_client
 
 log = E.app_logger(__name__)
 
@@ -292,6 +292,9 @@ class LeadsClient:
     def _transport_error(self, exc: httpx.HTTPError, got_headers: bool) -> E.ApiError | _Retry:
         detail = f"{type(exc).__name__}: {exc} (host {self._host})"
         s = self.settings
+        if isinstance(exc, ProxyFailure):  # not the server's doing: the proxy is named
+            error = exc.api_error(self._host, s.connect_timeout)
+            return _Retry(error) if exc.retry else error
         if isinstance(exc, httpx.ConnectTimeout):
             return _Retry(
                 E.TimeoutError(

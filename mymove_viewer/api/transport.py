@@ -17,7 +17,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from .errors import NetworkError, app_logger
+from .errors import ApiError, NetworkError, TimeoutError, app_logger
 from .query import _is_loopback
 
 # httpcore's DEBUG trace prints response headers and httpx's INFO line the reason phrase, both
@@ -159,11 +159,13 @@ class _Transport(httpx.BaseTransport):
                     **_LIMITS,
                 )
 
-    def _pool_for(self, url: httpx.URL) -> httpcore.ConnectionPool:  # an HTTPProxy is one too
-        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+    def _proxy_for(self, url: httpx.URL) -> tuple[str, httpx.Proxy] | None:
+        """The proxy a request to ``url`` goes through, with the scheme it was set for."""
+        scheme = url.scheme if url.scheme in self._proxies else "all"
+        proxy = self._proxies.get(scheme)
         if proxy is None or _is_loopback(url.host) or urllib.request.proxy_bypass(url.host):
-            return self._direct
-        return self._via[str(proxy.url)]
+            return None
+        return scheme, proxy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, httpx.SyncByteStream)
@@ -174,8 +176,12 @@ class _Transport(httpx.BaseTransport):
             content=request.stream,
             extensions=request.extensions,  # the timeouts httpx.Client put there
         )
-        with _as_httpx_errors(request):
-            response = self._pool_for(request.url).handle_request(core)
+        via = self._proxy_for(request.url)
+        if via is None:
+            with _as_httpx_errors(request):
+                response = self._direct.handle_request(core)
+        else:
+            response = self._through_proxy(core, request, *via)
         assert isinstance(response.stream, Iterable)
         return httpx.Response(
             status_code=response.status,
@@ -184,9 +190,117 @@ class _Transport(httpx.BaseTransport):
             extensions=response.extensions,
         )
 
+    def _through_proxy(
+        self, core: httpcore.Request, request: httpx.Request, scheme: str, proxy: httpx.Proxy
+    ) -> httpcore.Response:
+        """``core`` sent through ``proxy``; a failure before the proxy had opened the way to
+        the server is the proxy's (``ProxyFailure``), not the server's. httpcore's trace
+        events tell the two apart: a new connection's TCP connect goes to the proxy, and its
+        TLS with the server starts only once the proxy has agreed to the tunnel."""
+        stage: list[str] = []  # "proxy" while talking to the proxy, "server" after
+        outer = core.extensions.get("trace")
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.started":
+                stage.append("proxy")
+            elif event == "proxy.start_tls.started":  # httpcore.proxy: the tunnel is open
+                stage.append("server")
+            if outer is not None:
+                outer(event, info)
+
+        core.extensions = {**core.extensions, "trace": trace}
+        try:
+            with _as_httpx_errors(request):
+                return self._via[str(proxy.url)].handle_request(core)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError,
+                httpx.ReadError, httpx.ProxyError) as exc:  # fmt: skip
+            if not isinstance(exc, httpx.ProxyError) and stage[-1:] != ["proxy"]:
+                raise  # the server's (or a reused tunnel's) failure: the usual messages
+            raise ProxyFailure(exc, request, scheme, proxy.url) from exc
+
     def close(self) -> None:
         for pool in [self._direct, *self._via.values()]:
             pool.close()
+
+
+class ProxyFailure(httpx.ProxyError):
+    """The proxy failed before the server was reached: unreachable, too slow to accept,
+    refused the tunnel (an HTTP answer to CONNECT), or closed the connection. Knows the
+    proxy (without its password) and where it was set, for a message that names them."""
+
+    def __init__(
+        self, cause: httpx.TransportError, request: httpx.Request, scheme: str, url: httpx.URL
+    ) -> None:
+        super().__init__(f"{type(cause).__name__} via proxy: {cause}", request=request)
+        self.cause = cause
+        host = f"[{url.host}]" if ":" in url.host else url.host
+        self.proxy = f"{url.scheme}://{host}" + (f":{url.port}" if url.port else "")
+        self.variable = _proxy_variable(scheme)
+        self.has_login = bool(url.username)
+
+    @property
+    def retry(self) -> bool:
+        """Worth another attempt: the proxy may be restarting; a refusal or a hang-up is not."""
+        return isinstance(self.cause, httpx.ConnectError | httpx.ConnectTimeout)
+
+    def api_error(self, host: str, connect_timeout: float) -> ApiError:
+        """The error a user reads, in words that fit the window and the command line."""
+        where = (
+            f"the {self.variable} environment variable"
+            if self.variable
+            else "your system's proxy settings"
+        )
+        named = f"The proxy {self.proxy} (set in {where})"
+        undo = f"unset {self.variable}" if self.variable else "change the proxy settings"
+        detail = f"{type(self.cause).__name__}: {self.cause} (proxy {self.proxy}, host {host})"
+        cause = self.cause
+        if isinstance(cause, httpx.ConnectTimeout):
+            return TimeoutError(
+                f"{named} did not accept a connection within {connect_timeout:g} s. Check that "
+                f"the proxy is running, or {undo} to connect to {host} directly.",
+                detail=detail,
+            )
+        if isinstance(cause, httpx.ConnectError):
+            return NetworkError(
+                f"{named} could not be reached. Check that the proxy is running and its address "
+                f"is right, or {undo} to connect to {host} directly.",
+                detail=detail,
+            )
+        if isinstance(cause, httpx.ProxyError):  # httpcore's text: the status and reason
+            answer = str(cause).strip()[:80]  # the proxy's own words, kept short
+            if not answer.startswith("407"):
+                todo = f"Ask whoever runs the proxy to allow {host}, or {undo} to connect directly"
+            elif self.has_login:
+                todo = (
+                    "It did not accept the user name and password in the proxy address: "
+                    f"check them, or {undo}"
+                )
+            elif self.variable:
+                todo = (
+                    "It wants a user name and password: put them in the proxy address "
+                    f"(http://user:password@host:port), or {undo}"
+                )
+            else:
+                todo = "It wants a user name and password: add them in the proxy settings"
+            return NetworkError(
+                f"{named} refused the connection to {host} ({answer}). {todo}.", detail=detail
+            )
+        return NetworkError(
+            f"{named} closed the connection without answering. Check the proxy, or {undo} to "
+            f"connect to {host} directly.",
+            detail=detail,
+        )
+
+
+def _proxy_variable(scheme: str) -> str | None:
+    """The environment variable a proxy for ``scheme`` came from (the lowercase name wins, as
+    in ``urllib``), or None when it came from the OS settings (macOS, Windows)."""
+    import os
+
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+        if os.environ.get(name):
+            return name
+    return None
 
 
 def _core_url(url: httpx.URL) -> httpcore.URL:

@@ -42,9 +42,14 @@ def guard_cell(value: str) -> str:
     return "'" + value if value[:1] in BAD_PREFIXES else value
 
 
+def needs_guard(row: Sequence[str]) -> bool:
+    """Whether any cell of ``row`` is one a spreadsheet would run as a formula (one C pass)."""
+    return not BAD_PREFIXES.isdisjoint(map(_first_char, row))
+
+
 def guard_row(row: Sequence[str]) -> Sequence[str]:
     """The row itself when no cell needs the guard (the common case), else a guarded copy."""
-    if BAD_PREFIXES.isdisjoint(map(_first_char, row)):
+    if not needs_guard(row):
         return row
     return ["'" + c if c[:1] in BAD_PREFIXES else c for c in row]
 

@@ -5,7 +5,11 @@ leading zeros and nothing turns into a formula, URL or number) except two: ``cre
 a real date-time in the local (or given) time zone, and ``move_date`` a real date taken from the
 calendar date the API wrote, never shifted by a time zone. A value that does not parse stays text.
 
-The formula guard, the atomic temp-file-and-rename, cancel and progress behave as in ``csv_file``.
+The formula guard works the workbook's way: a cell a spreadsheet would run as a formula keeps its
+exact text and gets Excel's quote-prefix format (what typing ``'=1+1`` into a cell makes), which
+Excel shows without any ``'`` and never evaluates, not even when the cell is edited. The CSV
+export's leading ``'`` would be shown as part of the value. The atomic temp-file-and-rename,
+cancel and progress behave as in ``csv_file``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from xlsxwriter.exceptions import FileCreateError, FileSizeError
 from ..api.lead import Lead, calendar_date, parse_timestamp
 from ..api.moments import in_zone
 from ..atomic_file import fresh_name
-from .csv_encode import guard_row
+from .csv_encode import BAD_PREFIXES, needs_guard
 from .csv_file import iter_chunks
 from .output_file import (
     ExportCancelled,
@@ -145,31 +149,32 @@ def _fill(
 ) -> int:
     sheet = workbook.add_worksheet("Leads")
     bold = workbook.add_format({"bold": True})
+    quoted = workbook.add_format({"quote_prefix": True})
+    quoted_bold = workbook.add_format({"bold": True, "quote_prefix": True})
     date_time = workbook.add_format({"num_format": DATE_TIME_FORMAT})
     day = workbook.add_format({"num_format": DATE_FORMAT})
     created_cols = {i for i, c in enumerate(columns) if c == "created_at"}
     move_cols = {i for i, c in enumerate(columns) if c == "move_date"}
     write_string, write_datetime = sheet.write_string, sheet.write_datetime
 
-    header = guard_row(columns) if formula_guard else columns
-    for col, name in enumerate(header):
-        write_string(0, col, excel_text(name), bold)
+    for col, name in enumerate(columns):
+        risky = formula_guard and name[:1] in BAD_PREFIXES
+        write_string(0, col, excel_text(name), quoted_bold if risky else bold)
     sheet.freeze_panes(1, 0)
     # ZIP codes are text on purpose: no green "number stored as text" triangle in every cell.
     sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
 
     row = 0
-    # The guard has run on every cell; a guarded date no longer parses, so it stays guarded text.
     for chunk in iter_chunks(
         leads,
         columns,
-        formula_guard=formula_guard,
+        formula_guard=False,  # the quote-prefix format guards these cells, below
         cancel=cancel,
         progress=progress,
         every=POLL_ROWS,
     ):
         if row == 0:
-            _set_widths(sheet, header, chunk[:_WIDTH_SAMPLE_ROWS], created_cols, move_cols)
+            _set_widths(sheet, columns, chunk[:_WIDTH_SAMPLE_ROWS], created_cols, move_cols)
         if row + len(chunk) > MAX_ROWS:
             raise ExportError(
                 f"An Excel worksheet holds at most {MAX_ROWS:,} leads. "
@@ -178,7 +183,11 @@ def _fill(
             )
         for cells in chunk:
             row += 1
+            risky = formula_guard and needs_guard(cells)  # one check a row: mostly False
             for col, text in enumerate(cells):
+                if risky and text[:1] in BAD_PREFIXES:  # before the dates: it stays text
+                    write_string(row, col, excel_text(text), quoted)
+                    continue
                 if col in created_cols:
                     stamp = _local_datetime(text, tz)
                     if stamp is not None:
@@ -191,7 +200,7 @@ def _fill(
                         continue
                 write_string(row, col, excel_text(text))
     if row == 0:
-        _set_widths(sheet, header, [], created_cols, move_cols)
+        _set_widths(sheet, columns, [], created_cols, move_cols)
     sheet.autofilter(0, 0, row, len(columns) - 1)
     return row
 

@@ -7,11 +7,14 @@ back into Python per comparison: at 100k leads that is the difference between ~7
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from itertools import repeat
-from operator import add, floordiv, itemgetter, le
+from itertools import compress, repeat
+from operator import add, floordiv, itemgetter, le, ne, not_
 
 from ..api.fields import CREATED_AT, FIELDS, header_for
 from ..api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
@@ -168,7 +171,54 @@ def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
         return lambda v: (parse_timestamp(v) or epoch).timestamp()
     if kind == DATE:
         return _date_key
-    return str.casefold
+    return text_key
+
+
+# The combining diacritical marks blocks: what NFKD splits off Latin, Greek and Cyrillic letters
+# ("é" -> "e" + U+0301). Marks of other scripts (Indic vowel signs) are letters' parts, kept.
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+# Below every character: "ab" + _TIE + ... sorts before "abc" + _TIE + ... (only a value holding
+# a NUL itself could sort a place off, still in one fixed order).
+_TIE = "\x00"
+
+
+def fold_texts(values: Sequence[str]) -> list[str]:
+    """Each value with case and accents folded away ("Élodie" -> "elodie", "Straße" ->
+    "strasse", "ﬁ" -> "fi"): Unicode's compatibility caseless form with the marks dropped.
+    ASCII values (most) take one C ``casefold`` pass; only the others are decomposed, each step
+    a ``map`` over C callables, so a column costs no Python frame per value."""
+    folded = list(map(str.casefold, values))
+    if "".join(values).isascii():  # one C pass, and the common case
+        return folded
+    others = list(compress(range(len(values)), map(not_, map(str.isascii, values))))
+    decomposed = map(unicodedata.normalize, repeat("NFKD"), map(values.__getitem__, others))
+    # casefold can compose again ("ᾈ" -> "ἀι"): decomposed once more, as Unicode's
+    # compatibility caseless match does (NFKD(casefold(NFKD(s)))).
+    again = map(unicodedata.normalize, repeat("NFKD"), map(str.casefold, decomposed))
+    bare = map(_MARKS.sub, repeat(""), again)
+    deque(map(folded.__setitem__, others, bare), maxlen=0)
+    return folded
+
+
+def text_keys(values: Sequence[str]) -> list[str]:
+    """Sort keys of text values as a person reads them: case and accents ignored ("Élodie"
+    beside "Elodie", not after "Zoe"), then, among values that fold alike, one fixed order
+    whatever order they came in: a value that is its own folded form first ("elodie"), then the
+    others by the value itself ("Elodie", "Élodie"). One string per value (not a tuple: strings
+    compare ~3x faster in a sort); only the values folding changed carry the tie-break
+    ("elodie" + _TIE + "Élodie"), so a column of lowercase emails costs one pass more."""
+    keys = fold_texts(values)
+    changed = list(compress(range(len(values)), map(ne, keys, values)))
+    if changed:
+        folded = map(keys.__getitem__, changed)
+        tied = list(map(_TIE.join, zip(folded, map(values.__getitem__, changed), strict=True)))
+        deque(map(keys.__setitem__, changed, tied), maxlen=0)
+    return keys
+
+
+def text_key(value: str) -> str:
+    """``text_keys`` of one value (to place a few new leads among ranked ones)."""
+    return text_keys((value,))[0]
 
 
 def _date_key(value: str) -> str:

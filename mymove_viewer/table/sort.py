@@ -31,7 +31,7 @@ from ..slices import (
     paced,
     yield_gil,
 )
-from .display import CREATED, Column, columns_for, key_function
+from .display import CREATED, TEXT, Column, columns_for, key_function, text_keys
 
 # Above this share of distinct values, ranking the distinct values first costs more than it saves.
 DISTINCT_SHARE = 0.5
@@ -192,6 +192,8 @@ def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
 def _keys(values: list[str], column: Column, canonical: bool, pace: Pace) -> list:
     if column.kind == CREATED and canonical:
         return values
+    if column.kind == TEXT:  # folded in C passes over a slice, not a Python call per value
+        return in_slices(text_keys, values, pace)
     key = key_function(column.kind, values)
     if key is str:
         return values

@@ -21,6 +21,7 @@ from mymove_viewer.table.display import columns_for
 from mymove_viewer.table.overview import instants
 from mymove_viewer.table.search import filter_rows, positions_of
 from mymove_viewer.table.sort import presort, rank_column, rows_for, sorted_order
+from tests.table.text_reference import person_key
 
 # Few values with case variants (the distinct-values path, ties across case), or many.
 FEW = st.sampled_from(["smith", "Smith", "SMITH", "adams", "", "Zed", "äb", "Ab"])
@@ -70,7 +71,7 @@ def reference_keys(values: list[str], field: str) -> list:
     if field == "created_at":
         epoch = datetime.fromtimestamp(0).astimezone()
         return [(parse_timestamp(v) or epoch).timestamp() for v in values]
-    return [v.casefold() for v in values]
+    return [person_key(v) for v in values]
 
 
 def reference(leads: list[Lead], field: str, descending: bool) -> list[int]:

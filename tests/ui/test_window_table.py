@@ -13,6 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from mymove_viewer.api.lead import parse_timestamp
 from mymove_viewer.ui import gui_state
 from mymove_viewer.ui.model import RawRole
+from tests.table.text_reference import person_key
 
 from .conftest import TIMEOUT_MS
 
@@ -50,7 +51,7 @@ def copy_keys(qtbot, window) -> None:
     [
         ("created_at", lambda v: parse_timestamp(v).timestamp()),
         ("move_date", lambda v: v[:10]),
-        ("last_name", str.casefold),
+        ("last_name", person_key),  # "García" beside "Garcia", not after "Young"
         ("new_postal_code", lambda v: v),  # ZIPs as text: "02134" before "10001"
     ],
 )
@@ -235,7 +236,7 @@ def test_column_state_and_query_remembered(qtbot, make_window, do_fetch) -> None
     assert header.sectionSize(second.model.column_of("email")) == 333
     assert header.sortIndicatorSection() == second.model.column_of("last_name")
     assert header.sortIndicatorOrder() == order
-    names = [n.casefold() for n in raw_column(second, "last_name")]
+    names = list(map(person_key, raw_column(second, "last_name")))
     assert names == sorted(names, reverse=order == Qt.SortOrder.DescendingOrder)
 
 
