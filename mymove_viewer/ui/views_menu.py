@@ -12,11 +12,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMenuBar, QMessageBox, QWidget
 
 from ..api.errors import ValidationError, app_logger
+from ..table.layout import ColumnLayout
 from ..table.views import (
     MAX_FILTER,
     MAX_WIDTH,
@@ -29,6 +30,7 @@ from ..table.views import (
     view_fields,
     window_from_json,
 )
+from .column_layout import apply_layout, layout_of
 
 if TYPE_CHECKING:
     from ..api.query import Environment
@@ -179,19 +181,13 @@ class ViewsMenu(QObject):
 
     def capture(self, name: str) -> SavedView:
         """The table as it is now, as a view; raises ``ViewError`` if its window is invalid."""
-        header = self._table.horizontalHeader()
-        fields = [c.field for c in self._model.columns]
-        visible: list[ViewColumn] = []
-        hidden: list[str] = []
-        for visual in range(header.count()):
-            logical = header.logicalIndex(visual)
-            if not 0 <= logical < len(fields):
-                continue
-            if header.isSectionHidden(logical):
-                hidden.append(fields[logical])
-            else:
-                width = min(max(header.sectionSize(logical), 1), MAX_WIDTH)
-                visible.append(ViewColumn(fields[logical], width))
+        layout = layout_of(self._table.horizontalHeader(), [c.field for c in self._model.columns])
+        visible = [
+            ViewColumn(f, min(max(layout.widths.get(f, 1), 1), MAX_WIDTH))
+            for f in layout.order
+            if f not in layout.hidden
+        ]
+        hidden = [f for f in layout.order if f in layout.hidden]
         text = self._filter_edit.text()
         if len(text) > MAX_FILTER:  # a paste: a view read back would refuse it
             raise ViewError(f"The filter is longer than a view keeps ({MAX_FILTER:,} characters).")
@@ -359,26 +355,14 @@ class ViewsMenu(QObject):
 
     def apply_layout(self, view: SavedView) -> None:
         """Columns (which, order, widths) and sort as ``view`` has them, by field name."""
-        header = self._table.horizontalHeader()
         fields = [c.field for c in self._model.columns]
-        at = {f: i for i, f in enumerate(fields)}
         shown = view_fields(view, fields)
-        wanted = [at[f] for f in shown]
-        placed = set(wanted)
-        rest = [header.logicalIndex(v) for v in range(header.count())]
-        for target, logical in enumerate(wanted + [i for i in rest if i not in placed]):
-            now = header.visualIndex(logical)
-            if now != target:
-                header.moveSection(now, target)
-        widths = {c.field: c.width for c in view.columns}
-        for f, i in at.items():
-            header.setSectionHidden(i, i not in placed)
-            if i in placed and widths.get(f):
-                header.resizeSection(i, widths[f])  # type: ignore[arg-type]
-        column = self._model.column_of(view.sort[0]) if view.sort else -1
-        if view.sort and column >= 0:
-            down = Qt.SortOrder.DescendingOrder if view.sort[1] else Qt.SortOrder.AscendingOrder
-            header.setSortIndicator(column, down)  # the view sorts the model on this signal
+        rest = [
+            f for f in layout_of(self._table.horizontalHeader(), fields).order if f not in shown
+        ]
+        widths = {c.field: c.width for c in view.columns if c.width}
+        layout = ColumnLayout(tuple(shown + rest), frozenset(rest), widths, view.sort)
+        apply_layout(self._table.horizontalHeader(), fields, layout)  # sorts via the indicator
 
     @Slot(bool)
     def _on_replaced(self, _some: bool) -> None:
