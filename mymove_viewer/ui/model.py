@@ -111,10 +111,10 @@ class LeadTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.table.columns)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        what = WHAT.get(role)
-        if what is None or not index.isValid():
+        # ``in`` then ``[]``: most roles asked are not served, and ``dict.get`` is a call.
+        if role not in WHAT or not index.isValid():
             return None
-        return self._cell(index.row(), index.column(), what)
+        return self._cell(index.row(), index.column(), WHAT[role])
 
     def headerData(
         self,

@@ -50,8 +50,10 @@ class MarkedLeadModel(LeadTableModel):
         return sorted((leads[i] for i in self._new), key=lambda x: x.created_at, reverse=True)
 
     def is_new(self, row: int) -> bool:
-        rows = self.shown_rows()
-        return bool(self._new) and 0 <= row < len(rows) and rows[row] in self._new
+        if not self._new:  # asked per row header on every paint: most often none are new
+            return False
+        rows = self.table.rows
+        return 0 <= row < len(rows) and rows[row] in self._new
 
     def merge_new(self, leads: Iterable[Lead]) -> list[Lead]:
         """Merge here and now (see ``apply_new``); returns the leads that were new."""
@@ -149,10 +151,10 @@ class MarkedLeadModel(LeadTableModel):
                 if index.column() == 0:
                     return self._dot if role == _DECORATION else NEW_TIP
         # ``LeadTableModel.data``'s lines, not a call to it: a Python frame less per cell.
-        what = WHAT.get(role)
-        if what is None or not index.isValid():
+        # ``in`` then ``[]``: most roles asked are not served, and ``dict.get`` is a call.
+        if role not in WHAT or not index.isValid():
             return None
-        return self._cell(index.row(), index.column(), what)
+        return self._cell(index.row(), index.column(), WHAT[role])
 
     def headerData(
         self,
