@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont
 
 from ..api.lead import Lead
 from ..table.merge import MergePlan, plan_merge
-from .model import Index, LeadTableModel
+from .model import WHAT, Index, LeadTableModel
 
 NEW_MARK = "●"
 NEW_TIP = f"{NEW_MARK} New lead, not seen yet"
@@ -26,7 +26,6 @@ _DECORATION = Qt.ItemDataRole.DecorationRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _MARK_ROLES = frozenset({_FONT, _DECORATION, _TOOLTIP})
 _MARK_ROLE_LIST = [_FONT, _DECORATION, _TOOLTIP]
-_base_data = LeadTableModel.data
 _base_header = LeadTableModel.headerData
 
 
@@ -46,8 +45,10 @@ class MarkedLeadModel(LeadTableModel):
         return len(self._new)
 
     def is_new(self, row: int) -> bool:
-        rows = self.shown_rows()
-        return bool(self._new) and 0 <= row < len(rows) and rows[row] in self._new
+        if not self._new:  # asked per row header on every paint: most often none are new
+            return False
+        rows = self.table.rows
+        return 0 <= row < len(rows) and rows[row] in self._new
 
     def merge_new(self, leads: Iterable[Lead]) -> list[Lead]:
         """Merge here and now (see ``apply_new``); returns the leads that were new."""
@@ -125,13 +126,17 @@ class MarkedLeadModel(LeadTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role in _MARK_ROLES and self._new and index.isValid():
-            rows, row = self.shown_rows(), index.row()
+            rows, row = self.table.rows, index.row()
             if row < len(rows) and rows[row] in self._new:
                 if role == _FONT:
                     return self._bold
                 if index.column() == 0:
                     return self._dot if role == _DECORATION else NEW_TIP
-        return _base_data(self, index, role)
+        # ``LeadTableModel.data``'s lines, not a call to it: a Python frame less per cell.
+        # ``in`` then ``[]``: most roles asked are not served, and ``dict.get`` is a call.
+        if role not in WHAT or not index.isValid():
+            return None
+        return self._cell(index.row(), index.column(), WHAT[role])
 
     def headerData(
         self,

@@ -18,7 +18,8 @@ from itertools import repeat
 from PySide6.QtCore import QAbstractItemModel, QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import QAbstractItemView
 
-Span = tuple[int, int]  # first and last view row, both included
+from ..table.lead_table import Span, pick
+
 KEEP_FROM = 64  # selected rows from which the keeper, not Qt, carries them through a relayout
 # Qt checks a cell against every range of the selection when it paints it: at 23k ranges (half of
 # 100k rows, then sorted) each paint of the table took 100-170 ms and building them 0.5 s. A
@@ -59,15 +60,6 @@ def span_count(spans: Sequence[Span]) -> int:
 
 def first_row(spans: Sequence[Span]) -> int:
     return spans[0][0] if spans else -1
-
-
-def pick(items: Sequence[int], spans: Sequence[Span]) -> list[int]:
-    """The items at the spans' positions, in order, as a new list (a snapshot: the model may
-    change ``items`` in place while a worker reads the copy)."""
-    out: list[int] = []
-    for top, bottom in spans:
-        out += items[top : bottom + 1]
-    return out
 
 
 def rows_of_leads(rows: list[int], wanted: list[int]) -> dict[int, int]:

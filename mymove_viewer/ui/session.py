@@ -36,7 +36,6 @@ from .fetch import FetchController, FetchOutcome, FetchRequest
 from .indexer import Indexer
 from .new_leads import MarkedLeadModel
 from .paint_gate import PaintGate
-from .selection import pick
 from .status import FetchInfo, summary_text
 from .worker import BackgroundRunner
 
@@ -248,9 +247,8 @@ class LeadSession(QObject):
         """The leads and the lead indexes of ``spans`` of the shown rows in view order (every
         shown row when empty), for a worker to read: the indexes are a copy, as a watch merge
         may grow the shown rows in place meanwhile. List slices only, no per-row Python."""
-        model = self.model
-        rows = pick(model.shown_rows(), spans or [(0, model.shown_count() - 1)])
-        return model.leads, rows
+        table = self.model.table
+        return table.leads, table.rows_for(spans)
 
     def shutdown(self, timeout_ms: int = 2000) -> None:
         self.drop_merges()

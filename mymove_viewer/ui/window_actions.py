@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -14,20 +14,41 @@ if TYPE_CHECKING:
     from .watch_flow import WatchFlow
 
 
+@runtime_checkable
 class ActionsHost(Protocol):
-    """The window the actions are made for (their Qt parent). Besides what is listed, the
-    slots the actions trigger (``fetch``, ``cancel``, ``focus_filter``, ...) are read from it,
-    and the actions are kept on it as attributes (``fetch_action``, ...)."""
+    """The window the actions are made for (their Qt parent): what they read of it, the slots
+    they trigger, and the actions ``build_actions`` keeps on it."""
 
     settings: Settings
     table: LeadTableView
     table_bar: QHBoxLayout
     watch_flow: WatchFlow
 
-    def __getattr__(self, name: str) -> Any: ...
-    def __setattr__(self, name: str, value: Any) -> None: ...
+    fetch_action: QAction
+    cancel_action: QAction
+    filter_action: QAction
+    export_action: QAction
+    export_xlsx_action: QAction
+    excel_action: QAction
+    copy_action: QAction
+    select_all_action: QAction
+    details_action: QAction
+    set_key_action: QAction
+    quit_action: QAction
+
     def addAction(self, action: QAction) -> None: ...
     def menuBar(self) -> QMenuBar: ...
+    def fetch(self) -> object: ...
+    def cancel(self) -> None: ...
+    def focus_filter(self) -> None: ...
+    def export_selected(self) -> None: ...
+    def export_selected_xlsx(self) -> None: ...
+    def _on_excel_toggled(self, on: bool) -> None: ...
+    def copy_selection(self) -> None: ...
+    def select_all(self) -> None: ...
+    def show_current_lead(self) -> None: ...
+    def open_key_dialog(self) -> object: ...
+    def close(self) -> bool: ...
 
 
 def _menu(menu: QMenu, *items: QAction | None) -> QMenu:

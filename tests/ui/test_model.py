@@ -202,3 +202,21 @@ def test_invalid_indexes_answer_nothing() -> None:
     assert model.data(model.index(99, 0)) is None
     assert model.rowCount(model.index(0, 0)) == 0
     assert len(columns_for()) == model.columnCount()
+
+
+def test_a_dropped_model_frees_its_leads_without_waiting_for_a_collection() -> None:
+    """The table tells the model of its changes without holding it: a cycle would keep every
+    lead alive until the garbage collector ran (which ``gc_guard`` may hold back)."""
+    import gc
+    import weakref
+
+    model = LeadTableModel()
+    model.set_leads(list(LEADS))
+    model.sort(column(model, "last_name"))
+    table = weakref.ref(model.table)
+    gc.disable()
+    try:
+        del model
+        assert table() is None
+    finally:
+        gc.enable()

@@ -235,7 +235,7 @@ def test_selecting_rows_clears_the_marks_of_exactly_those(new_model) -> None:
 
 
 def test_a_merge_extends_every_ranking_so_later_sorts_rank_nothing(new_model, monkeypatch):
-    from mymove_viewer.ui import model as model_module
+    from mymove_viewer.table import lead_table
 
     model = new_model()
     model.set_leads([make(i, i * 7 % 200, name=f"N{i % 9}") for i in range(80)])
@@ -250,7 +250,7 @@ def test_a_merge_extends_every_ranking_so_later_sorts_rank_nothing(new_model, mo
     def no_ranking(*_args, **_kwargs):
         raise AssertionError("a sort after the merge ranked a column again")
 
-    monkeypatch.setattr(model_module, "rank_column", no_ranking)
+    monkeypatch.setattr(lead_table, "rank_column", no_ranking)
     for field, descending in [*sorts, ("last_name", False), ("first_name", True)]:
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
         model.sort(model.column_of(field), order)

@@ -57,7 +57,7 @@ class Threads:
             return build(source, pace)
 
         monkeypatch.setattr("mymove_viewer.ui.filter_flow.run_filter", run_filter)
-        monkeypatch.setattr("mymove_viewer.ui.model.run_filter", run_filter)
+        monkeypatch.setattr("mymove_viewer.table.lead_table.run_filter", run_filter)
         monkeypatch.setattr(search.TextSource, "texts", build_texts)
 
 

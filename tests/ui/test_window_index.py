@@ -184,7 +184,7 @@ def test_first_sort_of_a_distinct_column_uses_ranks_made_ahead(
     def fail(*_args, **_kwargs):
         raise AssertionError("the model ranked a column the indexer had ranked")
 
-    monkeypatch.setattr("mymove_viewer.ui.model.rank_column", fail)
+    monkeypatch.setattr("mymove_viewer.table.lead_table.rank_column", fail)
     col = model.column_of("email")
     window.table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
     emails = [lead.get("email") for lead in model.shown_leads()]

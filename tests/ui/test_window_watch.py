@@ -10,9 +10,8 @@ from PySide6.QtCore import Qt
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.api.query import Environment
 from mymove_viewer.sandbox import Fault
-from mymove_viewer.table import merge
+from mymove_viewer.table import lead_table, merge
 from mymove_viewer.table.sort import rank_column, rows_for
-from mymove_viewer.ui import model as model_module
 from mymove_viewer.ui import session, watch_flow
 from mymove_viewer.ui.watch import backoff_delay, overlap_hours
 
@@ -212,7 +211,7 @@ def test_a_merge_is_planned_on_a_worker_and_keeps_sort_selection_and_rankings(
     assert model.new_count() == 4  # a kept selection is not a new one: nothing marked seen
     # Both rankings were extended: sorting by email again ranks nothing on the GUI thread.
     assert {"email", "last_name"} <= set(model.ranked_fields())
-    monkeypatch.setattr(model_module, "rank_column", None)  # would fail if called
+    monkeypatch.setattr(lead_table, "rank_column", None)  # would fail if called
     table.sortByColumn(model.column_of("email"), down)
     assert model.shown_leads() == reference_order(model, "email", True)
     assert [model.lead_at(r) for r in table.selected_rows()] == [picked]

@@ -1,0 +1,454 @@
+"""The lead table as data, behind one facade: ``LeadTable``. No Qt.
+
+It owns the leads, their columns, the order the sort puts every lead in (``order``) and the rows
+the filters keep of it (``rows``: lead indexes, in view order), the text each cell shows, and
+what a sort or filter reuses (column rankings, search texts, instants, positions). Sorting and
+filtering rebuild those lists over precomputed keys (``sort``, ``search``); a watch poll's merge,
+planned on a worker (``merge``), is swapped in here. A view is told of every change, before and
+after, through a ``TableListener`` (the Qt model turns them into its signals).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from itertools import compress, repeat
+
+from .. import reaper
+from ..api.fields import FIELDS
+from ..api.lead import Lead
+from .display import CREATED, TEXT, Column, columns_for, display
+from .merge import MergePlan, MergeState, plan_merge
+from .overview import instants as created_instants
+from .search import FilterPlan, FilterResult, TextSource, run_filter
+from .sort import Ranking, SortedRows, rank_column, rows_for
+
+DISPLAY, TOOLTIP, RAW, LEAD = range(4)  # what ``cell`` answers
+Span = tuple[int, int]  # first and last view row, both included
+_N = len(FIELDS)
+# Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
+# repaint (and 3 s more to size the columns); 40 rows of two 10,000-character cells still took
+# 1.2 s, 34 ms at this limit (as short values). No cell is wide enough to show more; copy, export
+# and RAW keep every character.
+DISPLAY_LIMIT = 300
+FREE_AFTER_S = 0.3  # old leads are freed once the new ones are painted (see reaper.release)
+TIP_LIMIT = 500  # a tooltip of a cut cell shows this much, and says how long the value is
+
+
+def long_tip(value: str) -> str:
+    """A tooltip for a value too long for its cell (a 20 MB tooltip would freeze the window)."""
+    return f"{value[:TIP_LIMIT]}…\n({len(value):,} characters: the lead's details show more)"
+
+
+def pick(items: Sequence[int], spans: Sequence[Span]) -> list[int]:
+    """The items at the spans' positions, in order, as a new list (a snapshot: a merge may grow
+    ``items`` in place while a worker reads the copy). List slices only: no Python per row."""
+    out: list[int] = []
+    for top, bottom in spans:
+        out += items[top : bottom + 1]
+    return out
+
+
+def _grown(values: list | None, fresh: list, count: int) -> list | None:
+    """``values`` of ``count`` leads grown by the fresh leads' (None if they are not that)."""
+    return None if values is None or len(values) != count else [*values, *fresh]
+
+
+class TableListener:
+    """Told of each change of a ``LeadTable``, before and after it, so a view keeps its state
+    (selection, current row) through it. This one ignores them; the Qt model relays them."""
+
+    def resetting(self) -> None:
+        """Everything is about to be replaced (new leads)."""
+
+    def reset(self) -> None: ...
+
+    def moving(self, sorting: bool) -> None:
+        """The shown rows are about to be reordered (``sorting``: the same rows, moved) or
+        narrowed or widened by a filter."""
+
+    def moved(self, old_rows: list[int], sorting: bool) -> None:
+        """They are: ``old_rows`` were shown before (lead indexes), ``LeadTable.rows`` now."""
+
+    def inserting_columns(self, first: int, last: int) -> None: ...
+
+    def inserted_columns(self) -> None: ...
+
+    def inserting_rows(self, first: int, last: int) -> None: ...
+
+    def inserted_rows(self) -> None: ...
+
+    def counted(self, shown: int, total: int) -> None:
+        """How many rows are shown, of how many leads, after any change."""
+
+
+class LeadTable:
+    """The leads, what is shown of them in which order, and each cell's text.
+
+    ``leads``, ``columns`` and ``rows`` are read directly on hot paths (a paint reads them per
+    cell); only this class changes them. ``rows`` is ``order`` itself when nothing is filtered.
+    """
+
+    def __init__(self, listener: TableListener | None = None) -> None:
+        self._listener = listener or TableListener()
+        self.leads: list[Lead] = []
+        self.columns: list[Column] = columns_for()
+        self.rows: list[int] = []  # what is shown: _order narrowed by the filters
+        self._order: list[int] = []  # every lead, in the current sort order
+        self._texts: list[str] | None = None
+        self._filter = ""
+        self._sort: tuple[int, bool] | None = None  # column, descending
+        self._ranks: dict[str, Ranking] = {}  # per sorted column: 4 bytes a lead
+        self._canonical_created = False
+        self._positions: array | None = None  # where each lead sits in _order (filter_rows)
+        self._source = TextSource([])  # builds the texts if a filter comes before set_index
+        self._sorted_as: tuple[object, ...] | None = None
+        # Watch merges and the overview's period filter (built lazily, dropped with the leads):
+        self._lead_set: set[Lead] | None = None
+        self._instants: list[float] | None = None
+        self._period: tuple[float, float] | None = None
+
+    # -- content -------------------------------------------------------------------------------
+
+    def set_leads(
+        self,
+        leads: list[Lead],
+        extra_fields: Sequence[str] = (),
+        presorted: SortedRows | None = None,
+        *,
+        canonical_created: bool = False,
+    ) -> None:
+        """Replace the content; keeps the current filter and sort applied to the new leads.
+
+        ``presorted``: the order for the current sort, computed on a worker thread, so a large
+        fetch is not sorted again on the GUI thread. The search texts and instants come later
+        through ``set_index`` (or are built here when first needed). ``canonical_created``: the
+        parser found every ``created_at`` in the canonical form, so sorting by it need not check
+        again.
+        """
+        self._listener.resetting()
+        # Freeing 100k old leads here would freeze the window for ~60 ms: the reaper frees them.
+        old = [self.leads, self._texts, self._order, self.rows]
+        stale_source, self._source = self._source, TextSource(leads)
+        self.leads = leads
+        self.columns = columns_for(extra_fields)
+        self._texts = None
+        self._ranks = {}
+        self._positions = None
+        self._canonical_created = canonical_created
+        self._lead_set = self._period = self._instants = None  # a period: of the old leads
+        self._order = list(range(len(leads)))
+        self._sorted_as = None
+        if self._sort is not None and self._sort[0] >= len(self.columns):
+            self._sort = None
+        if self._sort is not None:
+            column, descending = self._sort
+            wanted = (self.columns[column].field, descending)
+            if presorted is not None and presorted.matches(*wanted, len(leads)):
+                self._order = presorted.rows
+                if presorted.ranking is not None:
+                    self._ranks[presorted.field] = presorted.ranking
+            else:
+                self._order = self._sorted_order(column, descending)
+            self._sorted_as = self._signature(column, descending)
+        self.rows = self._filtered(self._order, self._filter) if self._filter else self._order
+        self._listener.reset()
+        reaper.release(*old, *stale_source.built_besides(old), delay=FREE_AFTER_S)
+        del old, stale_source
+        self._counted()
+
+    def set_index(self, leads: list[Lead], texts: list[str], instants: list[float]) -> bool:
+        """Accept search texts and instants built elsewhere (a worker thread) for these very
+        leads; False (and nothing kept) if the table has moved on to other leads."""
+        if leads is not self.leads:
+            return False
+        n = len(leads)
+        if len(texts) == n:
+            self._texts = texts
+        if self._instants is None and len(instants) == n:
+            self._instants = instants
+        return True
+
+    def add_ranking(self, leads: list[Lead], field: str, ranking: Ranking) -> bool:
+        """Keep ranks of ``field`` computed elsewhere (a worker, ahead of a sort) for these very
+        leads; False (and nothing kept) if the table has moved on or ranked it already."""
+        if leads is not self.leads or field in self._ranks or len(ranking.ranks) != len(leads):
+            return False
+        self._ranks[field] = ranking  # with both orders, if it brings them: a sort copies one
+        return True
+
+    def ranked_fields(self) -> list[str]:
+        """The fields whose next sort needs no ranking."""
+        return list(self._ranks)
+
+    def drop_sort_cache(self) -> None:
+        """Forget the per-column ranks, so the next sort of any column computes them (the
+        benchmark measures both cases)."""
+        self._ranks = {}
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def column_count(self) -> int:
+        return len(self.columns)
+
+    def total_count(self) -> int:
+        return len(self.leads)
+
+    def column_of(self, field: str) -> int:
+        for i, column in enumerate(self.columns):
+            if column.field == field:
+                return i
+        return -1
+
+    def cell(self, row: int, col: int, what: int = DISPLAY) -> object:
+        """What a view asks of a cell (``DISPLAY``, ``TOOLTIP``, ``RAW``, ``LEAD``); None
+        outside the table. A paint asks this of every visible cell: one frame, no calls but
+        ``display`` for dates."""
+        rows, columns = self.rows, self.columns
+        if row >= len(rows) or col >= len(columns):
+            return None
+        lead = self.leads[rows[row]]
+        if what == DISPLAY:
+            column = columns[col]
+            raw = lead[col] if col < _N else lead.get(column.field)
+            if len(raw) > DISPLAY_LIMIT:  # no date is this long: cut whatever the kind
+                return raw[:DISPLAY_LIMIT] + "…"
+            return raw if column.kind == TEXT else display(column.kind, raw)
+        if what == RAW:
+            return lead[col] if col < _N else lead.get(columns[col].field)
+        if what == LEAD:
+            return lead
+        column = columns[col]
+        raw = lead[col] if col < _N else lead.get(column.field)
+        if len(raw) > DISPLAY_LIMIT:
+            return long_tip(raw)
+        return f"{raw} (as sent, UTC)" if column.kind == CREATED else None
+
+    def text(self, row: int, col: int) -> str | None:
+        """What the cell shows (cut at ``DISPLAY_LIMIT``)."""
+        return self.cell(row, col, DISPLAY)  # type: ignore[return-value]
+
+    def raw(self, row: int, col: int) -> str | None:
+        """The cell's value as sent, whole."""
+        return self.cell(row, col, RAW)  # type: ignore[return-value]
+
+    def lead_at(self, row: int) -> Lead:
+        return self.leads[self.rows[row]]
+
+    def leads_at(self, rows: Iterable[int]) -> list[Lead]:
+        """The leads of the given view rows, in view order."""
+        leads, order = self.leads, self.rows
+        return [leads[order[r]] for r in sorted(set(rows))]
+
+    def shown_leads(self) -> list[Lead]:
+        leads = self.leads
+        return [leads[i] for i in self.rows]
+
+    def rows_for(self, spans: Sequence[Span]) -> list[int]:
+        """The lead indexes of ``spans`` of the shown rows in view order (every shown row when
+        empty), as a copy a worker may read while a merge grows the rows in place."""
+        return pick(self.rows, spans or [(0, len(self.rows) - 1)])
+
+    # -- sorting -------------------------------------------------------------------------------
+
+    @property
+    def sort_state(self) -> tuple[int, bool] | None:
+        """(column, descending) of the current sort, or None."""
+        return self._sort
+
+    @property
+    def sort_request(self) -> tuple[str, bool] | None:
+        """(field, descending) of the current sort, for a worker to presort the next fetch."""
+        if self._sort is None:
+            return None
+        column, descending = self._sort
+        return self.columns[column].field, descending
+
+    def sort(self, column: int, descending: bool = False) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        if self._sorted_as == self._signature(column, descending):
+            return  # already in this order: views re-request a sort on header restores
+        new_order = self._sorted_order(column, descending)
+        self._sort = (column, descending)
+        self._sorted_as = self._signature(column, descending)
+        if self._filter or self._period is not None:
+            keep = bytearray(len(self.leads))
+            deque(map(keep.__setitem__, self.rows, repeat(1)), maxlen=0)
+            new_rows = list(compress(new_order, map(keep.__getitem__, new_order)))
+        else:
+            new_rows = new_order
+        self._show(new_order, new_rows, sorting=True)  # the same rows, moved
+
+    def _signature(self, column: int, descending: bool) -> tuple[object, ...]:
+        # The leads list object and its length: a merge that appends leads changes the length.
+        return (id(self.leads), len(self.leads), column, descending)
+
+    def _sorted_order(self, column: int, descending: bool) -> list[int]:
+        field = self.columns[column].field
+        ranking = self._ranks.get(field)
+        if ranking is None or len(ranking.ranks) != len(self.leads):
+            at = self._instants
+            ranking = rank_column(
+                self.leads,
+                self.columns[column],
+                canonical=self._canonical_created,
+                descending=descending,
+                instants=at if at is not None and len(at) == len(self.leads) else None,
+            )
+            # Keep the ranks, not the ascending list (36 bytes a lead against 4).
+            self._ranks[field] = Ranking(ranking.ranks)
+        return rows_for(ranking, descending)
+
+    # -- filtering -----------------------------------------------------------------------------
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter
+
+    def set_filter(self, text: str) -> None:
+        """Filter at once, here (tests, small tables); the window runs large ones on a worker."""
+        if (plan := self.plan_filter(text)) is not None:
+            self.apply_filter(plan, run_filter(plan))
+
+    def plan_filter(self, text: str) -> FilterPlan | None:
+        """What filtering to ``text`` takes (see ``run_filter``); None if it is shown already."""
+        term = text.strip().lower()
+        if term == self._filter:
+            return None
+        # Narrowing: only rows the shorter term kept can match (unless most did: scan them all).
+        narrow = self._filter and self._filter in term and len(self.rows) * 4 < len(self.leads)
+        return self._plan(term, self.rows if narrow else self._order)
+
+    def apply_filter(self, plan: FilterPlan, result: FilterResult) -> bool:
+        """Show ``run_filter``'s rows; False if the leads, order or period changed meanwhile."""
+        if not self._keep(plan, result):
+            return False
+        self._filter = plan.term
+        self._show(self._order, result.rows)
+        return True
+
+    def text_source(self) -> TextSource:
+        """Builds the search texts of these leads once, for the indexer or an early filter."""
+        if self._source.leads is not self.leads:
+            self._source = TextSource(self.leads)
+        return self._source
+
+    def _plan(self, term: str, candidates: list[int]) -> FilterPlan:
+        n = len(self.leads)
+        whole = lambda values: values if values is not None and len(values) == n else None  # noqa: E731
+        return FilterPlan(term, self.leads, self._order, candidates, whole(self._texts),
+                          self.text_source(), self._sort is None, whole(self._positions),
+                          self._period, whole(self._instants))  # fmt: skip
+
+    def _keep(self, plan: FilterPlan, result: FilterResult) -> bool:
+        stale = plan.leads is not self.leads or plan.order is not self._order
+        if stale or plan.period != self._period:
+            return False
+        self._texts = result.texts if self._texts is None else self._texts
+        self._instants = result.instants if self._instants is None else self._instants
+        self._positions = result.positions or self._positions
+        return True
+
+    def _filtered(self, candidates: list[int], term: str) -> list[int]:
+        self._keep(plan := self._plan(term, candidates), result := run_filter(plan))
+        return result.rows
+
+    # -- period filter (the overview's bars) -------------------------------------------------
+
+    @property
+    def period(self) -> tuple[float, float] | None:
+        """[start, end) in POSIX seconds that ``created_at`` must fall in, or None."""
+        return self._period
+
+    def set_period(self, period: tuple[float, float] | None) -> None:
+        """Show only leads created in [start, end); combines with the text filter."""
+        if period == self._period:
+            return
+        self._period = period
+        self._show(self._order, self._filtered(self._order, self._filter))
+
+    def instants(self) -> list[float]:
+        """``created_at`` of every lead as POSIX seconds (NaN if unparsable), in lead order."""
+        if self._instants is None or len(self._instants) != len(self.leads):
+            self._instants = created_instants(self.leads)
+        return self._instants
+
+    def text_rows(self) -> list[int]:
+        """Lead indexes matching the text filter alone, ignoring the period."""
+        if self._period is None or not self._filter:
+            return self.rows if self._period is None else self._order
+        return run_filter(replace(self._plan(self._filter, self._order), period=None)).rows
+
+    # -- merging (watch mode; planned by ``merge.plan_merge``) ---------------------------------
+
+    def merge_state(self) -> MergeState:
+        """What a merge starts from, for ``plan_merge`` on a worker (references: O(1))."""
+        return MergeState(self.leads, self._lead_set, self.columns, self._order, self.rows,
+                          self._sort, dict(self._ranks), self._texts, self._instants,
+                          self._canonical_created, self._filter, self._period)  # fmt: skip
+
+    def merge_leads(self, leads: Iterable[Lead]) -> int:
+        """Merge here and now (see ``apply_merge``); returns how many leads were new."""
+        added = self.apply_merge(plan_merge(self.merge_state(), leads))
+        assert added is not None  # planned on this very state
+        return added
+
+    def apply_merge(self, plan: MergePlan) -> int | None:
+        """Swap in a merge planned from ``merge_state``: the new leads are inserted where the
+        sort and filters put them, so selection, current row, sort and filter stay. Returns how
+        many leads were new, or None (nothing done) if the leads, sort or filters changed since
+        the plan's state: plan again."""
+        if not plan.state.fits(self.merge_state()):
+            return None
+        self._lead_set = plan.lead_set
+        if not plan.fresh:
+            return 0
+        listener = self._listener
+        if plan.columns is not None:
+            listener.inserting_columns(len(self.columns), len(plan.columns) - 1)
+            self.columns = plan.columns
+            listener.inserted_columns()
+        state, ranked = plan.state, self._ranks
+        self.leads = plan.leads  # a new list: the signature of the sort notices the change
+        sort = self.columns[self._sort[0]].field if self._sort is not None else None
+        # Dropped from the cache since the plan started: stays dropped.
+        self._ranks = {f: r for f, r in plan.ranks.items() if f in ranked or f == sort}
+        self._canonical_created = plan.canonical
+        self._positions = None  # the order grows below
+        texts, at = self._texts, self._instants  # the index may have come meanwhile
+        n = len(state.leads)
+        self._texts = plan.texts if texts is state.texts else _grown(texts, plan.fresh_texts, n)
+        self._instants = (
+            plan.instants if at is state.instants else _grown(at, plan.fresh_instants, n)
+        )
+        if plan.order is not None:  # filtered: the full order grows silently
+            self._order = plan.order
+        rows = self.rows
+        for at_row, block in plan.runs:
+            listener.inserting_rows(at_row, at_row + len(block) - 1)
+            rows[at_row:at_row] = block  # in place: when rows is the order, the order grows too
+            listener.inserted_rows()
+        if self._sort is not None:
+            self._sorted_as = self._signature(*self._sort)
+        self._counted()
+        return len(plan.fresh)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _show(self, new_order: list[int], new_rows: list[int], *, sorting: bool = False) -> None:
+        self._listener.moving(sorting)
+        old_rows = self.rows
+        if new_order is not self._order:
+            self._positions = None
+        self._order, self.rows = new_order, new_rows
+        self._listener.moved(old_rows, sorting)
+        self._counted()
+
+    def _counted(self) -> None:
+        self._listener.counted(len(self.rows), len(self.leads))
