@@ -21,6 +21,8 @@ from tests.sandbox.helpers import NOW
 def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """No test reads or writes the real user's settings, or takes a key from the environment."""
     monkeypatch.setenv("MYMOVE_VIEWER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    # Nor the real lead history (issue 18): every CLI export stores what it fetched.
+    monkeypatch.setenv("MYMOVE_VIEWER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("MYMOVE_API_KEY", raising=False)
 
 
