@@ -2,8 +2,8 @@
 
 Exit codes: 0 ok, 1 anything else, 2 usage or validation, 3 authentication (or no key),
 4 client not found, 5 network or timeout, 6 server error or invalid response, 7 keychain
-unavailable, 130 interrupted (Ctrl+C); 129 and 143 stopped by SIGHUP and SIGTERM (128 + the
-signal's number, as a shell reports it).
+unavailable, 8 lead history unusable, 130 interrupted (Ctrl+C); 129 and 143 stopped by SIGHUP
+and SIGTERM (128 + the signal's number, as a shell reports it).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..api.query import BASE_URLS, Environment, Query, parse_rfc3339
 if TYPE_CHECKING:
     from ..api.client import FetchResult
 
+from . import history
 from .codes import (
     AUTH,
     FAILURE,
@@ -35,6 +36,7 @@ from .codes import (
     NOT_FOUND,
     OK,
     SERVER,
+    STORE,
     USAGE,
     CliError,
     Stopped,
@@ -44,14 +46,15 @@ EXIT_CODES_HELP = """exit codes:
   0  ok                         5  network problem or timeout
   1  anything else              6  server error, rate limit or invalid response
   2  usage or validation error  7  keychain unavailable
-  3  key rejected or missing    130 interrupted
-  4  client ID not found        129, 143 stopped by SIGHUP, SIGTERM"""
+  3  key rejected or missing    8  lead history unusable (busy, disk full, newer app)
+  4  client ID not found        130 interrupted; 129, 143 stopped by SIGHUP, SIGTERM"""
 ENVIRONMENTS = [Environment.PRODUCTION.value, Environment.STAGING.value]
 
 
 def exit_code_for(exc: BaseException) -> int:
     from ..credentials import InvalidKeyError, KeychainError
     from ..export import ExportError
+    from ..store.errors import StoreError
 
     table: list[tuple[type[BaseException], int]] = [
         (CliError, FAILURE),
@@ -68,6 +71,7 @@ def exit_code_for(exc: BaseException) -> int:
         (E.CancelledError, INTERRUPTED),
         (KeychainError, KEYCHAIN),
         (ExportError, FAILURE),
+        (StoreError, STORE),
         (KeyboardInterrupt, INTERRUPTED),
     ]
     if isinstance(exc, CliError):
@@ -131,10 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not prefix cells starting with = + - @ (for machine readers)",
     )
+    history.add_export_options(export)
 
     key = sub.add_parser("key", help="store, check or forget the API key in the OS keychain")
     key.add_argument("action", choices=["set", "status", "delete"])
     key.add_argument("--env", choices=ENVIRONMENTS, default="production")
+
+    history.add_store_command(sub)
 
     sandbox = sub.add_parser("sandbox", help="run a local fake Partner API with demo leads")
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
@@ -172,10 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:  # also other libraries' records (--debug)
         handler.addFilter(E.REDACT_LOGS)
     try:
-        if args.command in ("export", "key"):
+        if args.command in ("export", "key", "store"):
             with _stop_on_signals():
                 if args.command == "export":
                     return cmd_export(args)
+                if args.command == "store":
+                    return history.cmd_store(args)
                 from .key import cmd_key
 
                 return cmd_key(args)
@@ -237,8 +246,9 @@ def _stop_on_signals() -> Iterator[None]:
 
 def _is_known(exc: BaseException) -> bool:
     from ..export import ExportError
+    from ..store.errors import StoreError
 
-    return isinstance(exc, CliError | ExportError | E.ApiError)
+    return isinstance(exc, CliError | ExportError | E.ApiError | StoreError)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -256,10 +266,7 @@ def _query(args: argparse.Namespace) -> Query:
 
 def cmd_export(args: argparse.Namespace) -> int:
     # Imported here, not at the top: the window's cold start does not need httpx and msgspec.
-    from ..api.cancel import CancelToken
-    from ..api.client import LeadsClient
     from ..api.query import check_base_url, clean_client_id
-    from ..credentials import ENV_VAR, CredentialStore
 
     # Every argument is checked before the keychain or the network is touched (exit 2).
     if args.end and args.start is None:
@@ -276,7 +283,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     query = _query(args)
     env = Environment(args.env)
     base_url = check_base_url(args.export_base_url or args.base_url or BASE_URLS[env])
+    history.check_export_options(args)
     client_id = clean_client_id(args.client_id or _saved_client_id(env))
+    # Before the key and the network: --only-new must not fetch what it cannot keep track of.
+    kept = history.ExportHistory.open(args, env.value, client_id)
+    try:
+        if kept is not None and args.offline:
+            result = kept.stored(query, env.label)
+        else:
+            result = _fetch(env, base_url, client_id, query)
+            if kept is not None:
+                result = kept.after_fetch(result)
+        written_to = _write(args, result)
+        if kept is not None:
+            kept.after_write()
+    finally:
+        if kept is not None:
+            kept.close()
+    skipped = f", {result.skipped:,} skipped" if result.skipped else ""
+    n = result.replaced
+    # The file holds U+FFFD where the server sent bytes that are not UTF-8.
+    replaced = (
+        f", {n:,} value{'s' * (n != 1)} with invalid characters replaced (U+FFFD)" if n else ""
+    )
+    count = len(result.leads)
+    noun = kept.noun(count) if kept is not None else "lead" if count == 1 else "leads"
+    print(f"{count:,} {noun}{skipped}{replaced} → {written_to}", file=sys.stderr)
+    return OK
+
+
+def _fetch(env: Environment, base_url: str, client_id: str, query: Query) -> FetchResult:
+    from ..api.cancel import CancelToken
+    from ..api.client import LeadsClient
+    from ..credentials import ENV_VAR, CredentialStore
+
     store = CredentialStore()
     key = store.get(env.value)
     if not key:
@@ -306,16 +346,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         finally:
             if progress is not None:
                 print(file=sys.stderr)
-    written_to = _write(args, result)
-    skipped = f", {result.skipped:,} skipped" if result.skipped else ""
-    n = result.replaced
-    # The file holds U+FFFD where the server sent bytes that are not UTF-8.
-    replaced = (
-        f", {n:,} value{'s' * (n != 1)} with invalid characters replaced (U+FFFD)" if n else ""
-    )
-    noun = "lead" if len(result.leads) == 1 else "leads"
-    print(f"{len(result.leads):,} {noun}{skipped}{replaced} → {written_to}", file=sys.stderr)
-    return OK
+    return result
 
 
 def _saved_client_id(env: Environment) -> str:
