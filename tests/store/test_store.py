@@ -161,9 +161,10 @@ def test_an_existing_file_readable_by_others_is_made_private(path: Path) -> None
 
 
 def test_the_store_is_smaller_than_the_json_it_holds(path: Path) -> None:
-    """Issue 18: the store ≤ 1.5× the leads' JSON (measured here: about 0.6×)."""
+    """Issue 18: the store ≤ 1.5× the leads' JSON (measured here: about 0.7×)."""
     leads = make_leads(20_000)
-    as_json = len(json.dumps({"leads": [lead.as_dict() for lead in leads]}).encode())
+    compact = {"leads": [lead.as_dict() for lead in leads]}  # as the API sends it
+    as_json = len(json.dumps(compact, separators=(",", ":"), ensure_ascii=False).encode())
     with LeadStore.open(path) as store:
         store.merge(ENV, CLIENT, leads)
     size = path.stat().st_size  # closing checkpointed the WAL into the file
