@@ -22,7 +22,7 @@ from ..api.errors import app_logger
 from ..api.lead import Lead
 from ..gcpause import building_many_objects
 from . import records as R
-from .errors import StoreError, from_sqlite, too_new
+from .errors import StoreBusyError, StoreError, from_sqlite, too_new
 from .location import looks_like_sqlite, prepare_file, set_aside, store_path
 
 log = app_logger(__name__)
@@ -129,11 +129,17 @@ class LeadStore:
         try:
             store._set_up(fresh)
             if retention_days is not None:
-                store.apply_retention(retention_days, now=now)
+                store._retain(retention_days, now)
         except BaseException:
             store.close()
             raise
         return store
+
+    def _retain(self, days: int, now: float | None) -> None:
+        try:
+            self.apply_retention(days, now=now)
+        except StoreBusyError as exc:  # another program is writing: next time, then
+            log.info("retention postponed: %s", exc)
 
     def _set_up(self, fresh: bool) -> None:
         with self._sql("opening the lead history"):
@@ -183,8 +189,7 @@ class LeadStore:
         with self._write("storing the leads") as conn:
             source = self._source(conn, environment, client_id, create=True)
             with building_many_objects():
-                rows = R.insert_rows(prep, source)
-            new = conn.executemany(_INSERT, rows).rowcount if rows else 0
+                new = conn.executemany(_INSERT, R.insert_rows(prep, source)).rowcount
             conn.execute("UPDATE sources SET last_fetch = ? WHERE id = ?", (fetched, source))
         return R.MergeReport(new=new, seen=len(leads) - new, keys=prep.keys)
 
@@ -229,9 +234,15 @@ class LeadStore:
     def apply_retention(self, days: int, now: float | None = None) -> int:
         """Delete leads created more than ``days`` days before ``now``; how many."""
         bound = R.key_prefix((time.time() if now is None else now) - days * 86400)
+        old = "source = ? AND key < ?"
+        with self._sql("reading the lead history"):  # no write lock when nothing is that old
+            sources = [r[0] for r in self._conn.execute("SELECT id FROM sources")]
+            sql = f"SELECT 1 FROM leads WHERE {old} LIMIT 1"
+            if not any(self._conn.execute(sql, (s, bound)).fetchone() for s in sources):
+                return 0
         with self._write("removing leads older than the retention period") as conn:
             sources = [r[0] for r in conn.execute("SELECT id FROM sources")]
-            gone = sum(_delete(conn, "source = ? AND key < ?", (s, bound)) for s in sources)
+            gone = sum(_delete(conn, old, (s, bound)) for s in sources)
         if gone:
             log.info("dropped %d leads older than %d days", gone, days)
             self._checkpoint()

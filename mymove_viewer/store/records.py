@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -35,6 +35,9 @@ from ..api.fields import CREATED_AT, FIELDS
 from ..api.lead import Lead, posix_times
 
 _N = len(FIELDS)
+# Leads per C-level pass: a few ms each, so the GIL changes hands between passes and a window
+# whose worker merges or reads stays responsive (the parser works in slices the same way).
+SLICE = 2048
 _OFFSET = 1 << 39  # seconds: year 1 is about -6.2e10, year 9999 about 2.5e11
 KEY_BYTES = 16
 _HASH_BYTES = KEY_BYTES - 5
@@ -143,11 +146,16 @@ class Prepared:
 
 
 def prepare(leads: Sequence[Lead]) -> Prepared:
-    times = instants(leads)
-    blobs = _canonical_json(leads)
-    prefixes = map(int.to_bytes, map(add, map(math.floor, times), repeat(_OFFSET)), repeat(5))
-    keys = list(map(add, prefixes, map(_digest, map(_hasher, blobs))))
-    return Prepared(keys, times, blobs)
+    out = Prepared([], [], [])
+    for start in range(0, len(leads), SLICE):
+        part = leads[start : start + SLICE]
+        times = instants(part)
+        blobs = _canonical_json(part)
+        prefixes = map(int.to_bytes, map(add, map(math.floor, times), repeat(_OFFSET)), repeat(5))
+        out.keys += map(add, prefixes, map(_digest, map(_hasher, blobs)))
+        out.times += times
+        out.blobs += blobs
+    return out
 
 
 def _canonical_json(leads: Sequence[Lead]) -> list[bytes]:
@@ -184,23 +192,28 @@ INSERT_COLUMNS = ("source", "key", "created", "lead")
 READ_COLUMNS = ("key", "status", "note", "exported", "lead")  # what ``stored_leads`` reads
 
 
-def insert_rows(prep: Prepared, source: int) -> list[tuple[Any, ...]]:
-    """One parameter tuple per lead, in ``INSERT_COLUMNS`` order."""
-    return list(zip(repeat(source), prep.keys, prep.times, prep.blobs))
+def insert_rows(prep: Prepared, source: int) -> Iterator[tuple[Any, ...]]:
+    """One parameter tuple per lead, in ``INSERT_COLUMNS`` order, made as ``executemany``
+    asks for them (it lets go of the GIL between rows)."""
+    return zip(repeat(source), prep.keys, prep.times, prep.blobs)
 
 
 def leads_from_json(blobs: list[bytes]) -> list[Lead]:
     """Leads from their stored JSON; leads with the same extra-field names share one names
     tuple, as parsing makes them."""
-    try:
-        arrays = list(map(_decode, blobs))
-    except msgspec.DecodeError:  # an odd lead (see the module's docstring): one by one
-        arrays = [_decode_odd(blob) for blob in blobs]
-    found = list(map(tuple, map(_names_of, arrays)))
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-    names = zip(map(shared.setdefault, found, found))  # 1-tuples
-    heads = map(add, map(_documented, arrays), names)
-    return list(map(_new_lead, map(add, heads, map(_extra_values, arrays))))
+    out: list[Lead] = []
+    for start in range(0, len(blobs), SLICE):
+        part = blobs[start : start + SLICE]
+        try:
+            arrays = list(map(_decode, part))
+        except msgspec.DecodeError:  # an odd lead (see the module's docstring): one by one
+            arrays = [_decode_odd(blob) for blob in part]
+        found = list(map(tuple, map(_names_of, arrays)))
+        names = zip(map(shared.setdefault, found, found))  # 1-tuples
+        heads = map(add, map(_documented, arrays), names)
+        out += map(_new_lead, map(add, heads, map(_extra_values, arrays)))
+    return out
 
 
 def _decode_odd(blob: bytes) -> tuple[Any, ...]:

@@ -94,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         leads_json = {"leads": [lead.as_dict() for lead in stored]}
         as_json = len(json.dumps(leads_json, separators=(",", ":"), ensure_ascii=False).encode())
         filled(work / "bare.sqlite3", _BARE, "bare", bare_rows(stored))
-        filled(work / "own.sqlite3", _OWN, "own", insert_rows(prepare(stored), 1))
-        new_bare, new_own = bare_rows(fetched), insert_rows(prepare(fetched), 1)
+        filled(work / "own.sqlite3", _OWN, "own", list(insert_rows(prepare(stored), 1)))
+        new_bare, new_own = bare_rows(fetched), list(insert_rows(prepare(fetched), 1))
         times: dict[str, list[tuple[float, float]]] = {"merge": [], "bare": [], "own": []}
         for _ in range(args.runs):
             for name in times:
