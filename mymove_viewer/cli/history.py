@@ -127,6 +127,11 @@ class ExportHistory:
         else:
             found = self.store.stored(self.env, self.client_id, window)
         self._fetched = len(found)
+        if not found and self.store.last_fetch(self.env, self.client_id) is None:
+            _say(
+                f"No leads are stored for {_scope(self.env, self.client_id)} yet: an export "
+                "without --offline stores what it fetches."
+            )
         leads = self._prepared(found)
         return FetchResult(leads, (), 0, {}, 0, 0.0, environment_label, query)
 

@@ -69,7 +69,9 @@ def test_offline_exports_the_stored_leads_with_the_server_gone(sandbox: Sandbox)
     assert f"{len(online) - 1:,} stored leads → stdout" in offline.stderr
     fetching = export(url)
     assert fetching.returncode == 5  # the same command online: the server is gone
-    # The window is over created_at: the last hour holds fewer.
+    other = export(url, "--offline", "--client-id", "someone-else")
+    assert rows(other) == [online[0][:19]] and "No leads are stored for" in other.stderr
+    # The window is over created_at: the last day holds fewer.
     recent = rows(run_cli("export", "--client-id", DEMO_CLIENT_ID, "--hrs", "24", "--offline"))
     assert 1 < len(recent) < len(online)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mymove_viewer.store import LeadStore, StoreFullError, StoreTooNewError
+from mymove_viewer.store import LeadStore, StoreBusyError, StoreFullError, StoreTooNewError
 
 from .helpers import make_leads
 
@@ -183,3 +183,26 @@ def test_two_programs_writing_at_once_both_succeed(tmp_path: Path) -> None:
         assert len(store.leads(ENV, "client")) == 3 * 6 * 5000
         stored = store.stored(ENV, "client")
         assert sum(s.label == "Contacted" for s in stored.statuses) == 3 * 6 * 5
+
+
+def test_a_writer_that_keeps_the_lock_too_long_is_named_not_locked(tmp_path: Path) -> None:
+    """Past the busy timeout the message says what is going on, in the user's words, and the
+    history is as it was; reading goes on meanwhile (WAL)."""
+    path = tmp_path / "leads.sqlite3"
+    with LeadStore.open(path) as first:
+        first.merge(ENV, "client", make_leads(100))
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with LeadStore.open(path, busy_seconds=0.3, retention_days=180) as second:
+            assert len(second.leads(ENV, "client")) == 100
+            with pytest.raises(StoreBusyError) as caught:
+                second.merge(ENV, "client", make_leads(10, seed=2))
+            message = str(caught.value)
+            assert "busy" in message and "0.3 seconds" in message and "Try again" in message
+            assert "database is locked" not in message
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with LeadStore.open(path) as again:
+        assert len(again.leads(ENV, "client")) == 100
