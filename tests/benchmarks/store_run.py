@@ -14,6 +14,8 @@ file. Two floors, each in a copy of a file holding the same stored rows, in one 
 ``--order newer`` (default): the fetched leads are newer than the stored ones, as a fetch of the
 last days is; ``interleaved``: spread over the same days (the index's worst case). Prints the
 medians (wall and CPU time) and the ratios, and ``--json`` writes them as rows for the parent.
+A last row reads every stored lead back (``stored()``) against a bare ``SELECT`` of the plain
+rows.
 """
 
 from __future__ import annotations
@@ -67,6 +69,19 @@ def ratio_row(metric: str, size: int, runs: list[float], floor: list[float]) -> 
     return Row("store", metric, size, "ms", value, low, f"≤ {LIMIT}× floor", passed, runs, floor)
 
 
+def read_times(store: Path, bare: Path, runs: int) -> tuple[list[float], list[float]]:
+    """``stored()`` of every lead (the leads built, with keys and states) against a bare
+    ``SELECT`` of the same leads' plain rows, fetched."""
+    mine, floor = [], []
+    for _ in range(runs):
+        with LeadStore.open(store) as opened:
+            mine.append(clock(lambda s=opened: s.stored(ENV, CLIENT))[0])
+        conn = sqlite3.connect(bare)
+        floor.append(clock(lambda c=conn: c.execute("SELECT * FROM bare").fetchall())[0])
+        conn.close()
+    return mine, floor
+
+
 def clock(fn) -> tuple[float, float]:
     gc.collect()
     wall, cpu = time.perf_counter(), time.process_time()
@@ -113,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                     conn.close()
                 for leftover in work.glob("run-*"):
                     leftover.unlink()
+        reads = read_times(base, work / "bare.sqlite3", args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     wall = {k: [w for w, _ in v] for k, v in times.items()}
@@ -122,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio_row(f"merge {label}, wall", args.stored, wall["merge"], wall["bare"]),
         ratio_row(f"merge {label}, CPU", args.stored, cpu["merge"], cpu["bare"]),
         ratio_row(f"merge {label} vs own rows, wall", args.stored, wall["merge"], wall["own"]),
+        ratio_row(f"read all {args.stored:,} stored leads, wall", args.stored, *reads),
         Row("store", "store size / the leads' JSON", args.stored, "ratio",
             store_size / as_json, None, "≤ 1.5", store_size <= 1.5 * as_json),
     ]  # fmt: skip
