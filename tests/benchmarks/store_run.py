@@ -63,10 +63,12 @@ def insert(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> None:
     conn.execute("COMMIT")
 
 
-def ratio_row(metric: str, size: int, runs: list[float], floor: list[float]) -> Row:
+def ratio_row(
+    metric: str, size: int, runs: list[float], floor: list[float], limit: float = LIMIT
+) -> Row:
     value, low = statistics.median(runs), statistics.median(floor)
-    passed = value <= LIMIT * low
-    return Row("store", metric, size, "ms", value, low, f"≤ {LIMIT}× floor", passed, runs, floor)
+    passed = value <= limit * low
+    return Row("store", metric, size, "ms", value, low, f"≤ {limit}× floor", passed, runs, floor)
 
 
 def read_times(store: Path, bare: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio_row(f"merge {label}, wall", args.stored, wall["merge"], wall["bare"]),
         ratio_row(f"merge {label}, CPU", args.stored, cpu["merge"], cpu["bare"]),
         ratio_row(f"merge {label} vs own rows, wall", args.stored, wall["merge"], wall["own"]),
-        ratio_row(f"read all {args.stored:,} stored leads, wall", args.stored, *reads),
+        ratio_row(f"read all {args.stored:,} stored leads, wall", args.stored, *reads, 1.5),
         Row("store", "store size / the leads' JSON", args.stored, "ratio",
             store_size / as_json, None, "≤ 1.5", store_size <= 1.5 * as_json),
     ]  # fmt: skip
