@@ -1,9 +1,10 @@
 """The lead history on the command line: what ``export`` keeps, and ``store info|forget``.
 
-Every ``export`` merges what it fetched into the history (``store``), unless ``--no-history`` or
-``MYMOVE_VIEWER_NO_HISTORY=1`` says to keep nothing. ``--only-new`` writes only the leads of this
-environment and client never exported before, then records them as exported: a crash between
-the two writes them again the next time (at least once, never lost). ``--offline`` exports from
+Every ``export`` merges what it fetched into the history (``store``) and records the leads it
+wrote as exported, unless ``--no-history`` or ``MYMOVE_VIEWER_NO_HISTORY=1`` says to keep
+nothing. ``--only-new`` writes only the leads of this environment and client never exported
+before (by any export): a crash between writing and recording writes them again the next time
+(at least once, never lost). ``--offline`` exports from
 the history without a network call; ``--with-status`` adds ``status`` and ``note`` columns.
 A plain export still works when the history cannot be used: it says so and goes on.
 """
@@ -150,6 +151,7 @@ class ExportHistory:
             _say(f"{exc} The leads are exported, but not added to the history.")
             return result
         if not (self.args.only_new or self.args.with_status):
+            self._to_mark = report.keys
             return result
         states = self.store.statuses(self.env, self.client_id, report.keys)
         picked = [
@@ -163,14 +165,13 @@ class ExportHistory:
         return replace(result, leads=self._prepared(found))
 
     def _prepared(self, found: StoredLeads) -> list[Lead]:
-        if self.args.only_new:
-            self._to_mark = list(found.keys)
+        self._to_mark = list(found.keys)
         if not self.args.with_status:
             return found.leads
         return with_status_columns(found)
 
     def after_write(self) -> None:
-        """``--only-new``: the leads just written are exported now."""
+        """The leads just written are exported now (a lead keeps its first export's time)."""
         from ..store import StoreError
 
         if not self._to_mark:
@@ -178,6 +179,9 @@ class ExportHistory:
         try:
             self.store.mark_exported(self.env, self.client_id, self._to_mark)
         except StoreError as exc:
+            if not self.args.only_new:
+                _say(f"{exc} The leads were written, but not recorded as exported.")
+                return
             raise type(exc)(
                 f"{exc} The leads were written, but not recorded as exported: the next "
                 "--only-new export writes them again."

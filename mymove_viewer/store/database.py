@@ -31,7 +31,8 @@ APPLICATION_ID = 0x4D594D56  # "MYMV" in the file's header: this file is a lead 
 DEFAULT_BUSY_SECONDS = 10.0
 _CHUNK = 5000  # keys per ``IN (...)``: far below SQLite's 32,766 variables
 
-# Index i takes the store from format i to i + 1. Append only: never edit a released step.
+# Index i takes the store from format i to i + 1, in the transaction that sets user_version.
+# Append only: never edit a released step. Statements are split at ";" (keep it out of literals).
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE sources (
@@ -148,6 +149,8 @@ class LeadStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses no commit
             self._conn.execute("PRAGMA secure_delete=ON")
             self._conn.execute("PRAGMA cache_size=-32000")  # KiB: a merge's pages stay in
+            # After a big merge the WAL is cut back to this once checkpointed, not kept at size.
+            self._conn.execute(f"PRAGMA journal_size_limit={64 << 20}")
         if fresh or _version(self._conn) < SCHEMA_VERSION:
             with self._write("preparing the lead history") as conn:
                 version = _version(conn)  # again, inside the lock: another process may be here

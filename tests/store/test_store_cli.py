@@ -60,6 +60,13 @@ def test_only_new_twice_writes_the_leads_then_just_the_header(sandbox: Sandbox) 
     assert len(plain) == len(first)
 
 
+def test_any_export_counts_as_the_first_export(sandbox: Sandbox) -> None:
+    served = len(sandbox.served_leads({"days": "30"}))
+    assert len(rows(export(sandbox.base_url))) == 1 + served
+    assert len(rows(export(sandbox.base_url, "--only-new"))) == 1
+    assert f": {served:,} leads ({served:,} exported" in run_cli("store", "info").stdout
+
+
 def test_offline_exports_the_stored_leads_with_the_server_gone(sandbox: Sandbox) -> None:
     online = rows(export(sandbox.base_url))
     url = sandbox.base_url
