@@ -5,6 +5,13 @@ and client ID, keeps a status, a note and the first export time per lead, and an
 window. ``records`` holds the identity keys and the row codec, ``location`` where the file is
 and what the environment variables say, ``errors`` what can go wrong. A lead's identity is all of
 its values (the API has no id); the API key is never stored here.
+
+For the window: open one ``LeadStore`` on a worker (``LeadStore.open(retention_days=...)``;
+show ``store.warning`` once), then on workers only: ``stored(env, client, window)`` at start
+(``Query.covers(sent_at)`` gives the window; ``last_fetch`` the "fetched 08:12"), ``merge`` after
+each fetch or poll (its ``keys`` are parallel to the leads), ``set_status``/``set_note`` for the
+selected rows' keys (``lead_keys``), ``mark_exported`` after an export. Calls are serialised;
+each C-level pass is a slice of 2,048 leads, so the GUI thread gets the GIL between them.
 """
 
 from __future__ import annotations

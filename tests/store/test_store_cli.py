@@ -144,3 +144,14 @@ def test_an_unusable_history_stops_only_the_exports_that_need_it(sandbox: Sandbo
     assert only_new.returncode == 8 and "newer version" in only_new.stderr
     assert "Traceback" not in only_new.stderr and len(sandbox.requests) == 1  # none sent
     assert "8  lead history unusable" in run_cli("export", "--help").stdout
+
+
+def test_retention_from_the_environment_applies_when_the_history_opens(sandbox: Sandbox) -> None:
+    every = rows(export(sandbox.base_url))
+    short = {"MYMOVE_VIEWER_HISTORY_DAYS": "2"}
+    kept = rows(export(sandbox.base_url, "--offline", env=short))
+    assert 1 < len(kept) < len(every) // 5  # 2 of 30 days' leads
+    assert "kept for 2 days" in run_cli("store", "info", env=short).stdout
+    bad = export(sandbox.base_url, env={"MYMOVE_VIEWER_HISTORY_DAYS": "soon"})
+    assert bad.returncode == 2 and "MYMOVE_VIEWER_HISTORY_DAYS" in bad.stderr
+    assert len(sandbox.requests) == 1
