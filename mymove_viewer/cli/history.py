@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -134,7 +135,8 @@ class ExportHistory:
                 "without --offline stores what it fetches."
             )
         leads = self._prepared(found)
-        return FetchResult(leads, (), 0, {}, 0, 0.0, environment_label, query)
+        extra = _extra_fields((), found.leads)
+        return FetchResult(leads, extra, 0, {}, 0, 0.0, environment_label, query)
 
     def after_fetch(self, result: FetchResult) -> FetchResult:
         """Merge what was fetched; the leads to write (``--only-new``, ``--with-status``)."""
@@ -162,7 +164,8 @@ class ExportHistory:
         seen: set[bytes] = set()  # a lead the answer held twice is written once
         picked = [(lead, key) for lead, key in picked if not (key in seen or seen.add(key))]
         found = _as_stored([p[0] for p in picked], [p[1] for p in picked], states)
-        return replace(result, leads=self._prepared(found))
+        extra = _extra_fields(result.extra_fields, found.leads)
+        return replace(result, leads=self._prepared(found), extra_fields=extra)
 
     def _prepared(self, found: StoredLeads) -> list[Lead]:
         self._to_mark = list(found.keys)
@@ -196,6 +199,15 @@ class ExportHistory:
         if self.args.only_new:
             return f"new lead{plural} (of {self._fetched:,} fetched)"
         return f"lead{plural}"
+
+
+def _extra_fields(named: Sequence[str], leads: list[Lead]) -> tuple[str, ...]:
+    """Every extra field of ``leads`` (``named`` first): the columns before ``status`` and
+    ``note``, which a lead without some extra field would otherwise put in the middle."""
+    seen = dict.fromkeys(named)
+    for names in dict.fromkeys(lead.extra_names for lead in leads):
+        seen.update(dict.fromkeys(names))
+    return tuple(seen)
 
 
 def _state(states: dict[bytes, LeadState], key: bytes) -> LeadState:

@@ -92,7 +92,9 @@ def test_with_status_adds_status_and_note_columns(sandbox: Sandbox) -> None:
         store.set_status("production", DEMO_CLIENT_ID, keys, Status.NOT_INTERESTED, "moved, no")
     table = rows(export(sandbox.base_url, "--with-status", "-o", "/dev/stdout"))
     header, body = table[0], table[1:]
-    assert header[-2:] == ["status", "note"]
+    assert header[-3:] == ["old_housing_tenure", "status", "note"]  # the history's go last
+    offline = rows(export(sandbox.base_url, "--with-status", "--offline"))
+    assert offline[0] == header and sorted(offline[1:]) == sorted(body)
     email = header.index("email")
     by_email = {row[email]: row[-2:] for row in body}
     assert by_email[leads[0].email] == ["Not interested", "moved, no"]
