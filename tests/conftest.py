@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,11 +17,19 @@ from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.settings import SettingsStore
 from tests.sandbox.helpers import NOW
 
+# A shell that starts the suite in the background (`… &` without job control) ignores SIGINT,
+# and every child process would inherit that: the tests of Ctrl+C in the CLI would then see it
+# ignored. A handler (not SIG_IGN) here means children start with the default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """No test reads or writes the real user's settings, or takes a key from the environment."""
     monkeypatch.setenv("MYMOVE_VIEWER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    # Nor the real lead history (issue 18): every CLI export stores what it fetched.
+    monkeypatch.setenv("MYMOVE_VIEWER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("MYMOVE_API_KEY", raising=False)
 
 

@@ -2,8 +2,8 @@
 
 Exit codes: 0 ok, 1 anything else, 2 usage or validation, 3 authentication (or no key),
 4 client not found, 5 network or timeout, 6 server error or invalid response, 7 keychain
-unavailable, 130 interrupted (Ctrl+C); 129 and 143 stopped by SIGHUP and SIGTERM (128 + the
-signal's number, as a shell reports it).
+unavailable, 8 lead history unusable, 130 interrupted (Ctrl+C); 129 and 143 stopped by SIGHUP
+and SIGTERM (128 + the signal's number, as a shell reports it).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..settings import LoadResult
     from ..table.views import SavedView
 
+from . import history
 from .codes import (
     AUTH,
     FAILURE,
@@ -37,6 +38,7 @@ from .codes import (
     NOT_FOUND,
     OK,
     SERVER,
+    STORE,
     USAGE,
     CliError,
     Stopped,
@@ -46,14 +48,15 @@ EXIT_CODES_HELP = """exit codes:
   0  ok                         5  network problem or timeout
   1  anything else              6  server error, rate limit or invalid response
   2  usage or validation error  7  keychain unavailable
-  3  key rejected or missing    130 interrupted
-  4  client ID not found        129, 143 stopped by SIGHUP, SIGTERM"""
+  3  key rejected or missing    8  lead history unusable (busy, disk full, newer app)
+  4  client ID not found        130 interrupted; 129, 143 stopped by SIGHUP, SIGTERM"""
 ENVIRONMENTS = [Environment.PRODUCTION.value, Environment.STAGING.value]
 
 
 def exit_code_for(exc: BaseException) -> int:
     from ..credentials import InvalidKeyError, KeychainError
     from ..export import ExportError
+    from ..store.errors import StoreError
 
     table: list[tuple[type[BaseException], int]] = [
         (E.ValidationError, USAGE),
@@ -69,6 +72,7 @@ def exit_code_for(exc: BaseException) -> int:
         (E.CancelledError, INTERRUPTED),
         (KeychainError, KEYCHAIN),
         (ExportError, FAILURE),
+        (StoreError, STORE),
         (KeyboardInterrupt, INTERRUPTED),
     ]
     if isinstance(exc, CliError):
@@ -139,10 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not prefix cells starting with = + - @ (for machine readers)",
     )
+    history.add_export_options(export)
 
     key = sub.add_parser("key", help="store, check or forget the API key in the OS keychain")
     key.add_argument("action", choices=["set", "status", "delete"])
     key.add_argument("--env", choices=ENVIRONMENTS, default="production")
+
+    history.add_store_command(sub)
 
     sandbox = sub.add_parser("sandbox", help="run a local fake Partner API with demo leads")
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
@@ -180,10 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:  # also other libraries' records (--debug)
         handler.addFilter(E.REDACT_LOGS)
     try:
-        if args.command in ("export", "key"):
+        if args.command in ("export", "key", "store"):
             with _stop_on_signals():
                 if args.command == "export":
                     return cmd_export(args)
+                if args.command == "store":
+                    return history.cmd_store(args)
                 from .key import cmd_key
 
                 return cmd_key(args)
@@ -245,8 +254,9 @@ def _stop_on_signals() -> Iterator[None]:
 
 def _is_known(exc: BaseException) -> bool:
     from ..export import ExportError
+    from ..store.errors import StoreError
 
-    return isinstance(exc, CliError | ExportError | E.ApiError)
+    return isinstance(exc, CliError | ExportError | E.ApiError | StoreError)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -271,10 +281,7 @@ def _query(args: argparse.Namespace) -> Query | None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     # Imported here, not at the top: the window's cold start does not need httpx and msgspec.
-    from ..api.cancel import CancelToken
-    from ..api.client import LeadsClient
     from ..api.query import check_base_url, clean_client_id
-    from ..credentials import ENV_VAR, CredentialStore
 
     # Every argument is checked before the keychain or the network is touched (exit 2).
     if args.end and args.start is None:
@@ -300,7 +307,43 @@ def cmd_export(args: argparse.Namespace) -> int:
         view = saved_view(loaded.settings.views, env, args.view)
         query = query or view.window.query()
     assert query is not None  # _query returns None only with --view
+    history.check_export_options(args)
     client_id = clean_client_id(args.client_id or _saved_client_id(env, loaded or _load_settings()))
+    # Before the key and the network: --only-new must not fetch what it cannot keep track of.
+    kept = history.ExportHistory.open(args, env.value, client_id)
+    try:
+        if kept is not None and args.offline:
+            result = kept.stored(query, env.label)
+        else:
+            result = _fetch(env, base_url, client_id, query)
+            if kept is not None:
+                result = kept.after_fetch(result)
+        written_to, rows = _write(args, result, view)
+        if kept is not None:
+            kept.after_write(rows)
+    finally:
+        if kept is not None:
+            kept.close()
+    skipped = f", {result.skipped:,} skipped" if result.skipped else ""
+    n = result.replaced
+    # The file holds U+FFFD where the server sent bytes that are not UTF-8.
+    replaced = (
+        f", {n:,} value{'s' * (n != 1)} with invalid characters replaced (U+FFFD)" if n else ""
+    )
+    total = len(result.leads)
+    noun = kept.noun(total) if kept is not None else "lead" if total == 1 else "leads"
+    count = f"{total:,} {noun}"
+    if view is not None and rows is not None:
+        count = f'{len(rows):,} of {count} (view "{view.name}")'
+    print(f"{count}{skipped}{replaced} → {written_to}", file=sys.stderr)
+    return OK
+
+
+def _fetch(env: Environment, base_url: str, client_id: str, query: Query) -> FetchResult:
+    from ..api.cancel import CancelToken
+    from ..api.client import LeadsClient
+    from ..credentials import ENV_VAR, CredentialStore
+
     store = CredentialStore()
     key = store.get(env.value)
     if not key:
@@ -330,19 +373,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         finally:
             if progress is not None:
                 print(file=sys.stderr)
-    written_to, shown = _write(args, result, view)
-    skipped = f", {result.skipped:,} skipped" if result.skipped else ""
-    n = result.replaced
-    # The file holds U+FFFD where the server sent bytes that are not UTF-8.
-    replaced = (
-        f", {n:,} value{'s' * (n != 1)} with invalid characters replaced (U+FFFD)" if n else ""
-    )
-    noun = "lead" if len(result.leads) == 1 else "leads"
-    count = f"{len(result.leads):,} {noun}"
-    if view is not None:
-        count = f'{shown:,} of {count} (view "{view.name}")'
-    print(f"{count}{skipped}{replaced} → {written_to}", file=sys.stderr)
-    return OK
+    return result
 
 
 def _load_settings() -> LoadResult:
@@ -366,28 +397,29 @@ def _saved_client_id(env: Environment, loaded: LoadResult) -> str:
 
 def _write(
     args: argparse.Namespace, result: FetchResult, view: SavedView | None
-) -> tuple[str, int]:
-    """Where the leads went, and how many were written."""
+) -> tuple[str, list[int] | None]:
+    """Where the leads went, and which of ``result.leads`` a view wrote (None: all)."""
     from .. import export
 
     columns = export.lead_columns(result.leads, result.extra_fields)
-    leads = result.leads
+    leads, rows = result.leads, None
     if view is not None:
         from .views import apply_view
 
-        columns, leads = apply_view(view, result, columns)
+        columns, rows = apply_view(view, result, columns)
+        leads = [result.leads[i] for i in rows]
     guard = not args.no_formula_guard
     if args.format == "xlsx":
         from ..export import write_xlsx
 
         write_xlsx(Path(args.output), columns, leads, formula_guard=guard)
-        return args.output, len(leads)
+        return args.output, rows
     if args.output:
         export.write_csv(Path(args.output), columns, leads, excel=args.excel, formula_guard=guard)
-        return args.output, len(leads)
+        return args.output, rows
     export.write_csv_stream(sys.stdout, columns, leads, excel=args.excel, formula_guard=guard)
     sys.stdout.flush()
-    return "stdout", len(leads)
+    return "stdout", rows
 
 
 def _progress_printer(stream: TextIO):

@@ -5,6 +5,7 @@ from __future__ import annotations
 OK, FAILURE, USAGE, AUTH, NOT_FOUND, NETWORK, SERVER, KEYCHAIN, INTERRUPTED = (
     0, 1, 2, 3, 4, 5, 6, 7, 130,
 )  # fmt: skip
+STORE = 8  # the lead history cannot be used (busy, disk full, damaged, from a newer app)
 
 
 class Stopped(KeyboardInterrupt):

@@ -11,7 +11,6 @@ from ..table.views import SavedView, find_view, quoted_names
 
 if TYPE_CHECKING:
     from ..api.client import FetchResult
-    from ..api.lead import Lead
 
 
 def saved_view(views: Mapping[str, Sequence[SavedView]], env: Environment, name: str) -> SavedView:
@@ -41,12 +40,11 @@ def saved_view(views: Mapping[str, Sequence[SavedView]], env: Environment, name:
 
 def apply_view(
     view: SavedView, result: FetchResult, columns: list[str]
-) -> tuple[list[str], list[Lead]]:
-    """The columns (field names, in the view's order) and leads (filtered, sorted) the view
-    shows of ``result``; ``columns``: every column the export would have without it."""
+) -> tuple[list[str], list[int]]:
+    """The columns (field names, in the view's order) and rows of ``result.leads`` (filtered,
+    sorted) the view shows; ``columns``: every column the export would have without it."""
     from ..table.view_rows import rows_for_view
     from ..table.views import view_fields
 
     rows = rows_for_view(result.leads, view, result.extra_fields)
-    leads = result.leads
-    return view_fields(view, columns), [leads[i] for i in rows]
+    return view_fields(view, columns), rows

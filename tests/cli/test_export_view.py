@@ -155,3 +155,25 @@ def test_a_field_new_since_the_view_was_saved_comes_last(sandbox: Sandbox, tmp_p
     assert proc.returncode == 0, proc.stderr
     # Shown after the view's columns, not silently left out.
     assert read_csv(proc.stdout)[0] == [*COLUMNS, *extra]
+
+
+def test_only_new_through_a_view_marks_only_the_leads_the_view_wrote(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Leads a view filtered out were not exported: a later ``--only-new`` still writes them."""
+    view = city_view(sandbox)
+    env = saved(tmp_path, {"production": [view]})
+    first, rest = tmp_path / "view.csv", tmp_path / "rest.csv"
+    proc = run_cli("export", "--base-url", sandbox.base_url, "--view", view.name,
+                   "--only-new", "-o", str(first), env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    in_view = {row[0] for row in read_csv(first.read_text(encoding="utf-8"))[1:]}  # emails
+    served = sandbox.served_leads({"days": "30"})
+    assert 0 < len(in_view) < len(served)
+    proc = run_cli("export", "--base-url", sandbox.base_url, "--days", "30", "--only-new",
+                   "-o", str(rest), env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    header, *rows = read_csv(rest.read_text(encoding="utf-8"))
+    emails = {row[header.index("email")] for row in rows}
+    assert len(rows) == len(served) - len(in_view)
+    assert not emails & in_view
