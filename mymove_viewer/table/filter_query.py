@@ -12,6 +12,7 @@ A term that cannot be read is left out and named in ``FilterQuery.problems``: th
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -116,11 +117,12 @@ class FilterQuery:
 def parse_filter(text: str, extra_fields: Iterable[str] | None = None) -> FilterQuery:
     """The terms of ``text``. ``extra_fields``: the names of the leads' undocumented fields;
     None takes any ``name:`` as one (unknown to the leads, it matches no value)."""
-    return _parse(text, None if extra_fields is None else frozenset(extra_fields))
+    extra = None if extra_fields is None else frozenset(extra_fields)
+    return _parse(text, extra, time.tzname)  # a local day's instants change with the zone
 
 
 @lru_cache(maxsize=64)
-def _parse(text: str, extra: frozenset[str] | None) -> FilterQuery:
+def _parse(text: str, extra: frozenset[str] | None, _zone: object) -> FilterQuery:
     terms: list[Term] = []
     problems: list[str] = []
     unchecked: set[str] = set()

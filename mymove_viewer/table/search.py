@@ -142,17 +142,20 @@ class TextSource:
         between = pace or yield_gil
         leads, n = self.leads, len(self.leads)
         getters = [_getter(f) for f in fields]
+        # Each distinct value is folded once, and its folded text shared by every lead with it
+        # (a state column then holds ~50 strings, not 100k).
+        known: dict[str, str] = {}
         with self._fields_lock:
             texts = self._fields.setdefault(fields, [])
             while len(texts) < n:
                 part = leads[len(texts) : len(texts) + SLICE]
                 if fields == (MOVE,):
-                    texts += _iso_days(list(map(_MOVE_DAY, part)))
+                    texts += _once_each(list(map(_DAY, map(_MOVE_DAY, part))), known, _iso_days)
                 elif len(getters) == 1:
-                    texts += fold_all(list(map(getters[0], part)))
+                    texts += _once_each(list(map(getters[0], part)), known, fold_all)
                 else:
                     joined = zip(*(map(g, part) for g in getters), strict=True)
-                    texts += fold_all(list(map(" ".join, joined)))
+                    texts += _once_each(list(map(" ".join, joined)), known, fold_all)
                 between()
             return texts
 
@@ -184,12 +187,18 @@ def _getter(field: str) -> Callable[[Lead], str]:
     return itemgetter(i) if i is not None else methodcaller("get", field)
 
 
-def _iso_days(values: list[str]) -> list[str]:
-    """The date each value starts with, as shown, by its first ten characters: ``calendar_date``
-    runs once per distinct date, not per lead."""
-    days = list(map(_DAY, values))
-    known = {day: (d.isoformat() if (d := calendar_date(day)) else "") for day in set(days)}
-    return list(map(known.__getitem__, days))
+def _once_each(
+    values: list[str], known: dict[str, str], make: Callable[[list[str]], list[str]]
+) -> list[str]:
+    """``make`` of each value, made once per distinct value (kept in ``known``)."""
+    new = list(set(values).difference(known))
+    known.update(zip(new, make(new), strict=True))
+    return list(map(known.__getitem__, values))
+
+
+def _iso_days(starts: list[str]) -> list[str]:
+    """The date each text's first ten characters are (as a move date's cell shows it), or ""."""
+    return [d.isoformat() if (d := calendar_date(start)) else "" for start in starts]
 
 
 def _own(term: Term) -> bool:
