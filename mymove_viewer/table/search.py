@@ -252,7 +252,9 @@ class FilterPlan:
     @property
     def cheap(self) -> bool:
         """Quick enough for the GUI thread: few candidates and nothing to build."""
-        query = self.source.query(self.term)
+        # Unchecked names count as fields not built yet: listing the extra fields is a pass
+        # over every lead, for the worker.
+        query = parse_filter(self.term)
         return (
             self.texts is not None
             and (self.period is None or self.instants is not None)

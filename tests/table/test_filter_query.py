@@ -265,6 +265,9 @@ def test_a_field_term_runs_at_once_only_once_its_texts_are_built() -> None:
     assert len(run_filter(plan("state:tx"), lambda: None).rows) == 50
     assert plan("state:tx").cheap  # built, kept
     assert not plan("created:2026", None).cheap and plan("created:2026").cheap
+    assert not plan("lead_source:web").cheap  # an extra field: its names listed on a worker
+    assert len(run_filter(plan("lead_source:web"), lambda: None).rows) == 25
+    assert plan("lead_source:web").cheap
     # Each distinct value folded once: one string for every lead in Texas.
     built = source.field_texts(("new_state",))
     assert len({id(t) for t in built}) == 3
