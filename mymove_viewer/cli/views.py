@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,11 @@ def apply_view(
 ) -> tuple[list[str], list[int]]:
     """The columns (field names, in the view's order) and rows of ``result.leads`` (filtered,
     sorted) the view shows; ``columns``: every column the export would have without it."""
-    from ..table.view_rows import rows_for_view
+    from ..table.view_rows import filter_problems, rows_for_view
     from ..table.views import view_fields
 
+    for problem in filter_problems(result.leads, view.filter):
+        # As the window shows it under the filter box: the rest of the filter still applies.
+        print(f'mymove-viewer: view "{view.name}": {problem}', file=sys.stderr)
     rows = rows_for_view(result.leads, view, result.extra_fields)
     return view_fields(view, columns), rows

@@ -20,6 +20,7 @@ from ..api.fields import CREATED_AT, FIELDS, header_for
 from ..api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from ..api.moments import OUT_OF_RANGE, in_zone, minute_text
 from ..slices import Pace, in_slices, yield_gil
+from .filter_query import fold_all
 from .overview import instants
 
 TEXT, CREATED, DATE = "text", "created", "date"
@@ -62,8 +63,9 @@ def search_texts(
     at: Sequence[float] | None = None,
     shown: ShownTimes | None = None,
 ) -> list[str]:
-    """One lowercase string per lead holding every value, for substring filtering: each as the
-    table shows it, so what a user reads in a cell finds its row. ``created_at`` is shown in
+    """One folded string per lead (``filter_query.fold``: no case, no accents) holding every
+    value, for substring filtering: each as the table shows it, so what a user reads in a cell
+    finds its row. ``created_at`` is shown in
     local time (the UTC text as sent is in the tooltip and exports); ``move_date`` shows the
     date its text starts with, so the text as sent holds it. The order of the values does not
     matter, only that a separator stands between them. ``at``: the leads' ``instants``, if
@@ -82,7 +84,7 @@ def search_texts(
     def build(span: range) -> list[str]:
         part = leads[span.start : span.stop]
         values = map(add, map(add, map(before, part), map(rest, part)), map(tail, part))
-        raw = map(str.lower, map(SEPARATOR.join, values))
+        raw = fold_all(list(map(SEPARATOR.join, values)))
         times = shown.of(at[span.start : span.stop], list(map(created, part)))
         return list(map(add, raw, times))
 

@@ -20,6 +20,7 @@ from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
 from .display import CREATED, TEXT, Column, columns_for, display
+from .filter_query import created_terms, narrows, without_dates
 from .merge import MergePlan, MergeState, plan_merge
 from .overview import instants as created_instants
 from .search import FilterPlan, FilterResult, TextSource, run_filter
@@ -322,7 +323,7 @@ class LeadTable:
         if term == self._filter:
             return None
         # Narrowing: only rows the shorter term kept can match (unless most did: scan them all).
-        narrow = self._filter and self._filter in term and len(self.rows) * 4 < len(self.leads)
+        narrow = len(self.rows) * 4 < len(self.leads) and narrows(self._filter, term)
         return self._plan(term, self.rows if narrow else self._order)
 
     def apply_filter(self, plan: FilterPlan, result: FilterResult) -> bool:
@@ -380,10 +381,17 @@ class LeadTable:
         return self._instants
 
     def text_rows(self) -> list[int]:
-        """Lead indexes matching the text filter alone, ignoring the period."""
-        if self._period is None or not self._filter:
-            return self.rows if self._period is None else self._order
-        return run_filter(replace(self._plan(self._filter, self._order), period=None)).rows
+        """Lead indexes matching the text filter alone, ignoring the period and ``created:``
+        terms: what the chart counts (a period shown stays among all the others)."""
+        plan = self.chart_plan()
+        return self.rows if plan is None else run_filter(plan).rows
+
+    def chart_plan(self) -> FilterPlan | None:
+        """What finds ``text_rows`` (for a worker), or None when they are the rows shown."""
+        if self._period is None and not created_terms(self._filter):
+            return None
+        text = without_dates(self._filter)
+        return replace(self._plan(text, self._order), period=None)
 
     # -- merging (watch mode; planned by ``merge.plan_merge``) ---------------------------------
 

@@ -26,7 +26,7 @@ from ..api.lead import Lead
 from ..slices import Pace, chunks, paced
 from .display import CREATED, Column, columns_for, key_function, search_texts
 from .overview import instants
-from .search import filter_rows
+from .search import rows_matching
 from .sort import Ranking, column_values, each_array, rank_column
 
 _N = len(FIELDS)
@@ -205,7 +205,7 @@ def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -
     order = None  # unfiltered, the rows are the order: growing them grows it
     if state.rows is not state.order and fresh:
         order = merged(state.order, insertion_runs(state.order, added, keys, descending))
-    shown = _passing(added, first, texts, at, state.term, state.period)
+    shown = _passing(added, leads, first, texts, at, state)
     return MergePlan(
         state,
         fresh,
@@ -235,17 +235,20 @@ def _columns_with_extras(columns: list[Column], fresh: list[Lead]) -> list[Colum
 
 def _passing(
     added: list[int],
+    leads: list[Lead],
     first: int,
     texts: list[str],
     at: list[float],
-    term: str,
-    period: tuple[float, float] | None,
+    state: MergeState,
 ) -> list[int]:
     """Those of ``added`` (lead indexes from ``first``, with their texts and instants) that the
     text filter and the period let through."""
     local = [i - first for i in added]
-    if term:
-        local = filter_rows(local, texts, term)
+    period = state.period
+    if state.term:
+        extra = [c.field for c in state.columns[len(FIELDS) :]]
+        kept = set(rows_matching(leads[first:], state.term, texts=texts, at=at, extra_fields=extra))
+        local = [i for i in local if i in kept]
     if period is not None:
         start, end = period
         local = [i for i in local if start <= at[i] < end]

@@ -156,6 +156,13 @@ class Volume:
 EMPTY_VOLUME = Volume(HOUR, (), ())
 
 
+def created_term(data: Volume, i: int, tz: tzinfo | None = None) -> str:
+    """Bar ``i``'s period as the filter language writes it: its hour, day, month or year."""
+    start = wall_clock(data.edges[i], tz)
+    text = f"{start.year:04d}-{start.month:02d}-{start.day:02d}T{start.hour:02d}"
+    return text[: {YEAR: 4, MONTH: 7, DAY: 10}.get(data.unit, len(text))]
+
+
 def volume(
     values: Iterable[float],
     window: tuple[float, float] | None = None,
@@ -214,20 +221,33 @@ class Breakdown:
     other_tenure: int
 
     def states_text(self) -> str:
-        parts = [f"{state or '(none)'} {n:,}" for state, n in self.states]
+        return " · ".join(text for text, _state in self.state_parts())
+
+    def state_parts(self) -> list[tuple[str, str | None]]:
+        """(what shows, the state it counts or None) per part of ``states_text``."""
+        parts: list[tuple[str, str | None]] = [
+            (f"{state or '(none)'} {n:,}", state or None) for state, n in self.states
+        ]
         if self.other_states:
-            parts.append(f"others {self.other_states:,}")
-        return " · ".join(parts)
+            parts.append((f"others {self.other_states:,}", None))
+        return parts
 
     def tenure_text(self) -> str:
+        return " · ".join(text for text, _tenure in self.tenure_parts())
+
+    def tenure_parts(self) -> list[tuple[str, str | None]]:
+        """(what shows, the tenure it counts or None) per part of ``tenure_text``."""
         if not self.total:
-            return ""
+            return []
         pct = 100 / self.total
         own, rent = self.own, self.rent
-        text = f"Own {own:,} ({own * pct:.0f}%) · Rent {rent:,} ({rent * pct:.0f}%)"
+        parts: list[tuple[str, str | None]] = [
+            (f"Own {own:,} ({own * pct:.0f}%)", "own"),
+            (f"Rent {rent:,} ({rent * pct:.0f}%)", "rent"),
+        ]
         if self.other_tenure:
-            text += f" · not given {self.other_tenure:,}"
-        return text
+            parts.append((f"not given {self.other_tenure:,}", None))
+        return parts
 
 
 def tally(leads: Iterable[Lead]) -> tuple[Counter[str], Counter[str]]:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import compress, repeat
-from operator import and_, contains, itemgetter
+from operator import and_, contains, itemgetter, methodcaller, not_
 from typing import TypeVar
 
-from ..api.fields import CREATED_AT
-from ..api.lead import Lead, sorts_as_text
+from ..api.fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
+from ..api.lead import Lead, calendar_date, sorts_as_text
 from ..slices import SCAN_SLICE, Pace, chunks, in_slices, yield_gil
 from .display import SEPARATOR, ShownTimes, search_texts
+from .filter_query import CREATED, MOVE, FilterQuery, Term, fold_all, parse_filter
 from .overview import instants
 
 # A filter over at most this many candidates, with the texts built, costs a few ms: it runs on
@@ -86,7 +87,9 @@ class TextSource:
     first and need no instants (see ``_Minutes``): a filter typed early waits only for them.
     """
 
-    def __init__(self, leads: list[Lead]) -> None:
+    def __init__(self, leads: list[Lead], extra_fields: Iterable[str] | None = None) -> None:
+        """``extra_fields``: the names ``field:value`` may use beyond the documented ones; by
+        default those these leads carry."""
         self.leads = leads
         # One lock each: the indexer goes on to the instants while an early filter takes the texts.
         self._texts_lock, self._at_lock = threading.Lock(), threading.Lock()
@@ -94,6 +97,11 @@ class TextSource:
         self._texts: list[str] = []
         self._shown = ShownTimes(SEPARATOR)
         self._minutes = _Minutes()
+        # What ``field:value`` terms scan, built on first use: folded texts per field (or
+        # fields, joined), the move dates as ISO text, and the names of the extra fields.
+        self._fields_lock = threading.Lock()
+        self._fields: dict[tuple[str, ...], list[str]] = {}
+        self._extra = None if extra_fields is None else frozenset(extra_fields)
 
     def texts(self, pace: Pace = None) -> list[str]:
         leads, n = self.leads, len(self.leads)
@@ -110,7 +118,8 @@ class TextSource:
 
     def built_besides(self, kept: list[object]) -> list[list]:
         """What it built (for ``reaper.release``), except lists already in ``kept``."""
-        return [x for x in (self._texts, self._at) if not any(x is k for k in kept)]
+        built = [self._texts, self._at, *self._fields.values()]
+        return [x for x in built if not any(x is k for k in kept)]
 
     def instants(self, pace: Pace = None) -> list[float]:
         leads, n = self.leads, len(self.leads)
@@ -119,6 +128,77 @@ class TextSource:
             for span in chunks(range(len(at), n), pace or yield_gil):  # on from a cancel
                 at += instants(leads[span.start : span.stop])
             return at
+
+    def field_texts(self, fields: tuple[str, ...], pace: Pace = None) -> list[str]:
+        """Per lead, the folded text of ``fields`` (joined by a space); for ``move_date`` the
+        ISO date it starts with ("" if none), which date terms compare as text."""
+        leads, n = self.leads, len(self.leads)
+        getters = [_getter(f) for f in fields]
+        # Each distinct value is folded once, and its folded text shared by every lead with it
+        # (a state column then holds ~50 strings, not 100k).
+        known: dict[str, str] = {}
+        with self._fields_lock:
+            texts = self._fields.setdefault(fields, [])
+            for span in chunks(range(len(texts), n), pace or yield_gil):  # on from a cancel
+                part = leads[span.start : span.stop]
+                if fields == (MOVE,):
+                    texts += _once_each(list(map(_DAY, map(_MOVE_DAY, part))), known, _iso_days)
+                elif len(getters) == 1:
+                    texts += _once_each(list(map(getters[0], part)), known, fold_all)
+                else:
+                    joined = zip(*(map(g, part) for g in getters), strict=True)
+                    texts += _once_each(list(map(" ".join, joined)), known, fold_all)
+            return texts
+
+    def ready_for(self, query: FilterQuery) -> bool:
+        """Whatever ``query``'s field terms scan is built already."""
+        n = len(self.leads)
+        return all(len(self._fields.get(t.fields, ())) == n for t in query.terms if _own(t))
+
+    def query(self, text: str) -> FilterQuery:
+        """``text`` read with these leads' extra fields (listed only if a term names one)."""
+        query = parse_filter(text)
+        return parse_filter(text, self.extra_fields()) if query.unchecked else query
+
+    def extra_fields(self) -> frozenset[str]:
+        """The names of the leads' undocumented fields."""
+        if self._extra is None:
+            names: set[str] = set()
+            names.update(*set(map(_EXTRA_NAMES, self.leads)))
+            self._extra = frozenset(names)
+        return self._extra
+
+
+_MOVE_DAY, _EXTRA_NAMES = itemgetter(MOVE_DATE), itemgetter(len(FIELDS))
+_DAY = itemgetter(slice(10))
+
+
+def _getter(field: str) -> Callable[[Lead], str]:
+    i = FIELD_INDEX.get(field)
+    return itemgetter(i) if i is not None else methodcaller("get", field)
+
+
+def _once_each(
+    values: list[str], known: dict[str, str], make: Callable[[list[str]], list[str]]
+) -> list[str]:
+    """``make`` of each value, made once per distinct value (kept in ``known``)."""
+    new = list(set(values).difference(known))
+    known.update(zip(new, make(new), strict=True))
+    return list(map(known.__getitem__, values))
+
+
+def _iso_days(starts: list[str]) -> list[str]:
+    """The date each text's first ten characters are (as a move date's cell shows it), or ""."""
+    return [d.isoformat() if (d := calendar_date(start)) else "" for start in starts]
+
+
+def _own(term: Term) -> bool:
+    """The term scans its fields' own texts (not the row's text, nor the instants)."""
+    return term.fields is not None and term.fields != (CREATED,)
+
+
+def _on_instants(query: FilterQuery) -> bool:
+    return any(t.fields == (CREATED,) for t in query.terms)
 
 
 class _Minutes:
@@ -162,9 +242,14 @@ class FilterPlan:
     @property
     def cheap(self) -> bool:
         """Quick enough for the GUI thread: few candidates and nothing to build."""
+        # Unchecked names count as fields not built yet: listing the extra fields is a pass
+        # over every lead, for the worker.
+        query = parse_filter(self.term)
         return (
             self.texts is not None
             and (self.period is None or self.instants is not None)
+            and (not _on_instants(query) or self.instants is not None)
+            and self.source.ready_for(query)
             and (len(self.candidates) <= SYNC_CANDIDATES or (not self.term and not self.period))
         )
 
@@ -178,27 +263,34 @@ class FilterResult:
 
 
 def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
-    """The candidates matching the plan's term and period, in order. With ``pace`` (a worker),
-    in slices with ``pace`` called between them (it may raise to cancel); without, in one pass."""
+    """The candidates matching the plan's term (read by ``parse_filter``) and period, in order.
+    With ``pace`` (a worker), in slices with ``pace`` called between them (it may raise to
+    cancel); without, in one pass."""
     texts, at, positions = plan.texts, plan.instants, plan.positions
     rows = plan.candidates
-    needs_at = plan.period is not None and at is None
-    if plan.term and texts is None:
+    query = plan.source.query(plan.term) if plan.term else FilterQuery()
+    needs_at = (plan.period is not None or _on_instants(query)) and at is None
+    if texts is None and any(t.fields is None for t in query.terms):
         texts = plan.source.texts(pace)
     if needs_at:
         at = plan.source.instants(pace)
-    if plan.term:
-        assert texts is not None
+    lead = _lead_term(query)
+    if lead is not None:  # the first term: today's single scan, with all its shortcuts
+        scanned = texts if lead.fields is None else plan.source.field_texts(lead.fields, pace)
+        assert scanned is not None
         if rows is not plan.order:
-            rows = in_slices(_matching(texts, plan.term), rows, pace, SCAN_SLICE)
+            rows = in_slices(_matching(scanned, lead.value), rows, pace, SCAN_SLICE)
         elif pace is None:  # here at once: few leads, where working the positions out is cheap
             if positions is None and not plan.in_memory_order:
                 positions = positions_of(rows)
             rows = filter_rows(
-                rows, texts, plan.term, positions=positions, in_memory_order=plan.in_memory_order
+                rows, scanned, lead.value, positions=positions, in_memory_order=plan.in_memory_order
             )
         else:
-            rows, positions = _scan_all(plan, texts, positions, pace)
+            rows, positions = _scan_all(replace(plan, term=lead.value), scanned, positions, pace)
+    for term in query.terms:  # the others narrow what the first one kept
+        if term is not lead:
+            rows = in_slices(_picker(term, texts, at, plan.source, pace), rows, pace, SCAN_SLICE)
     if plan.period is not None:
         assert at is not None
         start, end = plan.period
@@ -212,6 +304,57 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
 
         rows = in_slices(inside, rows, pace, SCAN_SLICE)
     return FilterResult(rows, texts, at, positions)
+
+
+def rows_matching(
+    leads: list[Lead],
+    text: str,
+    *,
+    texts: list[str] | None = None,
+    at: list[float] | None = None,
+    extra_fields: Iterable[str] | None = None,
+) -> list[int]:
+    """The indexes of ``leads`` that filter ``text`` keeps, in one pass: for a few leads (those
+    a merge adds) or a command line. ``texts``/``at``: their search texts and instants, if made;
+    ``extra_fields``: the table's, if it shows more than these leads carry."""
+    order = list(range(len(leads)))
+    source = TextSource(leads, extra_fields)
+    plan = FilterPlan(text, leads, order, order, texts, source, True, None, None, at)
+    return run_filter(plan).rows
+
+
+def _lead_term(query: FilterQuery) -> Term | None:
+    """The term to scan every row for: one that keeps rows holding a text (not a negation or a
+    date), a plain word before a field's (its texts are built already), the longest."""
+    found = [t for t in query.terms if not t.negated and t.span is None]
+    return max(found, key=lambda t: (t.fields is None, len(t.value)), default=None)
+
+
+def _picker(
+    term: Term, texts: list[str] | None, at: list[float] | None, source: TextSource, pace: Pace
+) -> Callable[[Sequence[int]], list[int]]:
+    """What keeps the rows of a part that ``term`` lets through."""
+    scanned: Sequence[object]
+    if term.fields is None:
+        assert texts is not None
+        scanned = texts
+    elif term.fields == (CREATED,):
+        assert at is not None
+        scanned = at
+    else:
+        scanned = source.field_texts(term.fields, pace)
+    value, negated, span = term.value, term.negated, term.span
+
+    def pick(part: Sequence[int]) -> list[int]:
+        got = picked(scanned, part)
+        if span is None:
+            keep = map(contains, got, repeat(value))
+        else:
+            low, high = span
+            keep = map(and_, map(low.__le__, got), map(high.__gt__, got))  # type: ignore[arg-type]
+        return list(compress(part, map(not_, keep) if negated else keep))
+
+    return pick
 
 
 def _matching(texts: Sequence[str], term: str) -> Callable[[Sequence[int]], list[int]]:

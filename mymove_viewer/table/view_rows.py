@@ -1,7 +1,7 @@
 """The rows a saved view shows of some leads, in its order, for the command line's export. No Qt.
 
-The same matching as the window's filter box (``search``) and the same sort (``sort``), so an
-export of a view holds exactly the rows the window shows for it, in the same order.
+The same filter language as the window's filter box (``filter_leads``) and the same sort
+(``sort``), so an export of a view holds exactly the rows the window shows for it, in order.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from itertools import compress
 
 from ..api.lead import Lead
 from .display import columns_for
-from .search import TextSource, filter_rows
+from .filter_leads import filter_rows
 from .sort import rank_column, rows_for
 from .views import SavedView
 
@@ -38,6 +38,10 @@ def rows_for_view(
 
 
 def _matching(leads: list[Lead], text: str) -> list[int]:
-    """Indexes of the leads ``text`` keeps, as the window's filter box matches it."""
-    texts = TextSource(leads).texts()
-    return filter_rows(range(len(leads)), texts, text.strip().lower(), in_memory_order=True)
+    """Indexes of the leads ``text`` keeps, as the window's filter box reads and matches it."""
+    return filter_rows(leads, text)[0]
+
+
+def filter_problems(leads: list[Lead], text: str) -> list[str]:
+    """What the filter box would show under itself for ``text``: terms it cannot read."""
+    return filter_rows(leads, text)[1] if text.strip() else []

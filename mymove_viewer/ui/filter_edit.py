@@ -1,10 +1,21 @@
-"""The filter box above the table."""
+"""The filter box above the table, and the line under it naming terms it cannot read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+from ..table.filter_query import created_terms, parse_filter, without_dates
+
+HELP = (
+    "Show only leads with every word (Ctrl+F; Esc clears).\n"
+    '"exact phrase" · state:TX · -state:CA (not) · name:, email:, city:, zip:, tenure:,\n'
+    "address:, offer: or any field's name · created:2026-11-30 · move:2027-03-01..2027-03-31 ·\n"
+    "created:>=2026-11-30 (also <=, >, <). Case and accents do not matter."
+)
 
 
 class FilterEdit(QLineEdit):
@@ -16,7 +27,37 @@ class FilterEdit(QLineEdit):
         self.setAccessibleName("Filter leads")
         self.setPlaceholderText("Filter leads…")
         self.setClearButtonEnabled(True)
-        self.setToolTip("Show only leads containing this text (Ctrl+F; Esc clears)")
+        self.setToolTip(HELP)
+        # Under the box (the window places it): the terms left out, so none is silently ignored.
+        self.problems = QLabel()
+        self.problems.setObjectName("filterProblems")
+        self.problems.setAccessibleName("Filter terms not understood")
+        self.problems.setWordWrap(True)
+        self.problems.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.problems.hide()
+
+    def check(self, fields: Iterable[str]) -> None:
+        """Name the terms that cannot be read with the table's ``fields`` under the box."""
+        found = parse_filter(self.text(), fields).problems if self.text().strip() else ()
+        shown = "\n".join(f"Not used: {p}" for p in found)
+        if shown != self.problems.text():
+            self.problems.setText(shown)
+            self.problems.setVisible(bool(shown))
+
+    def add_term(self, term: str) -> None:
+        """A term picked elsewhere (a count in the overview) joins the filter; Ctrl+Z undoes."""
+        text = self.text().strip()
+        if term not in text.split():
+            self._replace(f"{text} {term}".strip())
+
+    def set_created(self, term: str) -> None:
+        """A chart bar's ``created:`` term replaces any in the box ("" takes them out)."""
+        if created_terms(self.text()) != ([term] if term else []):
+            self._replace(f"{without_dates(self.text())} {term}".strip())
+
+    def _replace(self, text: str) -> None:
+        self.selectAll()
+        self.insert(text)  # unlike ``setText``, kept in the undo history
 
     def event(self, event: QEvent) -> bool:
         if (

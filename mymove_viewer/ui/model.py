@@ -257,6 +257,9 @@ class LeadTableModel(QAbstractTableModel):
     def text_rows(self) -> list[int]:
         return self.table.text_rows()
 
+    def chart_plan(self) -> FilterPlan | None:
+        return self.table.chart_plan()
+
     def merge_state(self) -> MergeState:
         return self.table.merge_state()
 

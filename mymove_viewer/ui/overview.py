@@ -1,5 +1,7 @@
 """The lead-volume overview above the table: a bar per hour (or day), destination states and the
-own/rent split. Clicking a bar filters the table to that period; clicking it again clears it.
+own/rent split. Clicking a bar puts its period in the filter box (``created:2026-11-30``, which
+the chart leaves out, so the other bars stay); clicking it again takes it out. Clicking a state
+or tenure count adds its term (``state:TX``): every filter is text in the box.
 
 Numbers come from ``table.overview`` once per change of the leads or the text filter (a period
 click only recounts the states), never per paint: paint draws rectangles from a cached list.
@@ -7,10 +9,10 @@ click only recounts the states), never per paint: paint draws rectangles from a 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from datetime import tzinfo
-from functools import partial
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -27,18 +29,21 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidge
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError
 from ..api.lead import Lead
-from ..table.display import search_texts
+from ..table.filter_query import created_terms, parse_filter, without_dates
 from ..table.overview import (
     EMPTY_VOLUME,
     Volume,
     breakdown_of,
+    created_term,
     extended,
     instants,
     recount,
     tally,
 )
+from ..table.search import FilterPlan, rows_matching, run_filter
 from .chart_axis import TimeAxis
 from .chart_keys import BarCursor
+from .counts_bar import CountsBar
 from .model import LeadTableModel
 from .worker import BackgroundRunner
 
@@ -203,6 +208,10 @@ class VolumeChart(QWidget):
         super().mousePressEvent(event)
 
 
+def _search(value: str) -> str:
+    return f'"{value}"' if not value or any(c.isspace() or c == '"' for c in value) else value
+
+
 class OverviewPanel(QWidget):
     """The chart plus state and tenure counts, kept in step with a ``LeadTableModel``.
 
@@ -210,6 +219,9 @@ class OverviewPanel(QWidget):
     only grew) adds just the new leads, and a later poll that only moves the end of the time
     axis adds empty buckets.
     """
+
+    termPicked = Signal(str)  # a count's filter term, to add to the box (``state:TX``)
+    periodPicked = Signal(str)  # a bar's ``created:`` term for the box, or "" for none
 
     def __init__(
         self,
@@ -237,12 +249,10 @@ class OverviewPanel(QWidget):
         self._waiting = False  # counts for the current leads are being made on a worker
         self.recounts = 0  # full recounts of the buckets (tests check they are not per paint)
         self.chart = VolumeChart()
-        self.states_label = QLabel()
-        self.states_label.setObjectName("statesLabel")
-        self.states_label.setAccessibleName("Leads by destination state")
-        self.tenure_label = QLabel()
-        self.tenure_label.setObjectName("tenureLabel")
-        self.tenure_label.setAccessibleName("Own or rent")
+        self.states_label = CountsBar("statesLabel", "Leads by destination state")
+        self.tenure_label = CountsBar("tenureLabel", "Own or rent")
+        self.states_label.picked.connect(self.termPicked)
+        self.tenure_label.picked.connect(self.termPicked)
         self.chart_hint = QLabel()
         self.chart_hint.setObjectName("chartHint")
         self.chart_hint.setAccessibleName("Chosen period")
@@ -298,12 +308,20 @@ class OverviewPanel(QWidget):
         data = self.chart.volume
         if not 0 <= i < len(data):
             return
-        if self.chart.selected == i:
-            self.chart.set_selected(None)
-            self._model.set_period(None)
-        else:
-            self.chart.set_selected(i)
-            self._model.set_period(data.period(i))
+        again = self.chart.selected == i
+        self.chart.set_selected(None if again else i)
+        self.periodPicked.emit("" if again else f"created:{created_term(data, i, self.chart.tz)}")
+
+    def _bar_of(self, text: str) -> int | None:
+        """The bar whose term is the one ``created:`` term of ``text``, if any."""
+        terms = created_terms(text)
+        query = parse_filter(terms[0]) if len(terms) == 1 else None
+        if query is None or len(query.terms) != 1 or query.terms[0].negated:
+            return None
+        data, (low, _high) = self.chart.volume, query.terms[0].span or (0.0, 0.0)
+        i = min(max(0, bisect_right(data.edges, float(low)) - 1), len(data) - 1)
+        written = f"created:{created_term(data, i, self.chart.tz)}" if len(data) else ""
+        return i if written.casefold() == terms[0].casefold() else None
 
     @Slot()
     def clear_bar(self) -> None:
@@ -357,29 +375,29 @@ class OverviewPanel(QWidget):
         if self._reset:
             self._volume_state = self._tally_state = None
             self._reset = False
-        if m.period is None and self.chart.selected is not None:
-            self.chart.set_selected(None)  # new leads (a fetch) dropped the period
+        if self.chart.selected != (bar := self._bar_of(text)):
+            self.chart.set_selected(bar)
         if self._waiting:
             self.chart.set_volume(EMPTY_VOLUME)
             self.states_label.setText("Counting…" if total else "")
             self.tenure_label.setText("")
             return
         volume_rows = tally_rows = None
-        state = self._volume_state
-        if state != (total, text):
+        state, chart_text = self._volume_state, without_dates(text)
+        if state != (total, chart_text):
             grown = None
-            if state is not None and state[1] == text and state[0] < total:
-                fresh = self._matching(leads[state[0] :], text, None)
+            if state is not None and state[1] == chart_text and state[0] < total:
+                fresh = self._matching(leads[state[0] :], chart_text, None)
                 grown = extended(self.chart.volume, instants(fresh), self._window, self.chart.tz)
             ready, self._next_volume = self._next_volume, None
             if grown is None and ready is not None and not text and sum(ready.counts) == total:
                 grown = ready
                 self.recounts += 1
             if grown is None:
-                volume_rows = m.text_rows()
+                volume_rows = m.chart_plan() or m.shown_rows()
             else:
                 self.chart.set_volume(grown)
-                self._volume_state = (total, text)
+                self._volume_state = (total, chart_text)
         key = (total, text, period)
         tallied = self._tally_state
         if key != tallied:
@@ -399,14 +417,25 @@ class OverviewPanel(QWidget):
         if volume_rows is not None or tally_rows is not None:
             self._recount(volume_rows, tally_rows)
 
-    def _recount(self, volume_rows: list[int] | None, tally_rows: list[int] | None) -> None:
+    def _recount(
+        self, volume_rows: list[int] | FilterPlan | None, tally_rows: list[int] | None
+    ) -> None:
         """Count the shown leads again: at once if few, else on a worker (newest wins), the
-        chart and labels keeping the previous counts meanwhile."""
+        chart and labels keeping the previous counts meanwhile. ``volume_rows`` may still
+        have to be found (the filter without its ``created:`` terms)."""
         m = self._model
         leads = m.leads
         at = m.instants() if volume_rows is not None else None
-        job = partial(recount, leads, at, volume_rows, tally_rows, self._window, self.chart.tz)
-        keys = (len(leads), m.filter_text), (len(leads), m.filter_text, m.period)
+        text = m.filter_text
+        keys = (len(leads), without_dates(text)), (len(leads), text, m.period)
+        window, tz = self._window, self.chart.tz
+
+        def job(pace: Callable[[], object] | None = None) -> tuple[object, object]:
+            rows = volume_rows
+            if isinstance(rows, FilterPlan):
+                rows = run_filter(rows, pace).rows
+            return recount(leads, at, rows, tally_rows, window, tz, pace)
+
         if len(leads) <= SYNC_RECOUNT:
             self._runner.invalidate()
             self._counted(0, (leads, *keys, job()))
@@ -431,7 +460,7 @@ class OverviewPanel(QWidget):
         m = self._model
         if leads is not m.leads:
             return  # other leads now: their own count is under way
-        if bars is not None and volume_key == (len(leads), m.filter_text):
+        if bars is not None and volume_key == (len(leads), without_dates(m.filter_text)):
             self.chart.set_volume(bars)
             self.recounts += 1
             self._volume_state = volume_key
@@ -442,17 +471,21 @@ class OverviewPanel(QWidget):
     def _show_tally(self, key: tuple[int, str, object]) -> None:
         self._tally_state = key
         info = breakdown_of(self._states, self._tenure)
-        self.states_label.setText(f"To: {info.states_text()}" if info.total else "")
-        self.tenure_label.setText(info.tenure_text())
+        states = [(text, s and f"state:{_search(s)}") for text, s in info.state_parts()]
+        self.states_label.set_parts("To: " if info.total else "", states if info.total else [])
+        tenure = [(text, t and f"tenure:{t}") for text, t in info.tenure_parts()]
+        self.tenure_label.set_parts("", tenure)
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         return self._runner.shutdown(timeout_ms)
 
-    @staticmethod
-    def _matching(leads: list[Lead], text: str, period: tuple[float, float] | None) -> list[Lead]:
+    def _matching(
+        self, leads: list[Lead], text: str, period: tuple[float, float] | None
+    ) -> list[Lead]:
         """The new leads that pass the text filter (and the period, if given)."""
         if text:
-            leads = [x for x, t in zip(leads, search_texts(leads), strict=True) if text in t]
+            extra = [c.field for c in self._model.columns]
+            leads = [leads[i] for i in rows_matching(leads, text, extra_fields=extra)]
         if period is not None:
             start, end = period
             leads = [x for x, t in zip(leads, instants(leads), strict=True) if start <= t < end]

@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         self.table_bar.addWidget(self.filter_edit, 2)
         self.table_bar.addWidget(self.filter_count)
         layout.addLayout(self.table_bar)
+        layout.addWidget(self.filter_edit.problems)
         layout.addWidget(self.overview)
         layout.addWidget(self.table, 1)
         self.setCentralWidget(central)
@@ -279,6 +280,8 @@ class MainWindow(QMainWindow):
         self.table.verticalScrollBar().valueChanged.connect(gate.note_input)
         self.table.horizontalScrollBar().valueChanged.connect(gate.note_input)
         self._filter_timer.timeout.connect(self._apply_filter)
+        self.overview.termPicked.connect(self.filter_edit.add_term)
+        self.overview.periodPicked.connect(self.filter_edit.set_created)
         self.model.countsChanged.connect(self._on_counts)
         self.table.leadActivated.connect(self.show_lead)
 
@@ -393,6 +396,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _apply_filter(self) -> None:
+        self.filter_edit.check(c.field for c in self.model.columns)
         self.filter_flow.apply(self.filter_edit.text())
 
     @Slot(int, int)

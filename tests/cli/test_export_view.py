@@ -177,3 +177,21 @@ def test_only_new_through_a_view_marks_only_the_leads_the_view_wrote(
     emails = {row[header.index("email")] for row in rows}
     assert len(rows) == len(served) - len(in_view)
     assert not emails & in_view
+
+
+def test_a_view_filter_in_the_language_exports_its_rows_and_names_an_unreadable_term(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    served = sandbox.served_leads({"days": "30"})
+    state = served[0]["new_state"]
+    view = SavedView("Out of state", ViewWindow("days", 30), f"-state:{state} move:31/31")
+    env = saved(tmp_path, {"production": [view]})
+    out = tmp_path / "out.csv"
+    proc = run_cli("export", "--base-url", sandbox.base_url, "--view", view.name,
+                   "-o", str(out), env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert 'view "Out of state": move:31/31' in proc.stderr  # named, as under the filter box
+    header, *rows = read_csv(out.read_text(encoding="utf-8"))
+    expected = [lead for lead in served if lead["new_state"] != state]
+    assert 0 < len(expected) < len(served)
+    assert sorted(r[header.index("email")] for r in rows) == sorted(x["email"] for x in expected)

@@ -84,14 +84,16 @@ def test_leads_at_year_1_and_9999_show_chart_filter_and_sort(qtbot, edge_window,
     first = next(i for i, n in enumerate(data.counts) if n)
     assert chart.tooltip_for(first).startswith("0001 · ")
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=chart.bar_slot(first).center())
-    assert model.shown_count() == data.counts[first] > 0
+    assert window.filter_edit.text() == "created:0001"  # with what local time cannot show
+    qtbot.waitUntil(lambda: model.shown_count() == data.counts[first] > 0, timeout=TIMEOUT_MS)
+    assert chart.selected == first
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=chart.bar_slot(first).center())
-    assert model.shown_count() == total
+    qtbot.waitUntil(lambda: model.shown_count() == total, timeout=TIMEOUT_MS)
 
     # The filter finds each edge lead by what its cell shows, typed as a user would.
     for text in {display(CREATED, "9999-12-31T23:59:59Z"), display(CREATED, EDGE_STAMPS[0])}:
         window.filter_edit.clear()
-        qtbot.keyClicks(window.filter_edit, text[:13])
+        qtbot.keyClicks(window.filter_edit, f'"{text[:13]}"')  # a phrase: words would AND
         want = sum(text[:13].lower() in c.lower() for c in created)
         qtbot.waitUntil(lambda w=want: model.shown_count() == w, timeout=TIMEOUT_MS)
         assert window.filter_count.text() == f"{want:,} of {total:,}"

@@ -58,28 +58,34 @@ def test_bucket_counts_for_the_sandbox_day(fetched_24h, sandbox) -> None:
 
 def test_click_a_bar_filters_the_table_and_again_clears(qtbot, fetched_24h) -> None:
     window = fetched_24h
-    model, chart = window.model, window.overview.chart
+    model, chart, box = window.model, window.overview.chart, window.filter_edit
     total = model.total_count()
     data = chart.volume
     i = max(range(len(data)), key=data.counts.__getitem__)
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=chart.bar_slot(i).center())
     start, end = data.period(i)
+    term = f"created:{datetime.fromtimestamp(start):%Y-%m-%dT%H}"  # the bar's hour, as text
+    assert box.text() == term
+    qtbot.waitUntil(lambda: model.filter_text == term.lower(), timeout=TIMEOUT_MS)
     assert model.shown_count() == data.counts[i] < total
     assert all(start <= lead.created.timestamp() < end for lead in model.shown_leads())
     assert window.filter_count.text() == f"{data.counts[i]:,} of {total:,}"
     assert chart.selected == i and chart.volume is data  # the bars stay as they were
 
-    window.filter_edit.setText("a")  # the text filter combines with the period
-    qtbot.waitUntil(lambda: model.filter_text == "a", timeout=TIMEOUT_MS)
+    box.end(False)
+    qtbot.keyClicks(box, " a")  # a word combines with the period
+    qtbot.waitUntil(lambda: model.filter_text == f"{term} a".lower(), timeout=TIMEOUT_MS)
     assert 0 < model.shown_count() <= data.counts[i]
     # The chart recounts once typing pauses, not on every keystroke.
     qtbot.waitUntil(lambda: sum(chart.volume.counts) == len(model.text_rows()), timeout=TIMEOUT_MS)
-    window.filter_edit.clear()
-    qtbot.waitUntil(lambda: model.filter_text == "", timeout=TIMEOUT_MS)
+    assert chart.selected == i
+    box.setText(term)
+    qtbot.waitUntil(lambda: model.filter_text == term.lower(), timeout=TIMEOUT_MS)
 
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=chart.bar_slot(i).center())
-    assert model.period is None and chart.selected is None
-    assert model.shown_count() == total
+    assert box.text() == "" and chart.selected is None
+    qtbot.waitUntil(lambda: model.shown_count() == total, timeout=TIMEOUT_MS)
+    assert model.period is None
 
 
 def test_export_selected_as_xlsx(qtbot, make_window, do_fetch, tmp_path) -> None:

@@ -1,0 +1,13 @@
+"""The filter box's language over a list of leads, for the command line. No Qt."""
+
+from __future__ import annotations
+
+from ..api.lead import Lead
+from .search import TextSource, rows_matching
+
+
+def filter_rows(leads: list[Lead], text: str) -> tuple[list[int], list[str]]:
+    """The indexes of ``leads`` (in their order) that filter ``text`` keeps, as the table does,
+    and a message per term that could not be read (left out; the others still filter)."""
+    problems = TextSource(leads).query(text).problems if text.strip() else ()
+    return rows_matching(leads, text), list(problems)
