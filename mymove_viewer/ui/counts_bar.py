@@ -44,7 +44,9 @@ class CountsBar(QWidget):
             if i:
                 self._layout.addWidget(QLabel(SEPARATOR.strip()))
             if term is None:
-                self._layout.addWidget(QLabel(text))
+                plain = QLabel(text)
+                plain.setIndent(plain.fontMetrics().horizontalAdvance("  "))  # as a button's text
+                self._layout.addWidget(plain)
                 continue
             button = QToolButton()
             button.setAutoRaise(True)
