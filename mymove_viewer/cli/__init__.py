@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -37,6 +37,7 @@ from .codes import (
     NETWORK,
     NOT_FOUND,
     OK,
+    READER_GONE,
     SERVER,
     STORE,
     USAGE,
@@ -49,7 +50,8 @@ EXIT_CODES_HELP = """exit codes:
   1  anything else              6  server error, rate limit or invalid response
   2  usage or validation error  7  keychain unavailable
   3  key rejected or missing    8  lead history unusable (busy, disk full, newer app)
-  4  client ID not found        130 interrupted; 129, 143 stopped by SIGHUP, SIGTERM"""
+  4  client ID not found        130 interrupted; 129, 143 stopped by SIGHUP, SIGTERM
+                                141 the reading program stopped early (| head)"""
 ENVIRONMENTS = [Environment.PRODUCTION.value, Environment.STAGING.value]
 
 
@@ -160,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--odd", action="store_true", help="a few leads carry fields and values the API's page "
         "does not promise (an extra field, a null, a number, an offset time)"
     )  # fmt: skip
+    for command in sub.choices.values():  # also after the command: `export --days 1 --debug`
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
@@ -206,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(demo=args.demo, base_url=args.base_url, self_test=args.self_test)
     except (Exception, KeyboardInterrupt) as exc:
+        if args.command == "export" and args.output is None and _reader_went_away(exc):
+            return READER_GONE
         if args.debug:  # more to read, never another outcome: the exit code stays the same
             import traceback
 
@@ -214,6 +222,18 @@ def main(argv: list[str] | None = None) -> int:
         code = exit_code_for(exc)
         print(f"mymove-viewer: {E.redact(_message(exc, code, args.debug))}", file=sys.stderr)
         return code
+
+
+def _reader_went_away(exc: BaseException) -> bool:
+    """The program reading the export on standard output closed it (``export | head -1``): as
+    for other command-line tools, that is no error to report. Later writes to stdout (Python's
+    own flush at exit) go nowhere instead of failing again."""
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    if not isinstance(cause, BrokenPipeError):
+        return False
+    with suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return True
 
 
 def _message(exc: BaseException, code: int, debug: bool) -> str:

@@ -6,6 +6,7 @@ OK, FAILURE, USAGE, AUTH, NOT_FOUND, NETWORK, SERVER, KEYCHAIN, INTERRUPTED = (
     0, 1, 2, 3, 4, 5, 6, 7, 130,
 )  # fmt: skip
 STORE = 8  # the lead history cannot be used (busy, disk full, damaged, from a newer app)
+READER_GONE = 141  # 128 + SIGPIPE: what a shell shows for a tool whose reader stopped early
 
 
 class Stopped(KeyboardInterrupt):
