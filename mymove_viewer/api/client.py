@@ -23,6 +23,8 @@ from .query import Query, check_base_url, clean_api_key, leads_path
 from .transport import ProxyFailure, build_http_client
 
 log = E.app_logger(__name__)
+# What OpenSSL says when the other end speaks plain HTTP to a TLS handshake (versions differ).
+_PLAIN_HTTP_SIGNS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST")
 
 ProgressCallback = Callable[[int, int | None], None]
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -311,6 +313,13 @@ class LeadsClient:
             )
         text = str(exc)
         if isinstance(exc, httpx.ConnectError):
+            if any(sign in text.upper() for sign in _PLAIN_HTTP_SIGNS):
+                return E.NetworkError(
+                    f"The server at {self._host} answered without encryption (plain HTTP), "
+                    "not HTTPS. Check the server address: a test server on this computer may "
+                    "need http:// instead of https://.",
+                    detail=detail,
+                )
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
                 return E.NetworkError(
                     f"The secure connection to {self._host} could not be verified. If your "

@@ -11,7 +11,7 @@ import pytest
 from mymove_viewer.api import errors as E
 from mymove_viewer.api.client import RETRY_AFTER_MAX, LeadsClient, _retry_after, _wait_advice
 from mymove_viewer.api.query import Query, clean_client_id, leads_path
-from mymove_viewer.sandbox import DEMO_API_KEY, Sandbox
+from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox
 from tests.reliability.servers import RawServer, raw_response
 
 from .conftest import FAST
@@ -131,3 +131,17 @@ def test_odd_retry_after_headers_over_the_wire(header: bytes, tries: int, words:
             client.fetch("c", Query.last_hours(1))
     assert words in info.value.message
     assert len(server.requests) == tries
+
+
+def test_https_to_a_plain_http_server_says_so_and_does_not_retry() -> None:
+    with Sandbox(leads=10) as box:
+        secure = box.base_url.replace("http://", "https://")
+        client = LeadsClient(secure, DEMO_API_KEY, settings=FAST)
+        try:
+            with pytest.raises(E.NetworkError) as caught:
+                client.fetch(DEMO_CLIENT_ID, Query.last_hours(1))
+        finally:
+            client.close()
+        assert "plain HTTP" in caught.value.message and "http://" in caught.value.message
+        assert "certificate" not in caught.value.message
+        assert len(box.requests) == 0  # the TLS greeting is no request it could read
