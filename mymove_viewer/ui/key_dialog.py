@@ -101,6 +101,13 @@ class KeyDialog(QDialog):
         self._refresh_status()
         self._sync_buttons()
 
+    def _fit_height(self) -> None:
+        """Tall enough for the wrapped texts at the current width: a long explanation (no
+        keychain, a failed test) was cut off at the height the dialog opened with."""
+        layout = self.layout()
+        wanted = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        self.resize(self.width(), max(self.height(), wanted, self.sizeHint().height()))
+
     # -- state ---------------------------------------------------------------------------------
 
     def _refresh_status(self) -> None:
@@ -122,6 +129,7 @@ class KeyDialog(QDialog):
         if status.problem:
             text += " " + status.problem
         self.status_label.setText(text)
+        self._fit_height()
         self._has_key = status.has_key and status.source is not KeySource.ENVIRONMENT_VARIABLE
         if not keychain:
             # Nowhere safe to save it: the only choice is to keep it in memory.
@@ -144,6 +152,7 @@ class KeyDialog(QDialog):
         color = {True: "#1e6b2a", False: "#b3261e"}.get(ok) if ok is not None else None
         self.result_label.setStyleSheet(f"color: {color};" if color else "")
         self.result_label.setText(text)
+        self._fit_height()
 
     # -- test ----------------------------------------------------------------------------------
 

@@ -140,6 +140,10 @@ def test_no_keychain_offers_session_only(qtbot, make_window, monkeypatch) -> Non
     monkeypatch.setattr(window, "_credentials", store)
     dialog = window.open_key_dialog()
     assert "No usable keychain" in dialog.status_label.text()
+    # The whole explanation shows: the dialog grew to it (it was cut off at its first height).
+    label = dialog.status_label
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()), timeout=2000)
+    assert label.height() >= 3 * label.fontMetrics().lineSpacing()
     assert dialog.session_check.isChecked() and not dialog.session_check.isEnabled()
     dialog.key_edit.setText(DEMO_API_KEY)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
