@@ -109,7 +109,12 @@ class TextSource:
             texts = self._texts
             for span in chunks(range(len(texts), n), pace or yield_gil):  # on from a cancel
                 part = leads[span.start : span.stop]
-                at = self._minutes.of(list(map(_CREATED, part)))
+                values = list(map(_CREATED, part))
+                times = self._shown.of_canonical(values)
+                if times is not None:  # no instants needed (the indexer makes them later)
+                    texts += search_texts(part, times=times)
+                    continue
+                at = self._minutes.of(values)
                 if at is None:  # not all canonical: parsed one by one
                     at = self._at[span.start : span.stop]
                     at = at if len(at) == len(part) else instants(part)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from mymove_viewer.api.lead import Lead
+from mymove_viewer.table.display import CREATED, SEPARATOR, ShownTimes, display, search_texts
 from mymove_viewer.table.filter_query import _LETTERS, fold, fold_all
-from mymove_viewer.table.search import _Minutes
+from mymove_viewer.table.search import TextSource, _Minutes
+
+from .test_search_texts import zone as _zone  # noqa: F401  (the fixture "zone": several zones)
 
 
 def reference_fold(text: str) -> str:
@@ -79,3 +83,58 @@ def test_minutes_by_hour_are_the_parsed_minutes(slices: list[list[str]]) -> None
     minutes = _Minutes()  # one across the slices, as ``TextSource`` keeps it
     for values in slices:
         assert minutes.of(values) == reference_minutes(values)
+
+
+# Around clock changes and half-hour zones' edges, the calendar's ends and far from 1970.
+near = st.sampled_from(
+    [
+        "2026-03-08T06:",
+        "2026-03-08T07:",
+        "2026-11-01T05:",
+        "2026-11-01T06:",
+        "2026-04-05T14:",
+        "2026-10-04T15:",
+        "0001-01-01T00:",
+        "9999-12-31T23:",
+        "2300-06-01T12:",
+        "1883-11-18T16:",
+    ]
+)
+hour_stamps = st.builds("{}{:02d}:{:02d}Z".format, near, st.integers(0, 61), st.integers(0, 61))
+
+
+# The zone is set once per test, not per example: what it changes is the same for each.
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(stamps | hour_stamps, max_size=8), max_size=4))
+def test_times_shown_by_hour_are_those_shown_by_instant(zone: str, slices: list[list[str]]) -> None:
+    by_hour, by_instant = ShownTimes(SEPARATOR), ShownTimes(SEPARATOR)  # kept across slices
+    for values in slices:
+        got = by_hour.of_canonical(values)
+        at = _Minutes().of(values)
+        if at is not None and all(v[17:19] < "60" for v in values):
+            expected = by_instant.of(at, values)
+            assert got is None or got == expected
+        else:
+            assert got is None
+
+
+def test_times_by_hour_are_taken_for_whole_hour_zones(zone: str) -> None:
+    values = ["2026-11-30T14:05:09Z", "2026-11-30T14:59:59Z", "2026-12-01T00:00:00Z"]
+    got = ShownTimes(SEPARATOR).of_canonical(values)
+    assert (got is None) == (zone == "Asia/Kolkata")  # +05:30; Lord Howe: +11:00 (summer)
+    if got is not None:
+        assert got == [SEPARATOR + display(CREATED, v) for v in values]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(stamps | hour_stamps, min_size=1, max_size=5), max_size=3))
+def test_text_source_texts_are_the_search_texts(zone: str, slices: list[list[str]]) -> None:
+    leads = [
+        Lead.from_mapping({"created_at": v, "first_name": "Zoë", "email": f"X{i}@Ex.com"})
+        for i, v in enumerate(v for part in slices for v in part)
+    ]
+    assert TextSource(leads).texts() == search_texts(leads)
