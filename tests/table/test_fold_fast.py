@@ -14,8 +14,6 @@ from mymove_viewer.table.display import CREATED, SEPARATOR, ShownTimes, display,
 from mymove_viewer.table.filter_query import _LETTERS, fold, fold_all
 from mymove_viewer.table.search import TextSource, _Minutes
 
-from .test_search_texts import zone as _zone  # noqa: F401  (the fixture "zone": several zones)
-
 
 def reference_fold(text: str) -> str:
     """The definition, as it was written before it was made fast: casefold, NFKD, drop the
