@@ -27,6 +27,10 @@ TEXT, CREATED, DATE = "text", "created", "date"
 _KINDS = {"created_at": CREATED, "move_date": DATE}
 SEPARATOR = "\x1f"  # cannot be typed into the filter box, so a match never spans two fields
 _MM = [f"{m:02d}" for m in range(60)]
+_MM_SET = frozenset(_MM)
+_HOUR_OF, _MINUTE_OF, _SECOND_OF = (
+    itemgetter(slice(a, b)) for a, b in ((0, 13), (14, 16), (17, 19))
+)
 # Up to 2**33 s from 1970 (years ~1698 to ~2242), half a float's step is under a microsecond.
 _EXACT_UP_TO = 2.0**33
 
@@ -62,6 +66,7 @@ def search_texts(
     pace: Pace = None,
     at: Sequence[float] | None = None,
     shown: ShownTimes | None = None,
+    times: Sequence[str] | None = None,
 ) -> list[str]:
     """One folded string per lead (``filter_query.fold``: no case, no accents) holding every
     value, for substring filtering: each as the table shows it, so what a user reads in a cell
@@ -69,7 +74,8 @@ def search_texts(
     local time (the UTC text as sent is in the tooltip and exports); ``move_date`` shows the
     date its text starts with, so the text as sent holds it. The order of the values does not
     matter, only that a separator stands between them. ``at``: the leads' ``instants``, if
-    already known; ``shown``: a ``ShownTimes(SEPARATOR)`` kept across slices of one list.
+    already known; ``shown``: a ``ShownTimes(SEPARATOR)`` kept across slices of one list;
+    ``times``: what that gives for these leads, if known already (``at`` is then unused).
 
     Built with ``map`` over C callables (no Python frame per lead), in slices: one C call over
     100k leads would hold the GIL for ~100 ms, and this runs on the worker thread.
@@ -77,7 +83,7 @@ def search_texts(
     n = len(FIELDS)
     rest, tail = itemgetter(slice(CREATED_AT + 1, n)), itemgetter(slice(n + 1, None))
     before, created = itemgetter(slice(None, CREATED_AT)), itemgetter(CREATED_AT)
-    if at is None:
+    if at is None and times is None:
         at = in_slices(instants, leads, pace or yield_gil)
     shown = shown or ShownTimes(SEPARATOR)
 
@@ -85,8 +91,10 @@ def search_texts(
         part = leads[span.start : span.stop]
         values = map(add, map(add, map(before, part), map(rest, part)), map(tail, part))
         raw = fold_all(list(map(SEPARATOR.join, values)))
-        times = shown.of(at[span.start : span.stop], list(map(created, part)))
-        return list(map(add, raw, times))
+        if times is not None:
+            return list(map(add, raw, times[span.start : span.stop]))
+        assert at is not None
+        return list(map(add, raw, shown.of(at[span.start : span.stop], list(map(created, part)))))
 
     # Slices of the indexes, so each slice of leads meets the same slice of instants.
     return in_slices(build, range(len(leads)), pace or yield_gil)
@@ -102,6 +110,7 @@ class ShownTimes:
         self._minutes: dict[float, str] = {}  # POSIX minute (seconds // 60) -> prefix + shown
         self._hours: set[float] = set()
         self._one: dict[str, str] = {}
+        self._by_hour: dict[str, str] = {}  # canonical hour ("YYYY-MM-DDTHH") -> prefix + shown
 
     def of(self, at: Sequence[float], values: Sequence[str]) -> list[str]:
         """For ``values`` and their ``instants`` (NaN where not a timestamp)."""
@@ -121,6 +130,33 @@ class ShownTimes:
                 s if s is not None else self._shown(v) for s, v in zip(out, values, strict=True)
             ]
         return out  # type: ignore[return-value]
+
+    def of_canonical(self, values: Sequence[str]) -> list[str] | None:
+        """``of`` for canonical ``created_at`` values (``sorts_as_text``), by their hour: the
+        hour's shown text plus the value's minute (~4x cheaper than by instants). None if any
+        is not canonical, or an hour's minutes do not all show that way (a zone offset of part
+        of an hour, a clock change within it, far from 1970): then ``of`` shows them."""
+        if not sorts_as_text(values) or not set(map(_SECOND_OF, values)) <= _MM_SET:
+            return None
+        minutes = list(map(_MINUTE_OF, values))
+        if not set(minutes) <= _MM_SET:
+            return None
+        hours = list(map(_HOUR_OF, values))
+        known = self._by_hour
+        for hour in set(hours).difference(known):
+            try:
+                start = datetime.fromisoformat(hour + ":00:00+00:00").timestamp()
+            except ValueError:
+                return None
+            if abs(start) >= _EXACT_UP_TO - 3600:
+                return None
+            shown = _hour_shown(start // 3600)
+            texts = [shown.get(start // 60 + m) for m in range(60)]
+            head = texts[0][:-2] if texts[0] is not None else ""
+            if texts != [head + mm for mm in _MM]:
+                return None
+            known[hour] = self._prefix + head
+        return list(map(add, map(known.__getitem__, hours), minutes))
 
     def _shown(self, value: str) -> str:
         shown = self._one.get(value)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import compress
 from operator import not_
 
@@ -53,33 +54,79 @@ _EXAMPLES = {
 
 
 @lru_cache(maxsize=1)
-def _marks() -> dict[int, str | None]:
-    """What ``str.translate`` drops or replaces after NFKD: combining marks (of the Basic
-    Multilingual Plane, where every script's accents are; built once, ~10 ms) and ``_LETTERS``."""
-    marks = (c for c in range(0x10000) if unicodedata.combining(chr(c)))
-    table: dict[int, str | None] = dict.fromkeys(marks)
-    table.update((ord(k), v) for k, v in _LETTERS.items())
-    return table
+def _marks() -> re.Pattern[str]:
+    """Combining marks (of the Basic Multilingual Plane, where every script's accents are),
+    which folding drops after NFKD: one character class of their ranges (built once, ~10 ms),
+    so a regex removes them in one C pass (``str.translate`` with a table looks each character
+    up in a dict: ~20x slower on accented text)."""
+    marks = [c for c in range(0x10000) if unicodedata.combining(chr(c))]
+    ranges, start = [], marks[0]
+    for prev, c in zip(marks, [*marks[1:], -1], strict=True):
+        if c != prev + 1:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+            start = c
+    return re.compile(f"[{''.join(ranges)}]+")
+
+
+# Joins the non-ASCII texts so that one C call of each step folds them all; a starter with no
+# decomposition (NFKD never reorders across it) that casefold keeps.
+_JOINER = "\x1e"
 
 
 def fold(text: str) -> str:
     """``text`` with case and accents gone: ``Müller`` -> ``muller``, ``Straße`` -> ``strasse``."""
-    folded = text.casefold()
-    if folded.isascii():
-        return folded
-    return unicodedata.normalize("NFKD", folded).translate(_marks())
+    return _bare(text.casefold())
 
 
-def fold_all(texts: list[str]) -> list[str]:
-    """``fold`` of each text, in C-level passes: only the few non-ASCII texts are decomposed."""
-    out = list(map(str.casefold, texts))
-    odd = list(compress(range(len(out)), map(not_, map(str.isascii, out))))
-    if odd:
-        nfkd = map(partial(unicodedata.normalize, "NFKD"), [out[i] for i in odd])
-        table = _marks()
-        for i, text in zip(odd, map(lambda t: t.translate(table), nfkd), strict=True):
-            out[i] = text
+def fold_all(texts: Sequence[str]) -> list[str]:
+    """``fold`` of each text, in C-level passes. ASCII texts (most) are lowercased; the others
+    are folded joined in one string, which costs a ``str`` method call per text less, and
+    casefolding or decomposing non-ASCII text walks it in Python's slow generic paths: at 100k
+    leads' search texts ~40 ms instead of ~400 ms."""
+    plain = bytes(map(str.isascii, texts))
+    if plain.count(0) == 0:
+        return list(map(str.lower, texts))
+    out, every = list(texts), range(len(texts))
+    deque(map(out.__setitem__, compress(every, plain), map(str.lower, compress(texts, plain))), 0)
+    odd = list(compress(every, map(not_, plain)))
+    others = list(compress(texts, map(not_, plain)))
+    parts = _fold_joined(_JOINER.join(others)).split(_JOINER)
+    if len(parts) != len(others):  # a text holds the joiner itself: one by one
+        parts = list(map(fold, others))
+    deque(map(out.__setitem__, odd, parts), maxlen=0)
     return out
+
+
+def _fold_joined(text: str) -> str:
+    """``fold(text)``, made character by character, which it is: its ASCII bytes lowercased in
+    one C pass, then each distinct non-ASCII character replaced by its fold (a ``str.replace``
+    each, a fast search), instead of casefolding and decomposing every character."""
+    raw = text.encode("utf-8", "surrogatepass").lower()
+    # The UTF-8 bytes of a non-ASCII character are all >= 0x80: without the ASCII bytes, what
+    # is left decodes to the non-ASCII characters alone, a small string to list them from.
+    found = set(raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
+    changed = {c: f for c in found if (f := fold(c)) != c}
+    made = set("".join(changed.values()))
+    # Marks outside the Basic Multilingual Plane are kept, and NFKD may reorder them with the
+    # marks around; a character a fold makes that is itself replaced would be folded twice.
+    if max(map(ord, found | made)) > 0xFFFF or not made.isdisjoint(changed):
+        return fold(text)
+    folded = raw.decode("utf-8", "surrogatepass")
+    for char, plain in changed.items():
+        folded = folded.replace(char, plain)
+    return folded
+
+
+_ASCII_BYTES = bytes(range(128))
+
+
+def _bare(folded: str) -> str:
+    """Casefolded text decomposed, its marks dropped and ``_LETTERS`` replaced."""
+    text = _marks().sub("", unicodedata.normalize("NFKD", folded))
+    for letter, plain in _LETTERS.items():
+        if letter in text:
+            text = text.replace(letter, plain)
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import compress, repeat
-from operator import and_, contains, itemgetter, methodcaller, not_
+from operator import add, and_, contains, itemgetter, methodcaller, not_
 from typing import TypeVar
 
 from ..api.fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
@@ -109,7 +109,12 @@ class TextSource:
             texts = self._texts
             for span in chunks(range(len(texts), n), pace or yield_gil):  # on from a cancel
                 part = leads[span.start : span.stop]
-                at = self._minutes.of(list(map(_CREATED, part)))
+                values = list(map(_CREATED, part))
+                times = self._shown.of_canonical(values)
+                if times is not None:  # no instants needed (the indexer makes them later)
+                    texts += search_texts(part, times=times)
+                    continue
+                at = self._minutes.of(values)
                 if at is None:  # not all canonical: parsed one by one
                     at = self._at[span.start : span.stop]
                     at = at if len(at) == len(part) else instants(part)
@@ -203,23 +208,38 @@ def _on_instants(query: FilterQuery) -> bool:
 
 class _Minutes:
     """The instants, to the minute, of canonical ``created_at`` values (``…:SSZ``, in UTC) by
-    their first 16 characters: ~5x cheaper than parsing each, and all a shown time needs."""
+    their first 16 characters: ~5x cheaper than parsing each, and all a shown time needs. Each
+    hour is parsed once, its minutes added by arithmetic (parsing each of ~43k minutes in 100k
+    leads cost ~100 ms)."""
 
     def __init__(self) -> None:
         self._of: dict[str, float] = {}
+        self._hours: dict[str, float] = {}
 
     def of(self, values: list[str]) -> list[float] | None:
         """None unless every value is canonical."""
         if not sorts_as_text(values) or not set(map(_SECOND, values)) <= _SECONDS:
             return None
         minutes = list(map(_MINUTE, values))
-        known = self._of
-        for minute in set(minutes).difference(known):
+        known, hours = self._of, self._hours
+        new = list(set(minutes).difference(known))
+        for hour in set(map(_HOUR, new)).difference(hours):
             try:
-                known[minute] = datetime.fromisoformat(minute + ":00+00:00").timestamp()
+                hours[hour] = datetime.fromisoformat(hour + ":00:00+00:00").timestamp()
             except ValueError:
                 return None
+        at = map(
+            add, map(hours.__getitem__, map(_HOUR, new)), map(_MM.__getitem__, map(_MM_TEXT, new))
+        )
+        try:  # what it added before failing is right: only valid minutes get in
+            known.update(zip(new, at, strict=True))
+        except KeyError:  # a minute past 59: not a time
+            return None
         return list(map(known.__getitem__, minutes))
+
+
+_HOUR, _MM_TEXT = itemgetter(slice(13)), itemgetter(slice(14, 16))
+_MM = {f"{m:02d}": 60.0 * m for m in range(60)}
 
 
 @dataclass(frozen=True, slots=True)

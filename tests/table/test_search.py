@@ -21,10 +21,10 @@ from mymove_viewer.table.search import (
     run_filter,
 )
 
-from .test_search_texts import STAMPS, lead_at, reference, zone  # noqa: F401  (a fixture)
+from .test_search_texts import STAMPS, lead_at, reference
 
 
-def test_texts_from_the_source_match_the_cells(zone: str) -> None:  # noqa: F811
+def test_texts_from_the_source_match_the_cells(zone: str) -> None:
     # Whole slices of canonical stamps (the minute taken from the text), then the odd ones.
     canonical = [s for s in STAMPS if len(s) == 20 and s.endswith("Z")]
     stamps = (canonical * (SLICE // len(canonical) + 2))[: 2 * SLICE] + STAMPS

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,15 +25,6 @@ from mymove_viewer.table.overview import instants
 # Howe), and one whose old local mean time has seconds in its offset (Amsterdam, +0:19:32).
 ZONES = ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/Amsterdam", "UTC"]
 COLUMNS = columns_for(("old_housing_tenure",))
-
-
-@pytest.fixture(params=ZONES)
-def zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("TZ", request.param)
-    time.tzset()
-    yield request.param
-    monkeypatch.undo()
-    time.tzset()
 
 
 def reference(lead: Lead) -> str:

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from mymove_viewer.table import search
-from mymove_viewer.table.display import display
+from mymove_viewer.table.display import CREATED, display
+from mymove_viewer.table.filter_query import fold
 from mymove_viewer.table.search import FilterPlan, FilterResult
 
 from .conftest import TIMEOUT_MS
@@ -234,3 +235,39 @@ def test_a_scan_that_trips_is_run_again_on_the_worker(
     assert window.model.shown_leads() == want
     assert tripped == [False]
     assert [on_gui for _term, on_gui in threads.scans] == [False]  # the second try, on the worker
+
+
+def test_words_typed_while_indexing_find_what_the_cells_show(
+    qtbot, make_window, do_fetch, held_index: Gate
+) -> None:
+    """The texts a filter typed before the index builds itself (accents folded a slice at a
+    time, times shown by their hour) find exactly the rows whose cells show the word, case and
+    accents aside: a name typed with or without its accents, a minute and a day as shown."""
+    window = make_window()
+    do_fetch(window, indexed=False)
+    model = window.model
+    rows = [model.lead_at(r) for r in range(model.rowCount())]
+
+    def cells(lead) -> list[str]:
+        return [display(c.kind, lead.get(c.field)) for c in model.columns]
+
+    # An accented value whose plain form is in no cell of its lead as sent (the email often
+    # holds the name plainly): only folding the accents away finds that row.
+    accented = next(
+        v
+        for x in rows
+        for v in cells(x)
+        if not v.isascii() and fold(v) not in " ".join(cells(x)).lower() and " " not in v
+    )
+    shown = display(CREATED, rows[len(rows) // 2].created_at)  # "2026-11-30 14:05"
+    for word in (fold(accented), accented.upper(), shown[-5:], shown[:10]):
+        want = [x for x in rows if any(fold(word) in fold(v) for v in cells(x))]
+        assert 0 < len(want) < len(rows) or word == shown[:10]
+        window.focus_filter()
+        qtbot.keyClicks(window.filter_edit, word)
+        qtbot.waitUntil(lambda w=word: model.filter_text == w.lower(), timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not window.filter_flow.busy, timeout=TIMEOUT_MS)
+        assert model.shown_leads() == want, word
+        window.filter_edit.clear()
+        qtbot.waitUntil(lambda: model.filter_text == "", timeout=TIMEOUT_MS)
+    assert not held_index.built  # every one of them before the index
