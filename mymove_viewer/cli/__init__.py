@@ -351,10 +351,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         f", {n:,} value{'s' * (n != 1)} with invalid characters replaced (U+FFFD)" if n else ""
     )
     total = len(result.leads)
-    noun = kept.noun(total) if kept is not None else "lead" if total == 1 else "leads"
+    noun, more = kept.noun(total) if kept is not None else ("lead" + "s" * (total != 1), "")
     count = f"{total:,} {noun}"
-    if view is not None and rows is not None:
-        count = f'{len(rows):,} of {count} (view "{view.name}")'
+    if view is not None and rows is not None:  # "14 of 500 new leads (view "TX"; …)"
+        count = f"{len(rows):,} of {count}"
+        more = "; ".join(part for part in (f'view "{view.name}"', more) if part)
+    count += f" ({more})" if more else ""
     print(f"{count}{skipped}{replaced} → {written_to}", file=sys.stderr)
     return OK
 

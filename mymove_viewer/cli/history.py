@@ -102,12 +102,21 @@ class ExportHistory:
         """The history for this export, or None when it keeps nothing. A plain export goes on
         without a history it cannot open (saying so); the history's options cannot."""
         from ..store import LeadStore, StoreError, retention_days
+        from ..store.errors import StoreDamagedError
 
         if keeps_nothing(args):
             return None
         try:
-            store = LeadStore.open(retention_days=retention_days())
+            # --only-new on a new, empty history would send every lead again: a damaged one is
+            # an error then, left in place for the user to restore or move away.
+            store = LeadStore.open(retention_days=retention_days(), keep_damaged=args.only_new)
         except StoreError as exc:
+            if isinstance(exc, StoreDamagedError) and args.only_new:
+                raise StoreDamagedError(
+                    f"{exc} --only-new needs it to know which leads were exported before, so "
+                    "nothing was exported. Restore it from a backup, or run one export without "
+                    "--only-new to set it aside and start a new history."
+                ) from None
             if args.only_new or args.offline or args.with_status:
                 raise
             _say(f"{exc} The leads are exported, but not added to the history.")
@@ -192,15 +201,15 @@ class ExportHistory:
                 "--only-new export writes them again."
             ) from None
 
-    def noun(self, count: int) -> str:
-        """How the summary line names what was written."""
+    def noun(self, count: int) -> tuple[str, str]:
+        """How the summary line names what was written, and what it adds in brackets."""
         plural = "s" * (count != 1)
         if self.args.offline:
             never = " never exported before" if self.args.only_new else ""
-            return f"stored lead{plural}{never}"
+            return f"stored lead{plural}{never}", ""
         if self.args.only_new:
-            return f"new lead{plural} (of {self._fetched:,} fetched)"
-        return f"lead{plural}"
+            return f"new lead{plural}", f"of {self._fetched:,} fetched"
+        return f"lead{plural}", ""
 
 
 def _extra_fields(named: Sequence[str], leads: list[Lead]) -> tuple[str, ...]:
@@ -307,7 +316,12 @@ def _scope(env: str | None, client: str | None) -> str:
 def _confirm(question: str) -> bool:
     if sys.stdin is None or not sys.stdin.isatty():
         raise E.ValidationError(f"{question} Add --yes to confirm; nothing was forgotten.")
-    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:  # Ctrl+D at the question: a "no", as an empty answer is
+        print(file=sys.stderr)
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _utc(moment: datetime) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -47,8 +46,15 @@ def apply_view(
     from ..table.view_rows import filter_problems, rows_for_view
     from ..table.views import view_fields
 
-    for problem in filter_problems(result.leads, view.filter):
-        # As the window shows it under the filter box: the rest of the filter still applies.
-        print(f'mymove-viewer: view "{view.name}": {problem}', file=sys.stderr)
+    problems = filter_problems(result.leads, view.filter)
+    if problems:
+        # The window names such a term under its filter box and filters by the rest; a script
+        # reading the file cannot see that, and would get more leads than the view shows.
+        raise E.ValidationError(
+            f'The filter of view "{view.name}" has terms that cannot be used with these leads: '
+            + "; ".join(problems)
+            + ". Nothing was exported. Correct the view's filter in the app, or export "
+            "without --view."
+        )
     rows = rows_for_view(result.leads, view, result.extra_fields)
     return view_fields(view, columns), rows

@@ -22,7 +22,7 @@ from ..api.errors import app_logger
 from ..api.lead import Lead
 from ..gcpause import building_many_objects
 from . import records as R
-from .errors import StoreBusyError, StoreError, from_sqlite, too_new
+from .errors import StoreBusyError, StoreDamagedError, StoreError, from_sqlite, too_new
 from .location import looks_like_sqlite, prepare_file, set_aside, store_path
 
 log = app_logger(__name__)
@@ -101,16 +101,20 @@ class LeadStore:
         retention_days: int | None = None,
         busy_seconds: float = DEFAULT_BUSY_SECONDS,
         now: float | None = None,
+        keep_damaged: bool = False,
     ) -> LeadStore:
         """Open (or create) the history at ``path`` (default: ``location.store_path()``) and
         drop leads created more than ``retention_days`` before ``now`` (None: keep all). A
         damaged or foreign file is moved aside and a new history started (``warning`` says
         where the old one went); a file from a newer app raises ``StoreTooNewError``,
-        untouched."""
+        untouched. ``keep_damaged``: a damaged file raises ``StoreError`` and stays where it is
+        (for a caller whose result depends on what the history held, such as ``--only-new``)."""
         path = Path(path) if path is not None else store_path()
         warning = None
         for attempt in range(2):
             if not looks_like_sqlite(path):
+                if keep_damaged:
+                    raise StoreDamagedError(_unusable(path, "it is not a lead history"))
                 warning = _moved(path, set_aside(path), "is not a lead history")
             prepare_file(path)
             conn = _connect(path, busy_seconds)
@@ -118,8 +122,10 @@ class LeadStore:
                 fresh = _check_file(conn, path)
             except _Unusable as exc:
                 conn.close()
+                if keep_damaged:
+                    raise StoreDamagedError(_unusable(path, str(exc))) from None
                 if attempt:
-                    raise StoreError(f"The lead history {path} cannot be used ({exc}).") from None
+                    raise StoreError(_unusable(path, str(exc))) from None
                 warning = _moved(path, set_aside(path), str(exc))
                 continue
             except BaseException:
@@ -447,6 +453,10 @@ def _check_file(conn: sqlite3.Connection, path: Path) -> bool:
     if version > SCHEMA_VERSION:
         raise too_new(path, version, SCHEMA_VERSION)
     return False
+
+
+def _unusable(path: Path, reason: str) -> str:
+    return f"The lead history {path} cannot be used ({reason})."
 
 
 def _moved(path: Path, target: Path, reason: str) -> str:

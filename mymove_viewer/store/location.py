@@ -125,5 +125,5 @@ def set_aside(path: Path) -> Path:
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(side)
-    log.warning("moved the unusable lead history to %s", target)
+    log.info("moved the unusable lead history to %s", target)  # the caller says so in words
     return target

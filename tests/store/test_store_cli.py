@@ -157,3 +157,29 @@ def test_retention_from_the_environment_applies_when_the_history_opens(sandbox: 
     bad = export(sandbox.base_url, env={"MYMOVE_VIEWER_HISTORY_DAYS": "soon"})
     assert bad.returncode == 2 and "MYMOVE_VIEWER_HISTORY_DAYS" in bad.stderr
     assert len(sandbox.requests) == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut short"])
+def test_only_new_on_a_damaged_history_exports_nothing_and_leaves_it(
+    sandbox: Sandbox, damage: str
+) -> None:
+    """A new, empty history would make every lead "new": a scheduled --only-new would send them
+    all again. It stops instead (exit 8), and the file stays for the user to restore."""
+    assert rows(export(sandbox.base_url, "--only-new"))  # every lead, recorded as exported
+    path = store_path()
+    if damage == "garbage":
+        path.write_bytes(b"garbage" * 2000)
+    else:
+        whole = path.read_bytes()
+        path.write_bytes(whole[: max(len(whole) // 3, 8192)])
+        for side in path.parent.glob(path.name + "-*"):  # the WAL would mend what was cut
+            side.unlink()
+    before = path.read_bytes()
+    again = export(sandbox.base_url, "--only-new")
+    assert again.returncode == 8, again.stderr
+    assert again.stdout == "" and "nothing was exported" in again.stderr
+    assert "WARNING" not in again.stderr and "Traceback" not in again.stderr
+    assert path.read_bytes() == before and not list(path.parent.glob("*.bad-*"))
+    plain = export(sandbox.base_url)  # a plain export sets it aside and starts anew, and says so
+    assert plain.returncode == 0 and "moved to" in plain.stderr
+    assert list(path.parent.glob("*.bad-*"))
