@@ -131,7 +131,9 @@ class VolumeChart(QWidget):
         n = len(self._volume)
         if not n or not 0 <= pos.x() < self.width():
             return None
-        return min(n - 1, pos.x() * n // max(1, self.width()))
+        # The inverse of ``bar_slot``: the last bar whose slot starts at or before x (x * n // w
+        # gave the bar before for a slot's first pixel, and for most slots once bars are < 2 px).
+        return min(n - 1, ((pos.x() + 1) * n - 1) // max(1, self.width()))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         n = len(self._volume)

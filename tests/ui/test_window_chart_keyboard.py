@@ -145,3 +145,17 @@ def test_a_chosen_bar_is_outlined_and_named(qtbot, fetched) -> None:
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(slot.center().x(), 5))
     assert chart.selected is None
     assert "Enter shows only these" in hint.text()  # the click gave the chart the focus
+
+
+def test_every_pixel_of_a_drawn_bar_picks_that_bar(qtbot, fetched) -> None:
+    """Clicks and tooltips find the bar drawn under the pointer, also at widths where bars are
+    a pixel or two wide (a slot's first pixel used to pick the bar before it)."""
+    chart = fetched.overview.chart
+    n = len(chart.volume)
+    for width in (chart.width(), 755, 3 * n // 2, n + 1):
+        chart.resize(width, chart.height())
+        qtbot.waitUntil(lambda w=width: chart.width() == w, timeout=TIMEOUT_MS)
+        for i in range(n):
+            slot = chart.bar_slot(i)
+            for x in range(slot.left(), slot.left() + slot.width()):
+                assert chart.bar_at(QPoint(x, 5)) == i, (width, i, x)
