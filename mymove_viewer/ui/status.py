@@ -78,7 +78,9 @@ class StatusLine:
         return self.label.text()
 
     def idle(self, summary: str, prefix: str = "") -> None:
-        self.label.setText(f"{prefix} {summary or IDLE_HINT}".strip())
+        # A prefix says what happened ("The fetch failed; no leads are shown."): the hint would
+        # only repeat it.
+        self.label.setText(" ".join(part for part in (prefix, summary) if part) or IDLE_HINT)
 
     def busy(self, text: str | None = None) -> None:
         self.progress.setRange(0, 0)

@@ -140,6 +140,7 @@ def test_a_first_fetch_that_fails_says_no_leads_are_shown(make_window, qtbot, sa
     sandbox.clear_faults()
     status = window.status_label.text()
     assert "no leads are shown" in status and "previous" not in status
+    assert status.lower().count("no leads") == 1  # said once (the idle hint repeated it)
     with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
         qtbot.keyClick(window, Qt.Key.Key_F5)
     sandbox.inject(Fault(kind="status", status=500, times=None))
