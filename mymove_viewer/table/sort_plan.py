@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 
 from ..api.lead import Lead
 from ..slices import SLICE, Pace, chunks
@@ -22,6 +22,7 @@ from .sort import Ranking, rank_column, rows_for
 
 NOT_SHOWN = 0xFFFFFFFF  # in ``SortResult.row_of``: the lead is filtered out
 _BIG_SLICE = 16 * SLICE  # array stores by index: ~0.1 us each, ~7 ms of GIL a slice
+_LOOP_SLICE = 8 * SLICE  # a Python step a lead (~0.15 us): ~5 ms of GIL a slice
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +61,52 @@ def run_sort(plan: SortPlan, pace: Pace = None, *, positions: bool = False) -> S
             descending=plan.descending,
             instants=plan.instants,
         )
-    order = rows_for(ranking, plan.descending, pace=pace)
+    ready = ranking.descending if plan.descending else ranking.ascending
+    row_of: array | None = None
+    if pace is not None and ready is None:
+        order, row_of = counting_order(ranking.ranks, plan.descending, pace)
+    else:
+        order = rows_for(ranking, plan.descending, pace=pace)
     rows = order if plan.kept is None else _kept_in(order, plan.kept, n, pace)
-    row_of = _positions(rows, n, pace) if positions else None
+    if not positions:
+        row_of = None
+    elif row_of is None or rows is not order:
+        row_of = _positions(rows, n, pace)
     # Keep the ranks, not an order (36 bytes a lead against 4).
     return SortResult(order, rows, Ranking(ranking.ranks), row_of)
+
+
+def counting_order(ranks: array, descending: bool, pace: Pace) -> tuple[list[int], array]:
+    """The stable order of dense ``ranks`` (as ``sort.sorted_order`` gives it) and where each
+    lead lands in it, by counting: as fast as one ``sorted`` (~0.3 s at 1M) but in slices, where
+    ``sorted_order``'s slices and merge took ~4x as long on a worker."""
+    n = len(ranks)
+    top = max(ranks) if n else 0
+    counts = [0] * (top + 1)
+    for part in chunks(ranks, pace, _LOOP_SLICE):
+        for r in part:
+            counts[r] += 1
+    if descending:
+        counts.reverse()
+    starts = [0, *accumulate(counts)]  # the next free place per rank (per flipped rank)
+    where = array("I", bytes(4 * n))
+    for start in range(0, n, _LOOP_SLICE):
+        part = ranks[start : start + _LOOP_SLICE]
+        if descending:
+            part = array("I", map(top.__sub__, part))
+        for i, r in enumerate(part, start):
+            at = starts[r]
+            starts[r] = at + 1
+            where[i] = at
+        if pace is not None:
+            pace()
+    order = [0] * n
+    for start in range(0, n, _BIG_SLICE):
+        stop = min(start + _BIG_SLICE, n)
+        deque(map(order.__setitem__, where[start:stop], range(start, stop)), maxlen=0)
+        if pace is not None:
+            pace()
+    return order, where
 
 
 def _kept_in(order: list[int], kept: list[int], n: int, pace: Pace) -> list[int]:
