@@ -27,8 +27,9 @@ from .worker import BackgroundRunner
 
 log = app_logger(__name__)
 # From this many leads a sort goes to a worker: at 100k the click stalled the GUI thread
-# ~45-65 ms in all, at 1M 0.6-1.2 s. Tests patch it.
-ASYNC_FROM = 200_000
+# 15-40 ms in all (up to ~65 ms on a busy day), at 1M 0.24-1.2 s: ~50 ms is crossed near
+# 150k. Tests patch it.
+ASYNC_FROM = 150_000
 SORTING = "Sorting…"
 SAY_BUSY_AFTER_MS = 100  # as "Filtering…": most sorts land sooner
 

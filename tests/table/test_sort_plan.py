@@ -85,3 +85,14 @@ def test_new_leads_take_the_sort_on_its_way() -> None:
     assert table.pending_sort is None and not table.apply_sort(plan, run_sort(plan))
     names = [person_key(table.leads[i].last_name) for i in table.rows]
     assert names == sorted(names, reverse=True)
+
+
+def test_a_worker_sort_with_an_order_at_hand_matches_the_one_made_here() -> None:
+    table, here = table_of(), table_of()
+    created = table.column_of("created_at")
+    for descending in (False, True):
+        plan = table.plan_sort(created, descending)
+        assert plan is not None
+        assert table.apply_sort(plan, run_sort(plan, pace, positions=True))
+        here.sort(created, descending)
+        assert table.rows == here.rows
