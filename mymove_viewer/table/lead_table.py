@@ -312,7 +312,9 @@ class LeadTable:
             return False
         self._sort, self._wanted = wanted, None
         self._sorted_as = self._signature(*wanted)
+        old = [self._order, self.rows]  # 1M ints freed here would stall the window ~20-40 ms
         self._show(result.order, result.rows, sorting=True, row_of=result.row_of)
+        reaper.release(*old, delay=FREE_AFTER_S)
         return True
 
     def row_positions(self) -> array | None:
