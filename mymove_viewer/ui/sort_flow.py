@@ -1,7 +1,7 @@
 """A header click's sort: a large table's new order is computed on a worker thread.
 
 At 1M leads the argsort alone took ~0.3-0.4 s and the whole click froze the window for
-0.6-1.2 s. Below ``ASYNC_FROM`` leads the sort runs at once (~20-60 ms at 100k, less than a
+0.6-1.2 s. Below ``ASYNC_FROM`` leads the sort runs at once (~15-50 ms at 80k, less than a
 worker's round trip and repaint would add). Above it the header shows the new indicator at once,
 the table keeps its rows until the order lands, and after a tenth of a second the count beside
 the filter box says "Sorting…". The newest click wins; a fetch, merge or filter that changed
@@ -26,10 +26,10 @@ from .paint_gate import PaintGate
 from .worker import BackgroundRunner
 
 log = app_logger(__name__)
-# From this many leads a sort goes to a worker: at 100k the click stalled the GUI thread
-# 15-40 ms in all (up to ~65 ms on a busy day), at 1M 0.24-1.2 s: ~50 ms is crossed near
-# 150k. Tests patch it.
-ASYNC_FROM = 150_000
+# From this many leads a sort goes to a worker. At 100k, on the GUI thread a click stalled it
+# 24-66 ms (click to painted the same); on the worker 27-30 ms, painted after 46-73 ms. Tests
+# patch it.
+ASYNC_FROM = 100_000
 SORTING = "Sorting…"
 SAY_BUSY_AFTER_MS = 100  # as "Filtering…": most sorts land sooner
 
