@@ -11,10 +11,8 @@ after, through a ``TableListener`` (the Qt model turns them into its signals).
 from __future__ import annotations
 
 from array import array
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from itertools import compress, repeat
 
 from .. import reaper
 from ..api.fields import FIELDS
@@ -25,6 +23,7 @@ from .merge import MergePlan, MergeState, plan_merge
 from .overview import instants as created_instants
 from .search import FilterPlan, FilterResult, TextSource, run_filter
 from .sort import Ranking, SortedRows, rank_column, rows_for
+from .sort_plan import SortPlan, SortResult, run_sort
 
 DISPLAY, TOOLTIP, RAW, LEAD = range(4)  # what ``cell`` answers
 Span = tuple[int, int]  # first and last view row, both included
@@ -106,6 +105,8 @@ class LeadTable:
         self._positions: array | None = None  # where each lead sits in _order (filter_rows)
         self._source = TextSource([])  # builds the texts if a filter comes before set_index
         self._sorted_as: tuple[object, ...] | None = None
+        self._wanted: tuple[int, bool] | None = None  # a sort planned, not applied yet
+        self._row_of: array | None = None  # where each lead sits in rows, after a worker's sort
         # Watch merges and the overview's period filter (built lazily, dropped with the leads):
         self._lead_set: set[Lead] | None = None
         self._instants: list[float] | None = None
@@ -141,7 +142,9 @@ class LeadTable:
         self._canonical_created = canonical_created
         self._lead_set = self._period = self._instants = None  # a period: of the old leads
         self._order = list(range(len(leads)))
-        self._sorted_as = None
+        self._sorted_as = self._row_of = None
+        if self._wanted is not None:  # a sort still on its way: the new leads take it now
+            self._sort, self._wanted = self._wanted, None
         if self._sort is not None and self._sort[0] >= len(self.columns):
             self._sort = None
         if self._sort is not None:
@@ -264,27 +267,59 @@ class LeadTable:
 
     @property
     def sort_request(self) -> tuple[str, bool] | None:
-        """(field, descending) of the current sort, for a worker to presort the next fetch."""
-        if self._sort is None:
+        """(field, descending) of the sort the user asked for last (on its way, or shown), for
+        a worker to presort the next fetch and for a saved view."""
+        if (wanted := self._wanted or self._sort) is None:
             return None
-        column, descending = self._sort
+        column, descending = wanted
         return self.columns[column].field, descending
 
+    @property
+    def pending_sort(self) -> tuple[int, bool] | None:
+        """(column, descending) of a sort planned and not applied yet (see ``plan_sort``)."""
+        return self._wanted
+
     def sort(self, column: int, descending: bool = False) -> None:
+        """Sort here and now (tests, small tables); the window sorts large ones on a worker."""
+        if (plan := self.plan_sort(column, descending)) is not None:
+            self.apply_sort(plan, run_sort(plan))
+
+    def plan_sort(self, column: int, descending: bool) -> SortPlan | None:
+        """What sorting by ``column`` takes (``run_sort``); None if it is shown already (views
+        re-request a sort on header restores) or there is no such column."""
         if not 0 <= column < len(self.columns):
-            return
+            return None
         if self._sorted_as == self._signature(column, descending):
-            return  # already in this order: views re-request a sort on header restores
-        new_order = self._sorted_order(column, descending)
-        self._sort = (column, descending)
-        self._sorted_as = self._signature(column, descending)
-        if self._filter or self._period is not None:
-            keep = bytearray(len(self.leads))
-            deque(map(keep.__setitem__, self.rows, repeat(1)), maxlen=0)
-            new_rows = list(compress(new_order, map(keep.__getitem__, new_order)))
-        else:
-            new_rows = new_order
-        self._show(new_order, new_rows, sorting=True)  # the same rows, moved
+            self._wanted = None  # back to the order shown: a sort on its way is not wanted
+            return None
+        self._wanted = (column, descending)
+        n, field, at = len(self.leads), self.columns[column].field, self._instants
+        ranking = self._ranks.get(field)
+        ranking = ranking if ranking is not None and len(ranking.ranks) == n else None
+        kept = self.rows[:] if self._filter or self._period is not None else None
+        at = at if at is not None and len(at) == n else None
+        return SortPlan(self.leads, self._order, self.rows, kept, column, self.columns[column],
+                        descending, ranking, self._canonical_created, at)  # fmt: skip
+
+    def apply_sort(self, plan: SortPlan, result: SortResult) -> bool:
+        """Show ``run_sort``'s order; False if the leads, order or shown rows changed meanwhile,
+        or another sort was asked for since (its ranks are kept: sorting again costs less)."""
+        if plan.leads is not self.leads:
+            return False
+        self._ranks.setdefault(plan.column.field, result.ranking)
+        wanted = (plan.index, plan.descending)
+        if plan.order is not self._order or plan.shown is not self.rows or self._wanted != wanted:
+            return False
+        self._sort, self._wanted = wanted, None
+        self._sorted_as = self._signature(*wanted)
+        old = [self._order, self.rows]  # 1M ints freed here would stall the window ~20-40 ms
+        self._show(result.order, result.rows, sorting=True, row_of=result.row_of)
+        reaper.release(*old, delay=FREE_AFTER_S)
+        return True
+
+    def row_positions(self) -> array | None:
+        """Each lead's row in ``rows`` (or ``NOT_SHOWN``) if a worker's sort found it, else None"""
+        return self._row_of
 
     def _signature(self, column: int, descending: bool) -> tuple[object, ...]:
         # The leads list object and its length: a merge that appends leads changes the length.
@@ -417,6 +452,7 @@ class LeadTable:
         self._lead_set = plan.lead_set
         if not plan.fresh:
             return 0
+        self._row_of = None  # the rows grow in place below
         listener = self._listener
         if plan.columns is not None:
             listener.inserting_columns(len(self.columns), len(plan.columns) - 1)
@@ -449,12 +485,13 @@ class LeadTable:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _show(self, new_order: list[int], new_rows: list[int], *, sorting: bool = False) -> None:
+    def _show(self, new_order: list[int], new_rows: list[int], *, sorting: bool = False,
+              row_of: array | None = None) -> None:  # fmt: skip
         self._listener.moving(sorting)
         old_rows = self.rows
         if new_order is not self._order:
             self._positions = None
-        self._order, self.rows = new_order, new_rows
+        self._order, self.rows, self._row_of = new_order, new_rows, row_of
         self._listener.moved(old_rows, sorting)
         self._counted()
 

@@ -9,7 +9,7 @@ the current row follow their leads), inserted rows and columns for a watch merge
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -26,6 +26,7 @@ from ..table.lead_table import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, LeadT
 from ..table.merge import MergePlan, MergeState
 from ..table.search import FilterPlan, FilterResult, TextSource
 from ..table.sort import Ranking, SortedRows
+from ..table.sort_plan import NOT_SHOWN
 from .selection import HINTED, rows_of_leads
 
 __all__ = ["DISPLAY_LIMIT", "WHAT", "Index", "LeadRole", "LeadTableModel", "RawRole"]
@@ -99,6 +100,9 @@ class LeadTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.table = LeadTable(_Relay(self))
         self._cell = self.table.cell  # bound once: ``data`` runs per visible cell and role
+        # What a header click's sort goes through: the session's ``SortFlow`` sends a large
+        # table's to a worker; (column, descending).
+        self.sorter: Callable[[int, bool], None] = self.table.sort
 
     # -- Qt model interface --------------------------------------------------------------------
     # ``rowCount`` and ``columnCount`` run per cell too (``index`` checks its bounds with them):
@@ -140,7 +144,7 @@ class LeadTableModel(QAbstractTableModel):
     # window for seconds at 100k rows.
 
     def sort(self, column: int, order: Qt.SortOrder = _ASCENDING) -> None:
-        self.table.sort(column, order == _DESCENDING)
+        self.sorter(column, order == _DESCENDING)
 
     def _follow_leads(self, old_rows: list[int]) -> None:
         """Move the persistent indexes (selection, current row) of ``old_rows`` to where their
@@ -148,10 +152,11 @@ class LeadTableModel(QAbstractTableModel):
         persistent = self.persistentIndexList()
         if not persistent:
             return
-        new_rows = self.table.rows
-        new_row_of = rows_of_leads(
-            new_rows, [old_rows[i.row()] for i in persistent if 0 <= i.row() < len(old_rows)]
-        )
+        wanted = [old_rows[i.row()] for i in persistent if 0 <= i.row() < len(old_rows)]
+        if (at := self.table.row_positions()) is not None:  # a worker's sort: no row pass
+            new_row_of = {lead: at[lead] for lead in wanted if at[lead] != NOT_SHOWN}
+        else:
+            new_row_of = rows_of_leads(self.table.rows, wanted)
         moved = []
         for idx in persistent:
             r = idx.row()

@@ -36,6 +36,7 @@ from .fetch import FetchController, FetchOutcome, FetchRequest
 from .indexer import Indexer
 from .new_leads import MarkedLeadModel
 from .paint_gate import PaintGate
+from .sort_flow import SortFlow
 from .status import FetchInfo, summary_text
 from .worker import BackgroundRunner
 
@@ -61,6 +62,7 @@ class LeadSession(QObject):
         gate = self.paint_gate
         self.indexer = Indexer(self, pace=gate.wait_turn, quiet=gate.wait_quiet)
         self.model = MarkedLeadModel(self)
+        self.sort_flow = SortFlow(self.model, gate, self)  # a large table sorts on a worker
         self.info: FetchInfo | None = None  # the last fetch (or poll) shown
         self.span: Span | None = None
         self._env: Environment | None = None  # where the running fetch goes
@@ -141,6 +143,7 @@ class LeadSession(QObject):
         """Show ``leads``; index and rank them on a worker once the view has painted them."""
         self.replacing.emit(bool(leads))
         self.indexer.cancel()
+        self.sort_flow.cancel()  # the new leads take the sort asked for (``set_leads``)
         model = self.model
         model.set_leads(leads, extra_fields, presorted, canonical_created=canonical_created)
         self.replaced.emit(bool(leads))
@@ -253,6 +256,7 @@ class LeadSession(QObject):
     def shutdown(self, timeout_ms: int = 2000) -> None:
         self.drop_merges()
         self.merger.shutdown(timeout_ms)
+        self.sort_flow.shutdown(timeout_ms)
         self.controller.shutdown(timeout_ms)
         self.paint_gate.release()
         self.indexer.shutdown(timeout_ms)

@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self.filter_flow = FilterFlow(self.model, self.filter_count, self.paint_gate)
+        self.session.sort_flow.label = self.filter_count
 
         self.table = LeadTableView()
         self.table.setModel(self.model)
