@@ -131,9 +131,12 @@ class VolumeChart(QWidget):
         n = len(self._volume)
         if not n or not 0 <= pos.x() < self.width():
             return None
-        # The inverse of ``bar_slot``: the last bar whose slot starts at or before x (x * n // w
-        # gave the bar before for a slot's first pixel, and for most slots once bars are < 2 px).
-        return min(n - 1, ((pos.x() + 1) * n - 1) // max(1, self.width()))
+        width = max(1, self.width())
+        if n > width:  # slots under a pixel wide: the first bar starting at that pixel
+            return min(n - 1, pos.x() * n // width)
+        # The inverse of ``bar_slot``: the bar whose slot holds x (x * n // w gave the bar before
+        # for a slot's first pixel, and for most slots once bars are under 2 px).
+        return min(n - 1, ((pos.x() + 1) * n - 1) // width)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         n = len(self._volume)
