@@ -23,6 +23,11 @@ class CountsBar(QWidget):
         self._layout.setSpacing(0)
         self._text = ""
         self.buttons: dict[str, QToolButton] = {}  # by filter term
+        self._prefix = QLabel()
+        self._prefix.hide()
+        self._layout.addWidget(self._prefix)
+        self._layout.addStretch(1)
+        self._slots: list[tuple[QLabel, QLabel, QToolButton]] = []
 
     def text(self) -> str:
         return self._text
@@ -32,28 +37,51 @@ class CountsBar(QWidget):
         self.set_parts("", [(text, None)] if text else [])
 
     def set_parts(self, prefix: str, parts: list[tuple[str, str | None]]) -> None:
-        """``prefix``, then each (text, filter term or None) part, separated by " · "."""
+        """``prefix``, then each (text, filter term or None) part, separated by " · ".
+
+        The widgets are kept and given new texts: building new ones on every recount made the
+        window lay itself out again, which at 100k leads held the GUI thread 57-76 ms."""
         self._text = prefix + SEPARATOR.join(text for text, _term in parts)
-        while (item := self._layout.takeAt(0)) is not None:
-            if (widget := item.widget()) is not None:
-                widget.deleteLater()
-        self.buttons = {}
-        if prefix:
-            self._layout.addWidget(QLabel(prefix.strip()))
-        for i, (text, term) in enumerate(parts):
-            if i:
-                self._layout.addWidget(QLabel(SEPARATOR.strip()))
-            if term is None:
-                plain = QLabel(text)
-                plain.setIndent(plain.fontMetrics().horizontalAdvance("  "))  # as a button's text
-                self._layout.addWidget(plain)
-                continue
+        self.setUpdatesEnabled(False)
+        try:
+            self._prefix.setText(prefix.strip())
+            self._prefix.setVisible(bool(prefix))
+            self.buttons = {}
+            for i, (text, term) in enumerate(parts):
+                sep, plain, button = self._slot(i)
+                sep.setVisible(i > 0)
+                plain.setVisible(term is None)
+                button.setVisible(term is not None)
+                if term is None:
+                    plain.setText(text)
+                    continue
+                button.setText(text.replace("&", "&&"))  # a value's "&" is not a shortcut key
+                button.setToolTip(f"Show only these leads (adds {term} to the filter)")
+                button.setProperty("term", term)
+                self.buttons[term] = button
+            for sep, plain, button in self._slots[len(parts) :]:
+                sep.hide()
+                plain.hide()
+                button.hide()
+        finally:
+            self.setUpdatesEnabled(True)
+
+    def _slot(self, i: int) -> tuple[QLabel, QLabel, QToolButton]:
+        """The separator, plain label and button of part ``i``, made the first time needed."""
+        while len(self._slots) <= i:
+            sep = QLabel(SEPARATOR.strip())
+            plain = QLabel()
+            plain.setIndent(plain.fontMetrics().horizontalAdvance("  "))  # as a button's text
             button = QToolButton()
             button.setAutoRaise(True)
-            button.setText(text.replace("&", "&&"))  # a value's "&" is not a shortcut key
-            button.setToolTip(f"Show only these leads (adds {term} to the filter)")
             button.setCursor(Qt.CursorShape.PointingHandCursor)
-            button.clicked.connect(lambda _checked=False, t=term: self.picked.emit(t))
-            self.buttons[term] = button
-            self._layout.addWidget(button)
-        self._layout.addStretch(1)
+            button.clicked.connect(
+                lambda _checked=False, b=button: self.picked.emit(str(b.property("term")))
+            )
+            at = self._layout.count() - 1  # before the stretch
+            for widget in (sep, plain, button):
+                widget.hide()
+                self._layout.insertWidget(at, widget)
+                at += 1
+            self._slots.append((sep, plain, button))
+        return self._slots[i]
