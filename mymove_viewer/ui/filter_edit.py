@@ -40,6 +40,9 @@ class FilterEdit(QLineEdit):
         """Name the terms that cannot be read with the table's ``fields`` under the box."""
         found = parse_filter(self.text(), fields).problems if self.text().strip() else ()
         shown = "\n".join(f"Not used: {p}" for p in found)
+        if len(self.text()) >= self.maxLength():  # Qt cut a paste at its limit without a word
+            cut = f"The filter was cut at {self.maxLength():,} characters: its end is missing."
+            shown = f"{cut}\n{shown}" if shown else cut
         if shown != self.problems.text():
             self.problems.setText(shown)
             self.problems.setVisible(bool(shown))

@@ -166,3 +166,15 @@ def test_leads_merged_in_watch_mode_pass_the_same_terms() -> None:
     assert [x.first_name for x in model.shown_leads()] == ["n1"]
     added = model.merge_leads([lead(3, "TX", "phone"), lead(4, "TX", "web"), lead(5, "OK", "x")])
     assert added == 3 and sorted(x.first_name for x in model.shown_leads()) == ["n1", "n3"]
+
+
+def test_a_paste_longer_than_the_box_takes_is_said_to_be_cut(qtbot, fetched) -> None:
+    window, label = fetched, fetched.filter_edit.problems
+    edit = window.filter_edit
+    edit.setFocus()
+    edit.insert("lopez state:TX " * 5000)  # a paste: Qt keeps the first 32,767 characters
+    assert len(edit.text()) == edit.maxLength()
+    qtbot.waitUntil(lambda: "was cut at 32,767 characters" in label.text(), timeout=TIMEOUT_MS)
+    assert label.isVisible()
+    clear_with_esc(qtbot, window)
+    qtbot.waitUntil(lambda: not label.isVisible(), timeout=TIMEOUT_MS)
