@@ -182,3 +182,15 @@ def fetched(make_window, do_fetch):
     do_fetch(window)
     assert window.model.rowCount() > 300
     return window
+
+
+@pytest.fixture
+def fetched_24h(make_window, do_fetch, local_tz):
+    """A window showing the last 24 hours before ``FIXED_NOW``, in UTC."""
+    local_tz("UTC")
+    window = make_window()
+    window.clock = lambda: FIXED_NOW
+    window.panel.hours_radio.click()
+    window.panel.hours_spin.setValue(24)
+    do_fetch(window)
+    return window

@@ -11,18 +11,12 @@ from PySide6.QtCore import Qt
 from mymove_viewer.table.display import display
 from mymove_viewer.table.filter_query import fold
 
-from .conftest import FIXED_NOW, TIMEOUT_MS
+from .conftest import TIMEOUT_MS
 
 
 @pytest.fixture
-def fetched(make_window, do_fetch, local_tz):
-    local_tz("UTC")
-    window = make_window()
-    window.clock = lambda: FIXED_NOW
-    window.panel.hours_radio.click()
-    window.panel.hours_spin.setValue(24)
-    do_fetch(window)
-    return window
+def fetched(fetched_24h):
+    return fetched_24h
 
 
 def every_row(window) -> list:

@@ -8,25 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
-import pytest
 from PySide6.QtCore import Qt
 
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.table.overview import HOUR
 from mymove_viewer.ui.overview import VolumeChart
 
-from .conftest import FIXED_NOW, TIMEOUT_MS
-
-
-@pytest.fixture
-def fetched_24h(make_window, do_fetch, local_tz):
-    local_tz("UTC")
-    window = make_window()
-    window.clock = lambda: FIXED_NOW
-    window.panel.hours_radio.click()
-    window.panel.hours_spin.setValue(24)
-    do_fetch(window)
-    return window
+from .conftest import TIMEOUT_MS
 
 
 def test_bucket_counts_for_the_sandbox_day(fetched_24h, sandbox) -> None:
