@@ -24,6 +24,8 @@ from .overview import instants as created_instants
 from .search import FilterPlan, FilterResult, TextSource, run_filter
 from .sort import Ranking, SortedRows, rank_column, rows_for
 from .sort_plan import SortPlan, SortResult, run_sort
+from .table_listener import TableListener
+from .work import LeadWork
 
 DISPLAY, TOOLTIP, RAW, LEAD = range(4)  # what ``cell`` answers
 Span = tuple[int, int]  # first and last view row, both included
@@ -56,34 +58,6 @@ def _grown(values: list | None, fresh: list, count: int) -> list | None:
     return None if values is None or len(values) != count else [*values, *fresh]
 
 
-class TableListener:
-    """Told of each change of a ``LeadTable``, before and after it, so a view keeps its state
-    (selection, current row) through it. This one ignores them; the Qt model relays them."""
-
-    def resetting(self) -> None:
-        """Everything is about to be replaced (new leads)."""
-
-    def reset(self) -> None: ...
-
-    def moving(self, sorting: bool) -> None:
-        """The shown rows are about to be reordered (``sorting``: the same rows, moved) or
-        narrowed or widened by a filter."""
-
-    def moved(self, old_rows: list[int], sorting: bool) -> None:
-        """They are: ``old_rows`` were shown before (lead indexes), ``LeadTable.rows`` now."""
-
-    def inserting_columns(self, first: int, last: int) -> None: ...
-
-    def inserted_columns(self) -> None: ...
-
-    def inserting_rows(self, first: int, last: int) -> None: ...
-
-    def inserted_rows(self) -> None: ...
-
-    def counted(self, shown: int, total: int) -> None:
-        """How many rows are shown, of how many leads, after any change."""
-
-
 class LeadTable:
     """The leads, what is shown of them in which order, and each cell's text.
 
@@ -111,6 +85,7 @@ class LeadTable:
         self._lead_set: set[Lead] | None = None
         self._instants: list[float] | None = None
         self._period: tuple[float, float] | None = None
+        self.work = LeadWork()  # status, note, first export per lead (kept across fetches)
 
     # -- content -------------------------------------------------------------------------------
 

@@ -22,11 +22,12 @@ from PySide6.QtCore import (
 
 from ..api.lead import Lead
 from ..table.display import Column
-from ..table.lead_table import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, LeadTable, TableListener
+from ..table.lead_table import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, LeadTable
 from ..table.merge import MergePlan, MergeState
 from ..table.search import FilterPlan, FilterResult, TextSource
 from ..table.sort import Ranking, SortedRows
 from ..table.sort_plan import NOT_SHOWN
+from ..table.table_listener import TableListener
 from .selection import HINTED, rows_of_leads
 
 __all__ = ["DISPLAY_LIMIT", "WHAT", "Index", "LeadRole", "LeadTableModel", "RawRole"]
@@ -190,6 +191,12 @@ class LeadTableModel(QAbstractTableModel):
 
     def ranked_fields(self) -> list[str]:
         return self.table.ranked_fields()
+
+    def work_changed(self) -> None:
+        """Leads' work status changed: every cell may show it (one signal, no pass)."""
+        rows, cols = self.rowCount(), self.columnCount()
+        if rows and cols:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, cols - 1))
 
     def drop_sort_cache(self) -> None:
         self.table.drop_sort_cache()

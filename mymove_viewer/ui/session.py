@@ -29,9 +29,11 @@ from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Environment, Query
 from ..slices import yield_gil
+from ..store.records import StoredLeads
 from ..table.index import LeadIndex, RankedColumn
 from ..table.merge import MergePlan, Runs, plan_merge
 from ..table.sort import SortedRows
+from ..table.work import WorkChange
 from .fetch import FetchController, FetchOutcome, FetchRequest
 from .indexer import Indexer
 from .new_leads import MarkedLeadModel
@@ -53,6 +55,7 @@ class LeadSession(QObject):
     counted = Signal(object, object)  # the index's (tally, volume) of every current lead
     countsStale = Signal()  # the leads changed while counting: count them as they are now
     merged = Signal(object, object)  # polls' leads are in: (the new leads, the newest outcome)
+    workChanged = Signal(object)  # the user changed leads' work (a ``WorkChange``): keep it
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -237,6 +240,19 @@ class LeadSession(QObject):
     def _on_plan_failed(self, _gen: int, error: object) -> None:
         log.warning("merging a watch poll failed: %r", error)  # a bug; the next poll retries
         self.drop_merges()
+
+    # -- work status (issue 18) ----------------------------------------------------------------
+
+    def change_work(self, change: WorkChange) -> None:
+        """The user set a status or note, or exported leads: show it, and have it kept."""
+        self.model.table.work.apply(change)
+        self.model.work_changed()
+        self.workChanged.emit(change)
+
+    def load_work(self, found: StoredLeads) -> None:
+        """What the history knows of leads (after a fetch or poll was stored): show it."""
+        self.model.table.work.take(found)
+        self.model.work_changed()
 
     # -- what the window shows and exports -------------------------------------------------------
 

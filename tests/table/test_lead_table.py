@@ -18,11 +18,11 @@ from mymove_viewer.table.lead_table import (
     RAW,
     TOOLTIP,
     LeadTable,
-    TableListener,
 )
 from mymove_viewer.table.merge import plan_merge
 from mymove_viewer.table.search import run_filter
 from mymove_viewer.table.sort import presort
+from mymove_viewer.table.table_listener import TableListener
 from tests.table.text_reference import person_key
 
 BASE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
