@@ -1,10 +1,7 @@
-"""The main window: builds the query panel, table, overview, banner, detail pane and status bar
-and wires them to the lead session (``session``: fetch, leads, index, rankings, watch merges,
-snapshots for export). It does no HTTP, JSON or file I/O itself; those live in the no-Qt modules
-and run on worker threads. Exporting is ``export_flow``, the status bar ``status``, watch mode
-``watch_flow``/``watch``, the saved state ``window_settings``, the chart ``overview``, and the
-environment, client ID and API keys ``envs`` (``window_env``).
-"""
+"""The main window: builds the widgets and wires them to the lead session (``session``: fetch,
+leads, index, rankings, watch merges, snapshots for export). No HTTP, JSON or file I/O here.
+Exporting is ``export_flow``, the status bar ``status``, watch mode ``watch_flow``, the saved
+state ``window_settings``, the chart ``overview``, environments and keys ``envs``."""
 
 from __future__ import annotations
 
@@ -133,9 +130,6 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         self.saved.save(self)
-
-    def _remember_query(self) -> None:
-        self.saved.remember_query()
 
     # -- the environment, keys and client ID (see window_env) ------------------------------------
 
@@ -311,7 +305,7 @@ class MainWindow(QMainWindow):
         started = self.clock()
         request = self._request(self.panel.query())
         self.envs.remember_client_id()
-        self._remember_query()
+        self.saved.remember_query()
         self.save_settings()
         self.banner.clear()
         self.empty_state.asking(request)
@@ -493,7 +487,7 @@ class MainWindow(QMainWindow):
             self.hide()  # gone at once; the export's cancel and clean-up follow in shutdown()
         if not self._closed:
             self.envs.remember_client_id()
-            self._remember_query()
+            self.saved.remember_query()
             self.save_settings()
         self.shutdown()
         super().closeEvent(event)

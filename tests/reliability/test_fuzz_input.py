@@ -166,5 +166,5 @@ def test_date_fields_anywhere_in_the_calendar(window, start: str, end: str, zone
             assert all(re.fullmatch(r"[0-9]{4}-.*Z", v) for v in params.values())
         else:
             assert reason == "The start of the range must be before its end."
-        window._remember_query()  # what closing the window does
+        window.saved.remember_query()  # what closing the window does
         assert window.settings.range_end == e.isoformat()
