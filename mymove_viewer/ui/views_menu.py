@@ -269,12 +269,14 @@ class ViewsMenu(QObject):
             prompt = f"Choose another name.\n{label}"
 
     def _confirm_replace(self, name: str) -> bool:
+        question = f'A view named "{name}" exists. Replace it with the table as it is now?'
+        return self._confirm("Replace view", question)
+
+    def _confirm(self, title: str, question: str) -> bool:
+        """Yes or No, No by default: a view cannot be brought back."""
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
         answer = QMessageBox.question(
-            self._parent(),
-            "Replace view",
-            f'A view named "{name}" exists. Replace it with the table as it is now?',
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self._parent(), title, question, buttons, QMessageBox.StandardButton.No
         )
         return answer == QMessageBox.StandardButton.Yes
 
@@ -314,7 +316,8 @@ class ViewsMenu(QObject):
     def delete_view(self) -> str | None:
         """Ask which view to delete; its name, or None if none was."""
         view = self._choose("Delete view", "View to delete:")
-        if view is None:
+        question = f'Delete the view "{view.name}" ({_describe(view)})?' if view else ""
+        if view is None or not self._confirm("Delete view", question):
             return None
         views = self.views()
         views.remove(view)

@@ -41,6 +41,20 @@ def answer_choice(monkeypatch: pytest.MonkeyPatch, pick: Callable[[list[str]], s
     monkeypatch.setattr(QInputDialog, "getItem", get_item)
 
 
+def answer_questions(
+    monkeypatch: pytest.MonkeyPatch, reply: QMessageBox.StandardButton
+) -> list[str]:
+    """Answer every Yes/No question with ``reply``; returns the questions asked."""
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *_args, **_kwargs) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return reply
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
 def views_menu(window) -> QMenu:
     menu = window.findChild(QMenu, "viewsMenu")
     assert menu is not None
@@ -223,6 +237,11 @@ def test_rename_and_delete(qtbot, monkeypatch, fetched) -> None:
     assert view_names(window) == ["North", "South-west", "R&&D"]
 
     answer_choice(monkeypatch, lambda items: items[0])
+    questions = answer_questions(monkeypatch, QMessageBox.StandardButton.No)
+    window.views.delete_action.trigger()  # No: a deleted view cannot be brought back
+    assert view_names(window) == ["North", "South-west", "R&&D"]
+    assert len(questions) == 1 and questions[0].startswith('Delete the view "North" (')
+    answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
     window.views.delete_action.trigger()
     assert view_names(window) == ["South-west", "R&&D"]
     assert window.views.view_actions[0].shortcut().toString() == "Ctrl+1"
@@ -232,6 +251,7 @@ def test_rename_and_delete(qtbot, monkeypatch, fetched) -> None:
 
     for _ in range(2):
         answer_choice(monkeypatch, lambda items: items[0])
+        answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
         window.views.delete_action.trigger()
     assert view_names(window) == []
     disabled = [a.objectName() for a in menu.actions() if not a.isEnabled()]
