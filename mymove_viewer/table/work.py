@@ -55,6 +55,13 @@ class LeadWork:
             first.update(self.exported)  # an earlier first export stays
             self.exported = first
 
+    def clear(self) -> None:
+        """Forget every lead's work (the leads of another environment or client, or forgotten
+        stored leads: a lead of the same values there is another lead)."""
+        self.status.clear()
+        self.notes.clear()
+        self.exported.clear()
+
     def take(self, found: StoredLeads) -> None:
         """Take what the history knows of these leads (it wins: it is what was saved)."""
         new = Status.NEW
