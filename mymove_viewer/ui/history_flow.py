@@ -110,7 +110,7 @@ class HistoryFlow(QObject):
         controller = self._session.controller
         controller.started.connect(self._on_started)
         controller.finished.connect(self._on_fetched)
-        controller.failed.connect(lambda gen, _e: self._sources.pop(gen, None))
+        controller.failed.connect(self._on_fetch_failed)
         controller.cancelled.connect(lambda gen: self._sources.pop(gen, None))
         self._session.workChanged.connect(self._on_work)
         self._envs.switched.connect(self._on_switched)
@@ -299,6 +299,14 @@ class HistoryFlow(QObject):
 
         failed = self._failed("The leads are shown, but could not be kept in the lead history")
         self.queue.put(job, lambda found: self._take_work(source, found), failed)  # type: ignore[arg-type]
+
+    @Slot(int, object)
+    def _on_fetch_failed(self, gen: int, _error: object) -> None:
+        """A fetch pressed before the stored leads were read failed: show them after all."""
+        source = self._sources.pop(gen, None)
+        empty = not self._session.model.total_count()
+        if source is not None and empty and not self._watch.is_poll(gen):
+            self.show_stored("The fetch failed.")
 
     def _take_work(self, source: Source, found: StoredLeads) -> None:
         """Show what the history knows of the table's leads; changes not written yet stay."""

@@ -250,3 +250,59 @@ def test_environments_and_client_ids_never_mix(qtbot, make_window, do_fetch) -> 
     window.panel.client_id_edit.setText(DEMO_CLIENT_ID)
     window.panel.client_id_edit.editingFinished.emit()
     qtbot.waitUntil(lambda: window.model.total_count() == len(production), timeout=TIMEOUT_MS)
+
+
+def test_turning_the_history_off_offers_to_forget_it(qtbot, make_window, do_fetch) -> None:
+    window = make_window(settings=range_settings())
+    do_fetch(window)
+    wait_written(qtbot, window)
+    window.history.settings_action.trigger()
+    qtbot.waitUntil(lambda: window.history.settings_dialog is not None, timeout=TIMEOUT_MS)
+    dialog = window.history.settings_dialog
+    assert str(store_path()) in dialog.findChild(type(dialog.off_note)).text()
+    assert not dialog.forget_box.isVisibleTo(dialog)  # only when turning it off
+    dialog.keep_box.setChecked(False)
+    assert dialog.forget_box.isVisibleTo(dialog) and dialog.forget_box.isChecked()
+    assert f"{window.model.total_count():,} stored leads" in dialog.forget_box.text()
+    with qtbot.waitSignal(window.history.forgotten, timeout=TIMEOUT_MS):
+        dialog.accept()
+    assert window.settings.keep_history is False
+    assert count_stored("production") == 0
+    window.activateWindow()  # back from the dialog, for F5
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT_MS)
+    do_fetch(window)  # nothing is kept any more
+    lead = window.model.leads[0]
+    window.session.change_work(WorkChange([lead], status=Status.CONTACTED))
+    wait_written(qtbot, window)
+    assert count_stored("production") == 0
+    again = restart(qtbot, make_window, window)
+    assert again.settings.keep_history is False and again.model.total_count() == 0
+
+
+def test_retention_is_applied_at_start(qtbot, make_window, do_fetch) -> None:
+    window = make_window(settings=range_settings())
+    do_fetch(window)
+    wait_written(qtbot, window)
+    assert count_stored("production") > 50
+    window.close()
+    # The sandbox's leads are from before FIXED_NOW: more than a day old by now.
+    again = make_window(settings=range_settings(history_days=1))
+    qtbot.waitUntil(lambda: not again.history.queue.busy, timeout=TIMEOUT_MS)
+    assert again.model.total_count() == 0
+    assert count_stored("production") == 0
+
+
+def test_a_fetch_that_fails_before_the_stored_leads_show_falls_back_to_them(
+    qtbot, make_window, do_fetch, sandbox
+) -> None:
+    window = make_window(settings=range_settings())
+    do_fetch(window)
+    count = window.model.total_count()
+    window.close()
+    sandbox.stop()
+    again = make_window()
+    again.session.forget()  # as if F5 had come before the stored leads
+    with qtbot.waitSignal(again.controller.failed, timeout=TIMEOUT_MS):
+        again.fetch()
+    qtbot.waitUntil(lambda: again.model.total_count() == count, timeout=TIMEOUT_MS)
+    assert again.status.text().startswith("The fetch failed. Stored leads, fetched")
