@@ -20,7 +20,7 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QEvent, QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 
 from ..api import errors as E
@@ -87,7 +87,6 @@ class HistoryFlow(QObject):
         flow = cls(window)
         flow.settingsChanged.connect(window.save_settings)
         AfterPaint(window, flow.start, START_FALLBACK_MS)  # type: ignore[arg-type]
-        window.installEventFilter(flow)  # its close writes what is queued
         return flow
 
     settingsChanged = Signal()
@@ -158,7 +157,7 @@ class HistoryFlow(QObject):
     @Slot()
     def start(self) -> None:
         """Open the history (retention applied) and show the stored leads, off this thread."""
-        if not self.keeping:
+        if not self.keeping or self.queue.closed:
             return
         self.queue.put(self.disk.open, self._on_opened, self._on_open_failed)
         self.show_stored()
@@ -430,7 +429,6 @@ class HistoryFlow(QObject):
 
         return show
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.queue.close(self.disk.close)
-        return False
+    def shutdown(self) -> None:
+        """The window closes: what is queued is written, then the store closed (safe twice)."""
+        self.queue.close(self.disk.close)

@@ -43,6 +43,10 @@ class JobQueue(QObject):
         self._closed = False
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def busy(self) -> bool:
         return self._current is not None or bool(self._queue)
 

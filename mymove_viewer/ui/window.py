@@ -478,6 +478,7 @@ class MainWindow(QMainWindow):
         self.watch_flow.shutdown()
         self.keys.stop()
         self.session.shutdown(2000)
+        self.history.shutdown()  # writes what the user did, then closes the lead history
         for part in (self.filter_flow, self.overview):
             part.shutdown(2000)
         self.export_flow.shutdown(2000)
