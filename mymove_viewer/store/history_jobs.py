@@ -17,13 +17,15 @@ from itertools import compress
 from operator import attrgetter, itemgetter
 
 from ..api.errors import ValidationError
-from ..api.fields import FIELDS
-from ..api.lead import Lead
+from ..api.fields import CREATED_AT, FIELDS
+from ..api.lead import Lead, sorts_as_text
 from ..settings import Settings
+from ..slices import Pace, chunks, yield_gil
 from .database import LeadStore, StoreInfo
 from .location import HISTORY_DAYS_ENV, retention_days, store_path
 from .records import LeadState, Status, StoredLeads, Window, lead_keys
 
+_created_of = itemgetter(CREATED_AT)
 _names_of = itemgetter(len(FIELDS))  # a lead's extra-field names (see ``Lead.build``)
 _exported_at = attrgetter("first_exported_at")
 
@@ -38,19 +40,30 @@ class Shown:
     last_fetch: datetime | None  # when leads were last fetched for them (None: never)
 
 
-def extra_fields(leads: Sequence[Lead], named: Sequence[str] = ()) -> tuple[str, ...]:
+def extra_fields(
+    leads: Sequence[Lead], named: Sequence[str] = (), pace: Pace = None
+) -> tuple[str, ...]:
     """Every extra field of ``leads`` (``named`` first), in the order they first appear: the
     columns of leads that did not come from one answer (stored, or picked from several)."""
     seen = dict.fromkeys(named)
-    for names in dict.fromkeys(map(_names_of, leads)):  # one per set of names, not per lead
-        seen.update(dict.fromkeys(names))
+    for part in chunks(leads, pace):
+        for names in dict.fromkeys(map(_names_of, part)):  # one per set of names, not per lead
+            seen.update(dict.fromkeys(names))
     return tuple(seen)
 
 
-def worked(found: StoredLeads) -> StoredLeads:
+def canonical_created(leads: Sequence[Lead], pace: Pace = None) -> bool:
+    """Every ``created_at`` is canonical (``sorts_as_text``): the table may sort it as text."""
+    return all(sorts_as_text(list(map(_created_of, part))) for part in chunks(leads, pace))
+
+
+def worked(found: StoredLeads, pace: Pace = None) -> StoredLeads:
     """Only the leads of ``found`` with a status, a note or an export."""
     # New is 0, no note "", never exported None: a lead has a state when any of them is truthy.
-    keep = list(map(any, zip(found.statuses, found.notes, found.exported, strict=True)))
+    keep: list[bool] = []
+    for rows in chunks(range(len(found)), pace):
+        part = (found.statuses[rows.start : rows.stop], found.notes[rows.start : rows.stop])
+        keep += map(any, zip(*part, found.exported[rows.start : rows.stop], strict=True))
     if all(keep):
         return found
     parts = (found.leads, found.keys, found.statuses, found.notes, found.exported)
@@ -61,7 +74,8 @@ def stored_for(store: LeadStore, environment: str, client_id: str, window: Windo
     """What a window shows at start (or on switching to this environment and client)."""
     found = store.stored(environment, client_id, window)
     last = store.last_fetch(environment, client_id)
-    return Shown(found, worked(found), extra_fields(found.leads), last)
+    pace = yield_gil  # a window's GUI thread waits for the GIL meanwhile
+    return Shown(found, worked(found, pace), extra_fields(found.leads, (), pace), last)
 
 
 def merge_fetched(

@@ -17,7 +17,6 @@ After **Forget stored leads…** the table no longer shows the forgotten leads: 
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -25,9 +24,8 @@ from PySide6.QtGui import QAction
 
 from ..api import errors as E
 from ..api.errors import app_logger
-from ..api.fields import CREATED_AT
-from ..api.lead import sorts_as_text
 from ..api.query import Environment, clean_client_id
+from ..slices import yield_gil
 from ..store import history_jobs as H
 from ..store.errors import StoreError, StoreTooNewError, StoreUnavailableError
 from ..store.history_jobs import Disk, Scope, retention
@@ -191,7 +189,7 @@ class HistoryFlow(QObject):
         def job() -> tuple[H.Shown, object, bool]:
             shown = H.stored_for(disk.get(), env.value, client, span)
             leads = shown.found.leads
-            canonical = bool(leads) and sorts_as_text(list(map(itemgetter(CREATED_AT), leads)))
+            canonical = bool(leads) and H.canonical_created(leads, yield_gil)
             order = None
             if sort is not None and leads:
                 field, descending = sort
