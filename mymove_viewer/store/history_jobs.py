@@ -39,6 +39,11 @@ class Shown:
     extra_fields: tuple[str, ...]
     last_fetch: datetime | None  # when leads were last fetched for them (None: never)
 
+    @classmethod
+    def nothing(cls) -> Shown:
+        empty = StoredLeads([], [], [], [], [])
+        return cls(empty, empty, (), None)
+
 
 def extra_fields(
     leads: Sequence[Lead], named: Sequence[str] = (), pace: Pace = None
@@ -159,13 +164,20 @@ class Disk:
         return self._store
 
     def open(self) -> str | None:
-        """Open the history (old leads dropped); what to tell the user once, if anything."""
+        """Open the history if there is one (old leads dropped; a new file waits for leads to
+        keep); what to tell the user once, if anything."""
+        if not self._exists():
+            return None
         store = self.get()
         warning, store.warning = store.warning, None
         return warning
 
     def _exists(self) -> bool:
         return self._store is not None or store_path().exists()
+
+    def existing(self) -> LeadStore | None:
+        """The store, if there is a history file (asking what it holds does not create one)."""
+        return self.get() if self._exists() else None
 
     def info(self) -> StoreInfo | None:
         """What the history holds; None when there is no history file."""

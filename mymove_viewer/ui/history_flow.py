@@ -187,7 +187,10 @@ class HistoryFlow(QObject):
         sort, disk = self._session.model.sort_request, self.disk
 
         def job() -> tuple[H.Shown, object, bool]:
-            shown = H.stored_for(disk.get(), env.value, client, span)
+            store = disk.existing()
+            if store is None:  # nothing stored yet: no file made for that
+                return H.Shown.nothing(), None, False
+            shown = H.stored_for(store, env.value, client, span)
             leads = shown.found.leads
             canonical = bool(leads) and H.canonical_created(leads, yield_gil)
             order = None

@@ -69,7 +69,9 @@ def test_asking_what_is_stored_creates_no_file() -> None:
     assert disk.forget((None, None)) == 0
     assert disk.retain(30) == 0
     assert not store_path().exists()
-    assert disk.open() is None and store_path().exists()  # opening does
+    assert disk.open() is None and not store_path().exists()  # nothing to open yet
+    disk.get()  # the first leads to keep make it
+    assert store_path().exists()
     disk.close()
 
 

@@ -39,6 +39,12 @@ def wait_written(qtbot, window) -> None:
     qtbot.waitUntil(lambda: not window.history.queue.busy, timeout=TIMEOUT_MS)
 
 
+def back_from_dialog(qtbot, window) -> None:
+    """The window active again after a dialog, for its shortcuts (F5)."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT_MS)
+
+
 def count_stored(env: str, client: str = DEMO_CLIENT_ID) -> int:
     with LeadStore.open() as store:
         return len(store.stored(env, client))
@@ -268,8 +274,7 @@ def test_turning_the_history_off_offers_to_forget_it(qtbot, make_window, do_fetc
         dialog.accept()
     assert window.settings.keep_history is False
     assert count_stored("production") == 0
-    window.activateWindow()  # back from the dialog, for F5
-    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT_MS)
+    back_from_dialog(qtbot, window)
     do_fetch(window)  # nothing is kept any more
     lead = window.model.leads[0]
     window.session.change_work(WorkChange([lead], status=Status.CONTACTED))
@@ -306,3 +311,40 @@ def test_a_fetch_that_fails_before_the_stored_leads_show_falls_back_to_them(
         again.fetch()
     qtbot.waitUntil(lambda: again.model.total_count() == count, timeout=TIMEOUT_MS)
     assert again.status.text().startswith("The fetch failed. Stored leads, fetched")
+
+
+def test_a_full_disk_says_so_and_the_table_keeps_every_lead(qtbot, make_window, do_fetch) -> None:
+    window = make_window(settings=range_settings())
+    do_fetch(window)
+    wait_written(qtbot, window)
+    stored_before = count_stored("production")
+    # The history's connection may grow no more (SQLite's own limit, a real SQLITE_FULL); no
+    # job runs now, so this thread may use it.
+    conn = window.history.disk.get()._conn
+    conn.execute(f"PRAGMA max_page_count={conn.execute('PRAGMA page_count').fetchone()[0]}")
+    window.panel.set_range(START - timedelta(days=4), END)  # more leads, which need pages
+    do_fetch(window)
+    count = window.model.total_count()
+    assert count > stored_before
+    qtbot.waitUntil(lambda: "is full" in window.banner.message(), timeout=TIMEOUT_MS)
+    message = window.banner.message()
+    assert message.startswith("The leads are shown, but could not be kept in the lead history")
+    assert "Free some disk space" in message and window.banner.kind == "error"
+    assert window.model.total_count() == count  # nothing lost in the table
+    wait_written(qtbot, window)
+    assert count_stored("production") == stored_before  # the merge was not half done
+
+
+def test_a_window_with_nothing_to_keep_makes_no_file(qtbot, make_window, do_fetch) -> None:
+    window = make_window(settings=range_settings())
+    window.history.forget_action.trigger()  # asking what is stored does not make one either
+    qtbot.waitUntil(lambda: window.history.forget_dialog is not None, timeout=TIMEOUT_MS)
+    assert "(0 stored leads)" in window.history.forget_dialog.all_button.text()
+    window.history.forget_dialog.reject()
+    window.panel.select_environment(Environment.STAGING)
+    wait_written(qtbot, window)
+    assert not store_path().exists()
+    back_from_dialog(qtbot, window)
+    do_fetch(window)  # the first leads to keep make it
+    wait_written(qtbot, window)
+    assert count_stored("staging") == window.model.total_count() > 0
