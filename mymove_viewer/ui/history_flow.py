@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from ..api import errors as E
 from ..api.errors import app_logger
@@ -108,7 +109,7 @@ class HistoryFlow(QObject):
         controller.started.connect(self._on_started)
         controller.finished.connect(self._on_fetched)
         controller.failed.connect(self._on_fetch_failed)
-        controller.cancelled.connect(lambda gen: self._sources.pop(gen, None))
+        controller.cancelled.connect(self._on_fetch_cancelled)
         self._session.workChanged.connect(self._on_work)
         self._envs.switched.connect(self._on_switched)
         self._panel.clientIdEdited.connect(self._on_client_edited)
@@ -129,7 +130,7 @@ class HistoryFlow(QObject):
         self.settings_action.triggered.connect(self.open_settings)
         quit_action = host.quit_action
         for menu in quit_action.associatedObjects():  # the File menu: just above Quit
-            if hasattr(menu, "insertAction") and menu is not host:
+            if isinstance(menu, QMenu):
                 menu.insertAction(quit_action, self.forget_action)
                 menu.insertAction(quit_action, self.settings_action)
                 menu.insertSeparator(quit_action)
@@ -287,6 +288,8 @@ class HistoryFlow(QObject):
         source = self._sources.pop(gen, None)
         if source is None:
             return
+        if self._shown not in (None, source):  # another client's (Enter after editing it)
+            self._drop_shown()
         self._shown = source
         if not self._kept(source):
             return
@@ -299,6 +302,10 @@ class HistoryFlow(QObject):
 
         failed = self._failed("The leads are shown, but could not be kept in the lead history")
         self.queue.put(job, lambda found: self._take_work(source, found), failed)  # type: ignore[arg-type]
+
+    @Slot(int)
+    def _on_fetch_cancelled(self, gen: int) -> None:
+        self._sources.pop(gen, None)
 
     @Slot(int, object)
     def _on_fetch_failed(self, gen: int, _error: object) -> None:
@@ -358,8 +365,8 @@ class HistoryFlow(QObject):
     @Slot()
     def ask_forget(self) -> None:
         """Say what is stored, then ask which to forget."""
-        disk = self.disk
-        self.queue.put(disk.info, self._open_forget, self._failed("The lead history"))
+        failed = self._failed("Stored leads cannot be listed", quiet=False)
+        self.queue.put(self.disk.info, self._open_forget, failed)
 
     def _open_forget(self, info: object) -> None:
         from .history_dialogs import ForgetDialog
@@ -388,7 +395,13 @@ class HistoryFlow(QObject):
 
     @Slot()
     def open_settings(self) -> None:
-        self.queue.put(self.disk.info, self._open_settings, self._failed("The lead history"))
+        said = self._failed("Stored leads cannot be counted", quiet=False)
+
+        def failed(error: Exception) -> None:  # the settings can be changed all the same
+            said(error)
+            self._open_settings(None)
+
+        self.queue.put(self.disk.info, self._open_settings, failed)
 
     def _open_settings(self, info: object) -> None:
         from .history_dialogs import HistorySettingsDialog
@@ -408,16 +421,20 @@ class HistoryFlow(QObject):
         if dialog.forget_all():
             self.forget((None, None))
         elif s.keep_history:
-            self.queue.put(lambda: disk.retain(days), None, self._failed("Old leads"))
+            failed = self._failed("Older leads could not be removed")
+            self.queue.put(lambda: disk.retain(days), None, failed)
             if not was_keeping and self.keeping and self._session.model.total_count() == 0:
                 self.show_stored()
 
     # -- errors and closing ----------------------------------------------------------------------
 
-    def _failed(self, what: str) -> Callable[[Exception], None]:
+    def _failed(self, what: str, *, quiet: bool = True) -> Callable[[Exception], None]:
+        """What shows an error of a job doing ``what``; ``quiet``: not when the history was
+        refused at start (the banner said so then), for work the user did not ask for."""
+
         def show(error: Exception) -> None:
-            if self.refused is not None and isinstance(error, _REFUSED):
-                return  # a job queued before the refusal: the banner has said it already
+            if quiet and self.refused is not None and isinstance(error, _REFUSED):
+                return
             if isinstance(error, StoreError):
                 self._banner.show_message(f"{what}: {error}", kind="error")
             else:  # a bug: the table is as it was, so say so plainly

@@ -348,3 +348,25 @@ def test_a_window_with_nothing_to_keep_makes_no_file(qtbot, make_window, do_fetc
     do_fetch(window)  # the first leads to keep make it
     wait_written(qtbot, window)
     assert count_stored("staging") == window.model.total_count() > 0
+
+
+def test_a_busy_history_says_so_and_the_status_stays_shown(qtbot, make_window, do_fetch) -> None:
+    window = make_window(settings=range_settings())
+    do_fetch(window)
+    wait_written(qtbot, window)
+    store = window.history.disk.get()  # no job runs now: this thread may set it up
+    store._conn.execute("PRAGMA busy_timeout=200")
+    store.busy_seconds = 0.2
+    other = sqlite3.connect(store_path(), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program writing, for longer than the timeout
+    try:
+        lead = window.model.leads[0]
+        window.session.change_work(WorkChange([lead], status=Status.NOT_INTERESTED))
+        qtbot.waitUntil(lambda: "is busy" in window.banner.message(), timeout=TIMEOUT_MS)
+        message = window.banner.message()
+        assert message.startswith("The change is shown, but could not be saved")
+        assert "Try again when it has finished" in message
+        assert window.model.table.work.status_of(lead) is Status.NOT_INTERESTED
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
