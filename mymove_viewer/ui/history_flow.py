@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ..api import errors as E
 from ..api.errors import app_logger
@@ -448,5 +448,10 @@ class HistoryFlow(QObject):
         return show
 
     def shutdown(self) -> None:
-        """The window closes: what is queued is written, then the store closed (safe twice)."""
+        """The window closes: what is queued is written, then the store closed (safe twice).
+        The window is gone at once; its thread waits up to 2 s for the writes (a longer one
+        ends on its own thread, joined on the way out: nothing the user did is lost)."""
+        window = self.parent()
+        if self.queue.busy and isinstance(window, QWidget):
+            window.hide()
         self.queue.close(self.disk.close)
