@@ -370,3 +370,27 @@ def test_a_busy_history_says_so_and_the_status_stays_shown(qtbot, make_window, d
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_enter_after_a_new_client_id_shows_its_leads_without_the_old_statuses(
+    qtbot, make_window, do_fetch, sandbox
+) -> None:
+    window = make_window(settings=range_settings())
+    do_fetch(window)
+    lead = window.model.leads[0]
+    window.session.change_work(WorkChange([lead], status=Status.QUALIFIED))
+    wait_written(qtbot, window)
+    sandbox.client_id = "other-client"  # it serves the very same leads to that client
+    edit = window.panel.client_id_edit
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, "other-client")
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)  # fetches, and ends the edit
+    assert lead in set(window.model.leads)
+    wait_written(qtbot, window)
+    assert window.model.table.work.status_of(lead) is Status.NEW  # another client's lead
+    assert count_stored("production", "other-client") == window.model.total_count()
+    with LeadStore.open() as store:
+        other = store.stored("production", "other-client")
+    assert set(other.statuses) == {Status.NEW}
