@@ -29,6 +29,9 @@ CONFIG_DIR_ENV = "MYMOVE_VIEWER_CONFIG_DIR"
 FILE_NAME = "settings.json"
 SCHEMA = 1
 QUERY_MODES = ("hours", "days", "range")
+# The lead history (``store``): stored leads are kept this many days after they were created.
+DEFAULT_HISTORY_DAYS = 180
+MAX_HISTORY_DAYS = 366 * 100
 
 # Names the GUI may store under ``gui`` although they contain a word the secret guard looks for.
 GUI_SORT_KEY = "sort_key"
@@ -65,6 +68,9 @@ class Settings:
     gui: dict[str, object] = field(default_factory=dict)
     # Saved views per environment (its value, e.g. "production"), in the order of the menu.
     views: dict[str, list[SavedView]] = field(default_factory=dict)
+    # The window's lead history: off keeps nothing on disk (MYMOVE_VIEWER_NO_HISTORY also does).
+    keep_history: bool = True
+    history_days: int = DEFAULT_HISTORY_DAYS
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,8 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
     "last_export_dir": lambda v: v is None or (isinstance(v, str) and bool(v)),
     "gui": lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
     "views": views_valid,
+    "keep_history": lambda v: isinstance(v, bool),
+    "history_days": lambda v: _is_int(v) and 1 <= v <= MAX_HISTORY_DAYS,
 }
 assert set(_CHECKS) == {f.name for f in fields(Settings)}, "every setting needs a check"
 # Settings kept in memory in another form than JSON's: (from JSON with notes on what was

@@ -215,10 +215,9 @@ class ExportHistory:
 def _extra_fields(named: Sequence[str], leads: list[Lead]) -> tuple[str, ...]:
     """Every extra field of ``leads`` (``named`` first): the columns before ``status`` and
     ``note``, which a lead without some extra field would otherwise put in the middle."""
-    seen = dict.fromkeys(named)
-    for names in dict.fromkeys(lead.extra_names for lead in leads):
-        seen.update(dict.fromkeys(names))
-    return tuple(seen)
+    from ..store.history_jobs import extra_fields
+
+    return extra_fields(leads, named)
 
 
 def _state(states: dict[bytes, LeadState], key: bytes) -> LeadState:

@@ -295,9 +295,11 @@ class LeadStore:
         return self.stored(environment, client_id, window, unexported=True)
 
     def statuses(
-        self, environment: str, client_id: str, keys: Sequence[bytes]
+        self, environment: str, client_id: str, keys: Sequence[bytes], *, worked: bool = False
     ) -> dict[bytes, R.LeadState]:
-        """The state of each of ``keys`` that is stored (others are left out)."""
+        """The state of each of ``keys`` that is stored (others are left out); ``worked``: only
+        of those with a status, a note or an export (most leads have none)."""
+        also = " AND (status IS NOT NULL OR note IS NOT NULL OR exported IS NOT NULL)" * worked
         out: dict[bytes, R.LeadState] = {}
         with self._sql("reading lead statuses"):
             source = self._source(self._conn, environment, client_id)
@@ -306,7 +308,7 @@ class LeadStore:
             for chunk in _chunks(keys):
                 sql = (
                     "SELECT key, status, note, exported FROM leads "
-                    f"WHERE source = ? AND key IN ({_marks(chunk)})"
+                    f"WHERE source = ? AND key IN ({_marks(chunk)}){also}"
                 )
                 for key, status, note, exported in self._conn.execute(sql, (source, *chunk)):
                     out[key] = R.LeadState(R.Status(status or 0), note or "", R.when(exported))
@@ -440,7 +442,7 @@ def _check_file(conn: sqlite3.Connection, path: Path) -> bool:
         app = conn.execute("PRAGMA application_id").fetchone()[0]
         version = _version(conn)
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app == APPLICATION_ID and version >= 1:
+        if app == APPLICATION_ID and 1 <= version <= SCHEMA_VERSION:  # a newer one may differ
             conn.execute("SELECT count(*) FROM sources").fetchone()  # the schema is readable
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _NOT_THE_FILE:

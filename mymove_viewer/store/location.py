@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..api.errors import ValidationError, app_logger
 from ..settings import APP_DIR_NAME
+from ..settings import DEFAULT_HISTORY_DAYS as DEFAULT_RETENTION_DAYS
+from ..settings import MAX_HISTORY_DAYS as MAX_RETENTION_DAYS
 from .errors import StoreUnavailableError
 
 log = app_logger(__name__)
@@ -26,8 +28,6 @@ DATA_DIR_ENV = "MYMOVE_VIEWER_DATA_DIR"
 NO_HISTORY_ENV = "MYMOVE_VIEWER_NO_HISTORY"
 HISTORY_DAYS_ENV = "MYMOVE_VIEWER_HISTORY_DAYS"
 FILE_NAME = "leads.sqlite3"
-DEFAULT_RETENTION_DAYS = 180
-MAX_RETENTION_DAYS = 366 * 100
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 _FALSE = frozenset({"", "0", "false", "no", "off"})

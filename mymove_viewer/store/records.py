@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from functools import partial
+from functools import cache, partial
 from hashlib import blake2b
 from itertools import repeat
 from operator import add, itemgetter, methodcaller
 from typing import Any
-
-import msgspec
 
 from ..api.fields import CREATED_AT, FIELDS
 from ..api.lead import Lead, posix_times
@@ -41,8 +39,6 @@ SLICE = 2048
 _OFFSET = 1 << 39  # seconds: year 1 is about -6.2e10, year 9999 about 2.5e11
 KEY_BYTES = 16
 _HASH_BYTES = KEY_BYTES - 5
-_encode = msgspec.json.encode
-_decode = msgspec.json.Decoder(tuple).decode  # nested arrays (the names) come as lists
 _new_lead = partial(tuple.__new__, Lead)
 _documented = itemgetter(slice(0, _N))
 _extra_values = itemgetter(slice(_N + 1, None))
@@ -163,14 +159,14 @@ def _canonical_json(leads: Sequence[Lead]) -> list[bytes]:
     if not all(list(n) == sorted(n) for n in set(map(_names_of, leads))):
         canonical = [_sorted_extras(lead) for lead in leads]
     try:
-        return list(map(_encode, canonical))
+        return list(map(_codec()[0], canonical))
     except UnicodeEncodeError:  # a lone surrogate somewhere: find which leads, one by one
         return [_odd_json(lead) for lead in canonical]
 
 
 def _odd_json(lead: Lead) -> bytes:
     try:
-        return _encode(lead)
+        return _codec()[0](lead)
     except UnicodeEncodeError:
         # Never the same bytes as a valid lead's JSON: it decodes to a value that has a lone
         # surrogate, which no valid lead holds.
@@ -203,11 +199,12 @@ def leads_from_json(blobs: list[bytes]) -> list[Lead]:
     tuple, as parsing makes them."""
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[Lead] = []
+    _, decode, error = _codec()
     for start in range(0, len(blobs), SLICE):
         part = blobs[start : start + SLICE]
         try:
-            arrays = list(map(_decode, part))
-        except msgspec.DecodeError:  # an odd lead (see the module's docstring): one by one
+            arrays = list(map(decode, part))
+        except error:  # an odd lead (see the module's docstring): one by one
             arrays = [_decode_odd(blob) for blob in part]
         found = list(map(tuple, map(_names_of, arrays)))
         names = zip(map(shared.setdefault, found, found))  # 1-tuples
@@ -218,9 +215,19 @@ def leads_from_json(blobs: list[bytes]) -> list[Lead]:
 
 def _decode_odd(blob: bytes) -> tuple[Any, ...]:
     try:
-        return _decode(blob)
-    except msgspec.DecodeError:
+        return _codec()[1](blob)
+    except _codec()[2]:
         return tuple(json.loads(blob))
+
+
+@cache
+def _codec() -> tuple[Callable[[Any], bytes], Callable[[bytes], tuple[Any, ...]], type[Exception]]:
+    """msgspec's JSON encoder, a decoder to tuples (nested arrays, the names, come as lists) and
+    its error: loaded on first use, as the window imports this module before its first paint
+    (which must not wait for msgspec: ``test_cold_start``)."""
+    import msgspec
+
+    return msgspec.json.encode, msgspec.json.Decoder(tuple).decode, msgspec.DecodeError
 
 
 _STATUS_OF = {None: Status.NEW, **{int(s): s for s in Status}}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from functools import partial
+from itertools import compress, repeat
+from operator import is_not
 
 from ..api.lead import Lead
 from ..store.records import Status, StoredLeads
@@ -55,18 +57,22 @@ class LeadWork:
             first.update(self.exported)  # an earlier first export stays
             self.exported = first
 
+    def clear(self) -> None:
+        """Forget every lead's work (the leads of another environment or client, or forgotten
+        stored leads: a lead of the same values there is another lead)."""
+        self.status.clear()
+        self.notes.clear()
+        self.exported.clear()
+
     def take(self, found: StoredLeads) -> None:
-        """Take what the history knows of these leads (it wins: it is what was saved)."""
-        new = Status.NEW
-        for lead, status, note, exported in zip(
-            found.leads, found.statuses, found.notes, found.exported, strict=True
-        ):
-            if status is not new:
-                self.status[lead] = status
-            if note:
-                self.notes[lead] = note
-            if exported is not None:
-                self.exported[lead] = exported
+        """Take what the history knows of these leads (it wins: it is what was saved). C-level
+        passes: the window calls this on its GUI thread with every lead that has a state."""
+        leads = found.leads
+        worked = map(Status.NEW.__ne__, found.statuses)
+        self.status.update(compress(zip(leads, found.statuses, strict=True), worked))
+        self.notes.update(compress(zip(leads, found.notes, strict=True), found.notes))
+        done = map(partial(is_not, None), found.exported)
+        self.exported.update(compress(zip(leads, found.exported, strict=True), done))
 
 
 def _drop(values: dict[Lead, object], leads: Iterable[Lead]) -> None:

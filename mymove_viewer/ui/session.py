@@ -120,6 +120,20 @@ class LeadSession(QObject):
             self._env or env, result.fetched_at, result.elapsed, result.skipped, result.replaced
         )
 
+    def show_stored(
+        self,
+        leads: list[Lead],
+        extra_fields: tuple[str, ...],
+        presorted: SortedRows | None,
+        span: Span,
+        info: FetchInfo,
+        canonical_created: bool = False,
+    ) -> None:
+        """Replace the leads with stored ones (``history_flow``), asked for the time ``span``."""
+        self._set_span(span, count=False)
+        self.set_leads(leads, extra_fields, presorted, canonical_created=canonical_created)
+        self.info = info
+
     def note_poll(self, outcome: FetchOutcome, env: Environment) -> None:
         """A watch poll was merged: the summary and the time window move on."""
         result = outcome.result

@@ -19,6 +19,17 @@ class FetchInfo:
     elapsed: float
     skipped: int
     replaced: int = 0  # values with invalid characters, shown as U+FFFD
+    stored: bool = False  # from the lead history, not a fetch: ``fetched_at`` is the last fetch
+
+
+def stored_text(fetched_at: datetime | None) -> str:
+    """Where stored leads come from: "Stored leads, fetched 08:12 — press F5 to refresh"."""
+    if fetched_at is None:
+        return "Stored leads — press F5 to refresh"
+    local = fetched_at.astimezone()
+    today = datetime.now(local.tzinfo).date() == local.date()
+    when = local.strftime("%H:%M" if today else "%Y-%m-%d %H:%M")
+    return f"Stored leads, fetched {when} — press F5 to refresh"
 
 
 def format_bytes(n: int) -> str:
@@ -32,6 +43,9 @@ def format_bytes(n: int) -> str:
 def summary_text(info: FetchInfo | None, total: int, shown: int) -> str:
     if info is None:
         return ""
+    if info.stored:
+        counts = f"{total:,} lead{'s' * (total != 1)} ({shown:,} shown)"
+        return " · ".join((stored_text(info.fetched_at), counts, info.environment.label))
     parts = [
         f"{total:,} lead{'s' * (total != 1)} ({shown:,} shown)",
         info.environment.label,

@@ -29,6 +29,7 @@ from .export_flow import CSV, XLSX, ExportFlow
 from .fetch import FetchOutcome, FetchRequest
 from .filter_edit import FilterEdit
 from .filter_flow import FilterFlow
+from .history_flow import HistoryFlow
 from .overview import OverviewPanel
 from .query_panel import QueryPanel
 from .selection import first_row
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.envs.titleChanged.connect(self.setWindowTitle)
         self._connect()
         self.views = ViewsMenu.of(self)  # saved views: after _connect, so a view's layout wins
+        self.history = HistoryFlow.of(self)  # stored leads, statuses kept (issue 18)
         self.envs.offer_choices()
         self.saved.restore(self)
         self.envs.enter(self.envs.env)  # the one chosen from the settings
@@ -476,6 +478,7 @@ class MainWindow(QMainWindow):
         self.watch_flow.shutdown()
         self.keys.stop()
         self.session.shutdown(2000)
+        self.history.shutdown()  # writes what the user did, then closes the lead history
         for part in (self.filter_flow, self.overview):
             part.shutdown(2000)
         self.export_flow.shutdown(2000)
