@@ -21,7 +21,7 @@ from ..api.fields import CREATED_AT, FIELDS, header_for
 from ..api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from ..api.moments import OUT_OF_RANGE, in_zone, minute_text
 from ..slices import Pace, in_slices, yield_gil
-from .filter_query import fold_all
+from .filter_query import WORK_STATUS, fold_all
 from .overview import instants
 
 TEXT, CREATED, DATE = "text", "created", "date"
@@ -39,7 +39,6 @@ _EXACT_UP_TO = 2.0**33
 # The work status column (issue 18): not a field the API sends, so its name is one no JSON
 # field is likely to have (an API field named ``status`` is an extra column of its own).
 STATUS = "status"
-WORK_STATUS = "@status"
 STATUS_HEADER = "Status"
 
 

@@ -41,6 +41,7 @@ from .watch_flow import WatchFlow
 from .window_actions import build_actions
 from .window_env import CHECK_FALLBACK_MS, DemoSetup, Environments, EnvWidgets, KeyCheck
 from .window_settings import SavedState
+from .work_actions import WorkActions
 
 if TYPE_CHECKING:
     from .key_dialog import KeyDialog
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.envs.titleChanged.connect(self.setWindowTitle)
         self._connect()
         self.views = ViewsMenu.of(self)  # saved views: after _connect, so a view's layout wins
+        self.work_actions = WorkActions.of(self)  # work status: Leads menu, table, detail pane
         self.envs.offer_choices()
         self.saved.restore(self)
         self.envs.enter(self.envs.env)  # the one chosen from the settings
