@@ -57,20 +57,20 @@ class LeadWork:
         return self.notes.get(lead, "")
 
     def status_codes(self, leads: Sequence[Lead]) -> list[int]:
-        """Each lead's status number (what the Status column sorts by), in one C pass."""
+        """Each lead's status number (what the Status column sorts by), in one C pass (none
+        while no lead has a status: the common case, and a pass costs ~40 ms at 100k leads)."""
+        if not self.status:
+            return [NEW] * len(leads)
         return list(map(self.status.get, leads, repeat(NEW)))
 
     def statuses(self, leads: Sequence[Lead]) -> list[Status]:
         return self.status_codes(leads)  # type: ignore[return-value]  # Status is an int
 
-    def apply(self, change: WorkChange) -> dict[Lead, Status] | None:
-        """Take a change the user made (C-level dict updates: no Python per lead). Returns the
-        statuses the leads had before a status change (New left out), to undo it."""
+    def apply(self, change: WorkChange) -> None:
+        """Take a change the user made (C-level dict updates: no Python per lead; each is a
+        pass hashing every lead, all of whose values take part: ~0.4 us a lead)."""
         leads = change.leads
-        before = None
         if change.status is not None:
-            old = self.status_codes(leads)
-            before = dict(_kept(leads, old))
             if change.status is NEW:
                 _drop(self.status, leads)
             else:
@@ -84,12 +84,6 @@ class LeadWork:
             first = dict.fromkeys(leads, change.exported_at)
             first.update(self.exported)  # an earlier first export stays
             self.exported = first
-        return before  # type: ignore[return-value]
-
-    def restore(self, leads: Sequence[Lead], before: dict[Lead, Status]) -> None:
-        """Put back the statuses ``apply`` returned for ``leads`` (an undo)."""
-        _drop(self.status, leads)
-        self.status.update(before)
 
     def take(self, found: StoredLeads) -> None:
         """Take what the history knows of these leads (it wins: it is what was saved). New,
