@@ -20,6 +20,7 @@ from typing import Any
 
 from ..api.fields import FIELDS
 from ..api.lead import Lead
+from ..slices import Pace, chunks
 from ..store.records import Status, StoredLeads
 
 NEW = Status.NEW
@@ -42,6 +43,16 @@ class WorkChange:
     exported_at: float | None = None  # POSIX seconds of an export that wrote them
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A status change made ready on a worker (see ``LeadWork.prepare``)."""
+
+    status: Status
+    changed: dict[Lead, Status]  # the leads it changes (for New: those that had a status)
+    whole: dict[Lead, Status] | None  # every status after it, as of ``version``
+    version: int
+
+
 class LeadWork:
     """Status, note and first export per lead."""
 
@@ -49,6 +60,7 @@ class LeadWork:
         self.status: dict[Lead, Status] = {}  # New is left out
         self.notes: dict[Lead, str] = {}  # "" is left out
         self.exported: dict[Lead, float] = {}  # the first export, POSIX seconds
+        self.version = 0  # of ``status``: a status dict prepared on a worker is for one version
 
     def status_of(self, lead: Lead) -> Status:
         return self.status.get(lead, NEW)
@@ -71,6 +83,7 @@ class LeadWork:
         pass hashing every lead, all of whose values take part: ~0.4 us a lead)."""
         leads = change.leads
         if change.status is not None:
+            self.version += 1
             if change.status is NEW:
                 _drop(self.status, leads)
             else:
@@ -85,10 +98,64 @@ class LeadWork:
             first.update(self.exported)  # an earlier first export stays
             self.exported = first
 
+    # A large status change in two steps: on a worker (``prepare``), its leads hashed into a
+    # dict and the whole new status dict made; here (``take_prepared``) that dict swapped in, if
+    # no change came meanwhile, else the prepared one merged (a dict merged from a dict reuses
+    # the hashes it stored). Hashing a lead hashes all its values: ~0.4 us a lead, so applying
+    # a change here held the GUI thread 40-100 ms at 100k selected leads, ~0.7 s at 1M; merging
+    # a prepared dict ~20 ms and ~190 ms; a swap nothing.
+
+    def prepare(
+        self, leads: Sequence[Lead], status: Status, codes: Sequence[int], pace: Pace = None
+    ) -> Prepared:
+        """On a worker: what a status change of ``leads`` (``codes``: their statuses now) makes
+        of the statuses, read as they are now (the GUI thread changes them, one C call at a
+        time)."""
+        if status is NEW:
+            leads = list(compress(leads, codes))  # only those with a status drop it
+        version = self.version
+        whole: dict[Lead, Status] | None = dict(self.status)  # one C call: a consistent copy
+        if self.version != version:
+            whole = None  # changed while copied: ``take_prepared`` merges instead
+        changed: dict[Lead, Status] = {}
+        for part in chunks(leads, pace):
+            some = dict.fromkeys(part, status)
+            changed.update(some)
+            if whole is not None and status is NEW:
+                _drop(whole, some)
+            elif whole is not None:
+                whole.update(some)
+        return Prepared(status, changed, whole, version)
+
+    def take_prepared(self, prepared: Prepared) -> None:
+        """What ``prepare`` made, taken here."""
+        if prepared.whole is not None and prepared.version == self.version:
+            self.status = prepared.whole
+        elif prepared.status is NEW:
+            _drop(self.status, prepared.changed)
+        else:
+            self.status.update(prepared.changed)
+        self.version += 1
+
+    @staticmethod
+    def prepare_exported(leads: Sequence[Lead], at: float, pace: Pace = None) -> dict[Lead, float]:
+        """On a worker: the leads an export wrote, as a dict of their export's time."""
+        out: dict[Lead, float] = {}
+        for part in chunks(leads, pace):
+            out.update(dict.fromkeys(part, at))
+        return out
+
+    def take_exported(self, prepared: dict[Lead, float]) -> None:
+        """What ``prepare_exported`` made (which it takes over), taken here: an earlier first
+        export stays."""
+        prepared.update(self.exported)
+        self.exported = prepared
+
     def take(self, found: StoredLeads) -> None:
         """Take what the history knows of these leads (it wins: it is what was saved). New,
         no note and never exported say nothing: what the table knows of those leads stays."""
         leads = found.leads
+        self.version += 1
         self.status.update(_kept(leads, found.statuses))
         self.notes.update(_kept(leads, found.notes))
         known = list(map(is_not, found.exported, repeat(None)))

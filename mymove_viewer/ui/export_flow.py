@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Slot
 
+from ..slices import yield_gil
 from ..table.display import WORK_STATUS
 from ..table.work import WorkChange, export_field_names, with_work
 from .window_task import TaskHost, WindowTask
@@ -166,19 +167,23 @@ class ExportFlow(WindowTask):
                 progress=lambda n: report(n, total),
                 **options,
             )
-            # The leads written, for their first export to be kept (built here, not on the GUI
-            # thread: a list of 100k leads).
-            return written, list(map(leads.__getitem__, rows))
+            # The leads written, for their first export to be kept: listed and hashed here, not
+            # on the GUI thread (~40-100 ms at 100k leads).
+            done = list(map(leads.__getitem__, rows))
+            return written, done, work.prepare_exported(done, time.time(), yield_gil)
 
         self._target, self._total, self._format = target, total, fmt
         self.run(job, f"Exporting {total:,} leads to {target}…")
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, outcome: object) -> None:
-        rows, written = outcome if isinstance(outcome, tuple) else (outcome, [])
+        rows, written, exported = outcome if isinstance(outcome, tuple) else (outcome, [], {})
         n = rows if isinstance(rows, int) else self._total
         if written:  # each keeps its first export's time (the history keeps it: workChanged)
-            self._w.session.change_work(WorkChange(written, exported_at=time.time()))
+            session = self._w.session
+            session.model.table.work.take_exported(exported)
+            at = next(iter(exported.values()))
+            session.change_work(WorkChange(written, exported_at=at), applied=True)
         self._w.status.show(f"Exported {n:,} lead{'s' * (n != 1)} to {self._target}.")
 
     @Slot(int, object)

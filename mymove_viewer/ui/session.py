@@ -243,9 +243,11 @@ class LeadSession(QObject):
 
     # -- work status (issue 18) ----------------------------------------------------------------
 
-    def change_work(self, change: WorkChange) -> None:
-        """The user set a status or note, or exported leads: show it, and have it kept."""
-        self.model.table.work.apply(change)
+    def change_work(self, change: WorkChange, *, applied: bool = False) -> None:
+        """The user set a status or note, or exported leads: show it, and have it kept.
+        ``applied``: the table's work has it already (a large change, prepared on a worker)."""
+        if not applied:
+            self.model.table.work.apply(change)
         self.model.work_changed()
         self.workChanged.emit(change)
 

@@ -481,6 +481,7 @@ class MainWindow(QMainWindow):
         for part in (self.filter_flow, self.overview):
             part.shutdown(2000)
         self.export_flow.shutdown(2000)
+        self.work_actions.shutdown(2000)
         self.copy_flow.shutdown(2000)
         self.settings_writer.flush()
 

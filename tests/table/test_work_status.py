@@ -195,3 +195,32 @@ def test_the_status_column_comes_first_unless_the_layout_placed_it() -> None:
 def test_display_of_a_cell_outside_the_table_is_none() -> None:
     table = table_of(1)
     assert table.cell(1, 19, DISPLAY) is None
+
+
+@pytest.mark.parametrize("changed_meanwhile", [False, True])
+def test_a_status_change_prepared_on_a_worker_is_swapped_in_or_merged(changed_meanwhile) -> None:
+    a, b, c, d = (make(i, i) for i in range(4))
+    work = LeadWork()
+    work.apply(WorkChange([a, b], status=Status.QUALIFIED))
+    ready = work.prepare([b, c], Status.CONTACTED, work.status_codes([b, c]), yield_gil)
+    if changed_meanwhile:  # the history's statuses arrived while the worker prepared
+        work.take(StoredLeads([d], [b"d"], [Status.DO_NOT_CONTACT], [""], [None]))
+    before = work.status
+    work.take_prepared(ready)
+    assert (work.status is before) == changed_meanwhile  # merged, else swapped in whole
+    expected = {a: Status.QUALIFIED, b: Status.CONTACTED, c: Status.CONTACTED}
+    assert work.status == (
+        {**expected, d: Status.DO_NOT_CONTACT} if changed_meanwhile else expected
+    )
+    undo = work.prepare([b, c], Status.NEW, work.status_codes([b, c]))
+    assert set(undo.changed) == {b, c}
+    work.take_prepared(undo)
+    assert work.status_codes([a, b, c]) == [Status.QUALIFIED, 0, 0]
+
+
+def test_an_export_prepared_on_a_worker_keeps_each_first_export() -> None:
+    a, b = make(1, 1), make(2, 2)
+    work = LeadWork()
+    work.apply(WorkChange([a], exported_at=1.0))
+    work.take_exported(LeadWork.prepare_exported([a, b], 2.0))
+    assert work.exported == {a: 1.0, b: 2.0}

@@ -232,3 +232,29 @@ def test_an_api_field_named_status_keeps_its_own_column(qtbot, make_window, do_f
         filter_to(qtbot, window, "status:new")
         assert model.rowCount() == 3
         window.close()
+
+
+def test_a_large_selection_is_marked_from_a_worker_in_the_order_asked(
+    qtbot, fetched, monkeypatch
+) -> None:
+    from mymove_viewer.ui import work_actions
+
+    monkeypatch.setattr(work_actions, "WORKER_FROM", 2)  # as 100k selected rows would
+    window = fetched
+    actions = window.work_actions
+    n = window.model.rowCount()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_A, CTRL)
+    qtbot.waitUntil(lambda: window.status.selected_label.text() == f"{n:,} selected")
+    changes: list[object] = []
+    window.session.workChanged.connect(changes.append)
+    alt = Qt.KeyboardModifier.AltModifier
+    qtbot.keyClick(window.table, Qt.Key.Key_1, alt)  # Contacted, then at once Do not contact
+    qtbot.keyClick(window.table, Qt.Key.Key_4, alt)
+    qtbot.waitUntil(lambda: not actions.busy and len(changes) == 2, timeout=TIMEOUT_MS)
+    assert [c.status for c in changes] == [Status.CONTACTED, Status.DO_NOT_CONTACT]
+    assert len(changes[0].leads) == n and set(status_texts(window, range(n))) == {"Do not contact"}
+    assert window.status.text().startswith(f"{n:,} leads marked Do not contact.")
+    qtbot.keyClick(window.table, Qt.Key.Key_Z, CTRL)  # back to Contacted, from the worker too
+    qtbot.waitUntil(lambda: not actions.busy and len(changes) == 3, timeout=TIMEOUT_MS)
+    assert set(status_texts(window, range(n))) == {"Contacted"}
