@@ -130,9 +130,12 @@ class LeadTable:
                 self._order = presorted.rows
                 if presorted.ranking is not None:
                     self._ranks[presorted.field] = presorted.ranking
+            elif self.columns[column].kind == STATUS and leads:
+                # The fetch's worker cannot presort by the work: a sort planned, not made here.
+                self._wanted, self._sort = self._sort, None
             else:
                 self._order = self._sorted_order(column, descending)
-            self._sorted_as = self._signature(column, descending)
+            self._sorted_as = self._signature(column, descending) if self._sort else None
         self.rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self._listener.reset()
         reaper.release(*old, *stale_source.built_besides(old), delay=FREE_AFTER_S)

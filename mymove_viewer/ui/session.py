@@ -150,6 +150,9 @@ class LeadSession(QObject):
         model = self.model
         model.set_leads(leads, extra_fields, presorted, canonical_created=canonical_created)
         self.replaced.emit(bool(leads))
+        pending = model.table.pending_sort  # one the leads could not take (by work status)
+        if pending is not None and not self.sort_flow.busy:
+            self.sort_flow.request(*pending)
         if leads:
             columns, source = model.columns, model.text_source()
             self.indexer.start(leads, self.span, self.after_paint_of, columns, source)

@@ -258,3 +258,29 @@ def test_a_large_selection_is_marked_from_a_worker_in_the_order_asked(
     qtbot.keyClick(window.table, Qt.Key.Key_Z, CTRL)  # back to Contacted, from the worker too
     qtbot.waitUntil(lambda: not actions.busy and len(changes) == 3, timeout=TIMEOUT_MS)
     assert set(status_texts(window, range(n))) == {"Contacted"}
+
+
+@pytest.mark.parametrize("on_worker", [False, True])
+def test_a_refetch_sorted_by_status_comes_sorted_by_it(
+    qtbot, fetched, do_fetch, monkeypatch, on_worker
+) -> None:
+    from mymove_viewer.ui import sort_flow
+
+    window = fetched
+    select_rows(qtbot, window, 5, 6)
+    worked = set(window.model.leads_at([5, 6]))
+    action(window, "statusDoNotContactAction").trigger()
+    click_header(qtbot, window, WORK_STATUS)
+    if click_header(qtbot, window, WORK_STATUS) != Qt.SortOrder.DescendingOrder:
+        click_header(qtbot, window, WORK_STATUS)
+    assert set(window.model.leads_at([0, 1])) == worked
+    if on_worker:
+        monkeypatch.setattr(sort_flow, "ASYNC_FROM", 0)
+    do_fetch(window)  # new lead objects: the fetch's worker cannot sort them by status
+    qtbot.waitUntil(lambda: not window.session.sort_flow.busy, timeout=TIMEOUT_MS)
+    assert window.model.sort_state == (
+        window.model.column_of(WORK_STATUS),
+        Qt.SortOrder.DescendingOrder,
+    )
+    assert set(window.model.leads_at([0, 1])) == worked
+    assert status_texts(window, range(3)) == ["Do not contact"] * 2 + ["New"]
