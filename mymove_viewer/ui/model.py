@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 
 from ..api.lead import Lead
-from ..table.display import WORK_STATUS, Column
+from ..table.display import STATUS, WORK_STATUS, Column
 from ..table.lead_table import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, LeadTable
 from ..table.merge import MergePlan, MergeState
 from ..table.search import FilterPlan, FilterResult, TextSource
@@ -135,6 +135,8 @@ class LeadTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return columns[section].header
             if role == Qt.ItemDataRole.ToolTipRole:
+                if columns[section].kind == STATUS:
+                    return "Your work on the lead: set it with Leads → Set status (Alt+0…Alt+4)"
                 return columns[section].field
             return None
         if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.table.rows):

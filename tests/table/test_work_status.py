@@ -224,3 +224,17 @@ def test_an_export_prepared_on_a_worker_keeps_each_first_export() -> None:
     work.apply(WorkChange([a], exported_at=1.0))
     work.take_exported(LeadWork.prepare_exported([a, b], 2.0))
     assert work.exported == {a: 1.0, b: 2.0}
+
+
+def test_a_saved_view_sorted_and_filtered_by_status_for_the_command_line() -> None:
+    from mymove_viewer.table.view_rows import rows_for_view
+    from mymove_viewer.table.views import SavedView, ViewWindow
+
+    leads = [make(i, i) for i in range(4)]
+    work = LeadWork()
+    work.apply(WorkChange([leads[2]], status=Status.QUALIFIED))
+    work.apply(WorkChange([leads[1]], status=Status.CONTACTED))
+    window = ViewWindow("hours", 24)
+    view = SavedView("worked", window, "-status:new", sort=(WORK_STATUS, True))
+    assert rows_for_view(leads, view, (), work) == [2, 1]
+    assert rows_for_view(leads, view) == []  # no history: every lead is New
