@@ -24,7 +24,7 @@ from operator import not_
 
 from ..api.fields import FIELDS, KNOWN_EXTRA_FIELDS
 from ..api.moments import posix
-from ..store.records import Status
+from .work import status_code
 
 CREATED, MOVE = "created_at", "move_date"
 # Short names for what a salesperson looks for: the move's destination, and the person.
@@ -236,10 +236,8 @@ def _work_value(field: str, value: str) -> str | None:
     """What a ``status:`` (the status's number) or ``exported:`` term (yes, no) tests for."""
     if field == WORK_EXPORTED:
         return _YES_NO.get(value.strip().casefold())
-    try:
-        return str(int(Status.from_label(value)))
-    except ValueError:
-        return None
+    code = status_code(value)
+    return None if code is None else str(code)
 
 
 def _tokens(text: str) -> Iterable[tuple[str, bool, str | None, str]]:

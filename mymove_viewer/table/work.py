@@ -16,18 +16,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import is_not
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api.fields import FIELDS
 from ..api.lead import Lead
 from ..slices import Pace, chunks
-from ..store.records import Status, StoredLeads
 
-NEW = Status.NEW
+if TYPE_CHECKING:  # the store's package loads sqlite3 and msgspec: not before the first paint
+    from ..store.records import Status, StoredLeads
+
+NEW = 0  # Status.NEW: statuses are IntEnum members, equal to their numbers
 NOTE_MARK = "\N{LOWER RIGHT PENCIL}"  # after the status of a lead with a note
 TIP_LIMIT = 500  # a note's tooltip shows this much (the detail pane shows all)
 _N = len(FIELDS)
-LABELS: tuple[str, ...] = tuple(s.label for s in Status)  # by status number
+# ``Status`` labels by number, and the names ``Status.from_label`` reads (a test keeps both as
+# ``store.records.Status`` has them; that module is imported only where a status is made).
+LABELS: tuple[str, ...] = ("New", "Contacted", "Qualified", "Not interested", "Do not contact")
+_NAMES = {label.upper().replace(" ", "_"): code for code, label in enumerate(LABELS)}
 # The columns ``--with-status`` exports add (the CLI's and the window's): renamed when a lead
 # already has an extra field of that name, so no value the API sent is overwritten.
 STATUS_FIELD, NOTE_FIELD = "status", "note"
@@ -63,7 +68,8 @@ class LeadWork:
         self.version = 0  # of ``status``: a status dict prepared on a worker is for one version
 
     def status_of(self, lead: Lead) -> Status:
-        return self.status.get(lead, NEW)
+        status = self.status.get(lead)
+        return status_of_code(NEW) if status is None else status
 
     def note_of(self, lead: Lead) -> str:
         return self.notes.get(lead, "")
@@ -75,16 +81,13 @@ class LeadWork:
             return [NEW] * len(leads)
         return list(map(self.status.get, leads, repeat(NEW)))
 
-    def statuses(self, leads: Sequence[Lead]) -> list[Status]:
-        return self.status_codes(leads)  # type: ignore[return-value]  # Status is an int
-
     def apply(self, change: WorkChange) -> None:
         """Take a change the user made (C-level dict updates: no Python per lead; each is a
         pass hashing every lead, all of whose values take part: ~0.4 us a lead)."""
         leads = change.leads
         if change.status is not None:
             self.version += 1
-            if change.status is NEW:
+            if change.status == NEW:
                 _drop(self.status, leads)
             else:
                 self.status.update(zip(leads, repeat(change.status)))
@@ -111,7 +114,7 @@ class LeadWork:
         """On a worker: what a status change of ``leads`` (``codes``: their statuses now) makes
         of the statuses, read as they are now (the GUI thread changes them, one C call at a
         time)."""
-        if status is NEW:
+        if status == NEW:
             leads = list(compress(leads, codes))  # only those with a status drop it
         version = self.version
         whole: dict[Lead, Status] | None = dict(self.status)  # one C call: a consistent copy
@@ -121,7 +124,7 @@ class LeadWork:
         for part in chunks(leads, pace):
             some = dict.fromkeys(part, status)
             changed.update(some)
-            if whole is not None and status is NEW:
+            if whole is not None and status == NEW:
                 _drop(whole, some)
             elif whole is not None:
                 whole.update(some)
@@ -131,7 +134,7 @@ class LeadWork:
         """What ``prepare`` made, taken here."""
         if prepared.whole is not None and prepared.version == self.version:
             self.status = prepared.whole
-        elif prepared.status is NEW:
+        elif prepared.status == NEW:
             _drop(self.status, prepared.changed)
         else:
             self.status.update(prepared.changed)
@@ -169,6 +172,19 @@ class LeadWork:
             return note if note is None or len(note) <= TIP_LIMIT else note[:TIP_LIMIT] + "…"
         label = LABELS[self.status.get(lead, NEW)]
         return f"{label} {NOTE_MARK}" if note and shown else label
+
+
+def status_code(text: str) -> int | None:
+    """The number of the status ``text`` names as ``Status.from_label`` reads it ("Not
+    interested", "not-interested", "NOT_INTERESTED"), or None."""
+    return _NAMES.get(text.strip().upper().replace("-", "_").replace(" ", "_"))
+
+
+def status_of_code(code: int) -> Status:
+    """The ``Status`` of a number (importing the store's package the first time)."""
+    from ..store.records import Status
+
+    return Status(code)
 
 
 def _kept(leads: Sequence[Lead], values: Sequence[Any], keep: Sequence[object] | None = None):  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -29,7 +30,6 @@ from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Environment, Query
 from ..slices import yield_gil
-from ..store.records import StoredLeads
 from ..table.index import LeadIndex, RankedColumn
 from ..table.merge import MergePlan, Runs, plan_merge
 from ..table.sort import SortedRows
@@ -41,6 +41,9 @@ from .paint_gate import PaintGate
 from .sort_flow import SortFlow
 from .status import FetchInfo, summary_text
 from .worker import BackgroundRunner
+
+if TYPE_CHECKING:  # the store's package loads sqlite3 and msgspec: not before the first paint
+    from ..store.records import StoredLeads
 
 log = app_logger(__name__)
 Span = tuple[float, float]

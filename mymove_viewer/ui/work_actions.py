@@ -17,7 +17,7 @@ from itertools import compress, repeat
 from operator import eq
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
@@ -25,12 +25,12 @@ from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..slices import in_slices, yield_gil
-from ..store.records import Status
-from ..table.work import LeadWork, WorkChange
+from ..table.work import LABELS, LeadWork, WorkChange, status_of_code
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
     from ..settings import Settings
+    from ..store.records import Status
     from .detail_pane import DetailPane
     from .filter_flow import FilterFlow
     from .session import LeadSession
@@ -39,20 +39,22 @@ if TYPE_CHECKING:
 
 log = app_logger(__name__)
 
-# objectName per status (tests and the issue name them); the shortcut is Alt and its number.
-ACTION_NAMES = {
-    Status.NEW: "statusNewAction",
-    Status.CONTACTED: "statusContactedAction",
-    Status.QUALIFIED: "statusQualifiedAction",
-    Status.NOT_INTERESTED: "statusNotInterestedAction",
-    Status.DO_NOT_CONTACT: "statusDoNotContactAction",
-}
+# objectName per status number (tests and the issue name them); the shortcut is Alt and the
+# number. (``Status`` itself comes with the store's package, imported on the first change: it
+# loads sqlite3 and msgspec, which the window's first paint does without.)
+ACTION_NAMES = (
+    "statusNewAction",
+    "statusContactedAction",
+    "statusQualifiedAction",
+    "statusNotInterestedAction",
+    "statusDoNotContactAction",
+)
 # From this many leads a status change is prepared on a worker: at 100k the GUI thread was held
 # 40-100 ms (a 2-core machine under load), ~1 s at 1M. Tests patch it.
 WORKER_FROM = 20_000
 # A change asked for: the leads (a list, or a list and the indexes of those meant), its status.
-Asked = tuple[Sequence[Lead], Sequence[int] | None, Status, bool]  # ..., and whether an undo
-_MNEMONIC = {Status.NOT_INTERESTED: "&Not interested", Status.DO_NOT_CONTACT: "&Do not contact"}
+Asked = tuple[Sequence[Lead], Sequence[int] | None, "Status", bool]  # ..., and whether an undo
+_MNEMONIC = {3: "&Not interested", 4: "&Do not contact"}
 
 
 class WorkHost(Protocol):
@@ -70,14 +72,21 @@ class WorkHost(Protocol):
 
 
 class WorkActions(QObject):
+    """Holds the parts of the window it uses, never the window (a reference cycle through it
+    would keep the window's Python object alive after Qt deleted it)."""
+
+    saveRequested = Signal()  # the export option changed: the window saves the settings
+
     @classmethod
     def of(cls, window: WorkHost) -> WorkActions:
         """The status actions of ``window``, in its menus and the table's context menu."""
-        return cls(window)
+        actions = cls(window)
+        actions.saveRequested.connect(window.save_settings)
+        return actions
 
     def __init__(self, host: WorkHost) -> None:
         super().__init__(host)  # type: ignore[arg-type]
-        self._host = host
+        self._settings, self._status = host.settings, host.status
         session, table = host.session, host.table
         self._session, self._table = session, table
         self._undo: tuple[list[Lead], list[int], Status] | None = None
@@ -85,17 +94,17 @@ class WorkActions(QObject):
         self._runner = BackgroundRunner(self, name="status")
         self._runner.finished.connect(self._on_prepared)
         self._runner.failed.connect(self._on_failed)
-        self.actions: dict[Status, QAction] = {}
-        for status, name in ACTION_NAMES.items():
-            text = _MNEMONIC.get(status, f"&{status.label}")
-            action = QAction(text, host)  # type: ignore[call-overload]
+        self.actions: dict[int, QAction] = {}
+        for code, name in enumerate(ACTION_NAMES):
+            label = LABELS[code]
+            action = QAction(_MNEMONIC.get(code, f"&{label}"), host)  # type: ignore[call-overload]
             action.setObjectName(name)
-            action.setShortcut(QKeySequence(f"Alt+{int(status)}"))
-            tip = f"Mark the selected leads {status.label} (Alt+{int(status)})"
+            action.setShortcut(QKeySequence(f"Alt+{code}"))
+            tip = f"Mark the selected leads {label} (Alt+{code})"
             action.setToolTip(tip)
             action.setStatusTip(tip)
-            action.triggered.connect(lambda _checked=False, s=status: self.mark(s))
-            self.actions[status] = action
+            action.triggered.connect(lambda _checked=False, c=code: self.mark(c))
+            self.actions[code] = action
         self.undo_action = QAction("&Undo status change", host)  # type: ignore[call-overload]
         self.undo_action.setObjectName("undoStatusAction")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -159,14 +168,14 @@ class WorkActions(QObject):
         """A change is being prepared on the worker (or waits for one that is)."""
         return self._runner.busy or bool(self._queue)
 
-    def mark(self, status: Status) -> None:
-        """Give every selected lead ``status``."""
+    def mark(self, status: int) -> None:
+        """Give every selected lead ``status`` (a ``Status``, or its number)."""
         spans = self._table.selected_spans()
         if not spans:
-            self._host.status.show("Select leads first: the status applies to the selected rows.")
+            self._status.show("Select leads first: the status applies to the selected rows.")
             return
         leads, rows = self._session.snapshot(spans)
-        self._ask((leads, rows, status, False))
+        self._ask((leads, rows, status_of_code(int(status)), False))
 
     @Slot()
     def undo(self) -> None:
@@ -176,14 +185,13 @@ class WorkActions(QObject):
         leads, before, status = self._undo
         self._undo = None
         self.undo_action.setEnabled(False)
-        groups = [(old, _having(leads, before, old)) for old in Status]  # a C pass each
+        olds = map(status_of_code, range(len(LABELS)))
+        groups = [(old, _having(leads, before, old)) for old in olds]  # a C pass each
         for old, some in groups:
             if some:
                 self._ask((some, None, old, True))
         n = len(leads)
-        self._host.status.show(
-            f"Undone: {n:,} lead{'s' * (n != 1)} no longer marked {status.label}."
-        )
+        self._status.show(f"Undone: {n:,} lead{'s' * (n != 1)} no longer marked {status.label}.")
 
     def _ask(self, asked: Asked) -> None:
         leads, rows, status, undoing = asked
@@ -206,7 +214,7 @@ class WorkActions(QObject):
         leads, rows, status, undoing = self._queue.pop(0)
         work = self._work
         count = len(leads) if rows is None else len(rows)
-        self._host.status.show(f"Marking {count:,} leads {status.label}…")
+        self._status.show(f"Marking {count:,} leads {status.label}…")
 
         def job(_report: object, token: CancelToken) -> tuple[object, ...]:
             def pace() -> None:
@@ -234,7 +242,7 @@ class WorkActions(QObject):
     def _on_failed(self, _gen: int, error: object) -> None:
         log.warning("preparing a status change failed: %r", error)  # a bug
         self._queue.clear()
-        self._host.status.show("The status could not be set; nothing changed. Try again.")
+        self._status.show("The status could not be set; nothing changed. Try again.")
 
     def _done(self, chosen: list[Lead], codes: list[int], status: Status, undoing: bool) -> None:
         if undoing:
@@ -242,7 +250,7 @@ class WorkActions(QObject):
         self._undo = (chosen, codes, status)
         self.undo_action.setEnabled(True)
         n = len(chosen)
-        self._host.status.show(
+        self._status.show(
             f"{n:,} lead{'s' * (n != 1)} marked {status.label}. Ctrl+Z in the table undoes it."
         )
 
@@ -254,12 +262,12 @@ class WorkActions(QObject):
 
     def _on_note(self, lead: Lead, text: str) -> None:
         self._session.change_work(WorkChange([lead], note=text))
-        self._host.status.show("Note saved." if text else "Note removed.")
+        self._status.show("Note saved." if text else "Note removed.")
 
     @Slot(bool)
     def _on_export_toggled(self, on: bool) -> None:
-        self._host.settings.export_with_status = on
-        self._host.save_settings()
+        self._settings.export_with_status = on
+        self.saveRequested.emit()
 
 
 def _getter(leads: Sequence[Lead]):  # type: ignore[no-untyped-def]

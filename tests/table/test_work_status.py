@@ -238,3 +238,16 @@ def test_a_saved_view_sorted_and_filtered_by_status_for_the_command_line() -> No
     view = SavedView("worked", window, "-status:new", sort=(WORK_STATUS, True))
     assert rows_for_view(leads, view, (), work) == [2, 1]
     assert rows_for_view(leads, view) == []  # no history: every lead is New
+
+
+def test_the_table_knows_the_statuses_as_the_store_does() -> None:
+    """``table.work`` names the statuses without importing the store (its package loads sqlite3
+    and msgspec, which the window's first paint does without)."""
+    from mymove_viewer.table.work import LABELS, status_code, status_of_code
+
+    assert tuple(s.label for s in Status) == LABELS
+    for s in Status:
+        for text in (s.label, s.name, s.label.lower().replace(" ", "-"), f"  {s.label.upper()} "):
+            assert status_code(text) == int(Status.from_label(text)) == s
+        assert status_of_code(int(s)) is s
+    assert status_code("called") is None and status_code("not") is None
