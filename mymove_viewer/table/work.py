@@ -5,8 +5,8 @@ not by row or lead index: a lead sent again by an overlapping fetch or a poll is
 and nothing needs re-aligning when a sort, filter or merge moves rows. Only leads with something
 to say are in the dicts: most leads are New, with no note, never exported.
 
-Every pass over leads here is a C-level ``map``/``zip``/``compress`` (no Python frame per lead):
-marking 100k selected leads runs on the GUI thread.
+Every pass over leads here is a C-level ``map``/``zip``/``compress`` (no Python frame per lead);
+a large change is prepared on a worker (``prepare``) and swapped in (``take_prepared``).
 """
 
 from __future__ import annotations
@@ -86,11 +86,11 @@ class LeadWork:
         pass hashing every lead, all of whose values take part: ~0.4 us a lead)."""
         leads = change.leads
         if change.status is not None:
-            self.version += 1
             if change.status == NEW:
                 _drop(self.status, leads)
             else:
                 self.status.update(zip(leads, repeat(change.status)))
+            self.version += 1  # after the change: see ``prepare``
         if change.note is not None:
             if change.note:
                 self.notes.update(zip(leads, repeat(change.note)))
@@ -116,6 +116,9 @@ class LeadWork:
         time)."""
         if status == NEW:
             leads = list(compress(leads, codes))  # only those with a status drop it
+        # The version goes up after each change: a copy made between two equal readings holds
+        # every change up to that version (and maybe a later one, which makes the version
+        # differ when the copy is taken: then it is merged, not swapped in).
         version = self.version
         whole: dict[Lead, Status] | None = dict(self.status)  # one C call: a consistent copy
         if self.version != version:
@@ -158,8 +161,8 @@ class LeadWork:
         """Take what the history knows of these leads (it wins: it is what was saved). New,
         no note and never exported say nothing: what the table knows of those leads stays."""
         leads = found.leads
-        self.version += 1
         self.status.update(_kept(leads, found.statuses))
+        self.version += 1
         self.notes.update(_kept(leads, found.notes))
         known = list(map(is_not, found.exported, repeat(None)))
         self.exported.update(_kept(leads, found.exported, known))
