@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import is_not
+from operator import eq, is_not
 from typing import TYPE_CHECKING, Any
 
 from ..api.fields import FIELDS
@@ -52,8 +52,8 @@ class WorkChange:
 class Prepared:
     """A status change made ready on a worker (see ``LeadWork.prepare``)."""
 
-    status: Status
-    changed: dict[Lead, Status]  # the leads it changes (for New: those that had a status)
+    changed: dict[Lead, Status]  # the leads given a status other than New
+    dropped: dict[Lead, None]  # the leads made New (that had a status)
     whole: dict[Lead, Status] | None  # every status after it, as of ``version``
     version: int
 
@@ -114,8 +114,17 @@ class LeadWork:
         """On a worker: what a status change of ``leads`` (``codes``: their statuses now) makes
         of the statuses, read as they are now (the GUI thread changes them, one C call at a
         time)."""
-        if status == NEW:
-            leads = list(compress(leads, codes))  # only those with a status drop it
+        return self.prepare_restore(leads, [int(status)] * len(leads), codes, pace)[0]
+
+    def prepare_restore(
+        self, leads: Sequence[Lead], wanted: Sequence[int], codes: Sequence[int], pace: Pace = None
+    ) -> tuple[Prepared, list[list[Lead]]]:
+        """On a worker: ``prepare`` with a status per lead (``wanted``: an undo gives back the
+        statuses they had), and the leads per status number, for the history."""
+        from ..store.records import Status  # here, on the worker: the GUI thread needs it not
+
+        members = list(Status)
+        groups: list[list[Lead]] = [[] for _ in members]
         # The version goes up after each change: a copy made between two equal readings holds
         # every change up to that version (and maybe a later one, which makes the version
         # differ when the copy is taken: then it is merged, not swapped in).
@@ -124,22 +133,35 @@ class LeadWork:
         if self.version != version:
             whole = None  # changed while copied: ``take_prepared`` merges instead
         changed: dict[Lead, Status] = {}
-        for part in chunks(leads, pace):
-            some = dict.fromkeys(part, status)
-            changed.update(some)
-            if whole is not None and status == NEW:
-                _drop(whole, some)
-            elif whole is not None:
-                whole.update(some)
-        return Prepared(status, changed, whole, version)
+        dropped: dict[Lead, None] = {}
+        for span in chunks(range(len(leads)), pace):
+            part, want = leads[span.start : span.stop], wanted[span.start : span.stop]
+            for status in members:
+                chosen = list(map(eq, want, repeat(status)))
+                picked = list(compress(part, chosen))
+                if not picked:
+                    continue
+                groups[status] += picked
+                if status == NEW:  # only the leads that had a status drop it
+                    some: dict = dict.fromkeys(
+                        compress(picked, compress(codes[span.start :], chosen))
+                    )
+                    dropped.update(some)
+                    if whole is not None:
+                        _drop(whole, some)
+                else:
+                    some = dict.fromkeys(picked, status)
+                    changed.update(some)
+                    if whole is not None:
+                        whole.update(some)
+        return Prepared(changed, dropped, whole, version), groups
 
     def take_prepared(self, prepared: Prepared) -> None:
         """What ``prepare`` made, taken here."""
         if prepared.whole is not None and prepared.version == self.version:
             self.status = prepared.whole
-        elif prepared.status == NEW:
-            _drop(self.status, prepared.changed)
         else:
+            _drop(self.status, prepared.dropped)
             self.status.update(prepared.changed)
         self.version += 1
 

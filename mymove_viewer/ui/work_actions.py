@@ -13,6 +13,7 @@ What changed goes through ``session.change_work``, which the history keeps (``wo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import eq
 from typing import TYPE_CHECKING, Protocol
@@ -52,9 +53,24 @@ ACTION_NAMES = (
 # From this many leads a status change is prepared on a worker: at 100k the GUI thread was held
 # 40-100 ms (a 2-core machine under load), ~1 s at 1M. Tests patch it.
 WORKER_FROM = 20_000
-# A change asked for: the leads (a list, or a list and the indexes of those meant), its status.
-Asked = tuple[Sequence[Lead], Sequence[int] | None, "Status", bool]  # ..., and whether an undo
 _MNEMONIC = {3: "&Not interested", 4: "&Do not contact"}
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A status change asked for: of ``leads`` (those at ``rows``, if given), to ``status``;
+    or, ``status`` None, an undo giving them back the statuses ``before`` (``undone``: the
+    status the change being undone gave them)."""
+
+    leads: Sequence[Lead]
+    rows: Sequence[int] | None
+    status: Status | None
+    before: Sequence[int] = ()
+    undone: Status | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.leads) if self.rows is None else len(self.rows)
 
 
 class WorkHost(Protocol):
@@ -90,7 +106,7 @@ class WorkActions(QObject):
         session, table = host.session, host.table
         self._session, self._table = session, table
         self._undo: tuple[list[Lead], list[int], Status] | None = None
-        self._queue: list[Asked] = []  # changes waiting for the one on the worker
+        self._queue: list[_Asked] = []  # changes waiting for the one on the worker
         self._runner = BackgroundRunner(self, name="status")
         self._runner.finished.connect(self._on_prepared)
         self._runner.failed.connect(self._on_failed)
@@ -175,7 +191,7 @@ class WorkActions(QObject):
             self._status.show("Select leads first: the status applies to the selected rows.")
             return
         leads, rows = self._session.snapshot(spans)
-        self._ask((leads, rows, status_of_code(int(status)), False))
+        self._ask(_Asked(leads, rows, status_of_code(int(status))))
 
     @Slot()
     def undo(self) -> None:
@@ -185,36 +201,37 @@ class WorkActions(QObject):
         leads, before, status = self._undo
         self._undo = None
         self.undo_action.setEnabled(False)
-        olds = map(status_of_code, range(len(LABELS)))
-        groups = [(old, _having(leads, before, old)) for old in olds]  # a C pass each
-        for old, some in groups:
-            if some:
-                self._ask((some, None, old, True))
-        n = len(leads)
-        self._status.show(f"Undone: {n:,} lead{'s' * (n != 1)} no longer marked {status.label}.")
+        self._ask(_Asked(leads, None, None, before, status))
 
-    def _ask(self, asked: Asked) -> None:
-        leads, rows, status, undoing = asked
-        count = len(leads) if rows is None else len(rows)
-        if self.busy or count >= WORKER_FROM:
+    def _ask(self, asked: _Asked) -> None:
+        if self.busy or asked.count >= WORKER_FROM:
             self._queue.append(asked)
             if not self._runner.busy:
                 self._next()
             return
+        leads, rows = asked.leads, asked.rows
         chosen = list(leads) if rows is None else list(map(leads.__getitem__, rows))
         codes = self._work.status_codes(chosen)
-        self._session.change_work(WorkChange(chosen, status=status))
-        self._done(chosen, codes, status, undoing)
+        if asked.status is not None:
+            self._session.change_work(WorkChange(chosen, status=asked.status))
+        else:  # an undo: a C pass per status over the few leads
+            for code in range(len(LABELS)):
+                if some := _having(chosen, asked.before, code):
+                    self._session.change_work(WorkChange(some, status=status_of_code(code)))
+        self._done(asked, chosen, codes)
 
     @property
     def _work(self) -> LeadWork:
         return self._session.model.table.work
 
     def _next(self) -> None:
-        leads, rows, status, undoing = self._queue.pop(0)
-        work = self._work
-        count = len(leads) if rows is None else len(rows)
-        self._status.show(f"Marking {count:,} leads {status.label}…")
+        asked = self._queue.pop(0)
+        work, leads, rows, status = self._work, asked.leads, asked.rows, asked.status
+        self._status.show(
+            f"Marking {asked.count:,} leads {status.label}…"
+            if status is not None
+            else f"Undoing the status change of {asked.count:,} leads…"
+        )
 
         def job(_report: object, token: CancelToken) -> tuple[object, ...]:
             def pace() -> None:
@@ -224,17 +241,21 @@ class WorkActions(QObject):
 
             chosen = leads if rows is None else in_slices(_getter(leads), rows, pace)
             codes = in_slices(work.status_codes, chosen, pace)
-            prepared = work.prepare(chosen, status, codes, pace)
-            return chosen, codes, status, undoing, prepared
+            wanted = asked.before if status is None else [int(status)] * len(chosen)
+            prepared, groups = work.prepare_restore(chosen, wanted, codes, pace)
+            return asked, chosen, codes, prepared, groups
 
         self._runner.start(job)
 
     @Slot(int, object)
     def _on_prepared(self, _gen: int, outcome: tuple) -> None:  # type: ignore[type-arg]
-        chosen, codes, status, undoing, prepared = outcome
+        asked, chosen, codes, prepared, groups = outcome
         self._work.take_prepared(prepared)
-        self._session.change_work(WorkChange(chosen, status=status), applied=True)
-        self._done(chosen, codes, status, undoing)
+        for code, some in enumerate(groups):  # for the history: a change per status
+            if some:
+                change = WorkChange(some, status=status_of_code(code))
+                self._session.change_work(change, applied=True)
+        self._done(asked, chosen, codes)
         if self._queue:
             self._next()
 
@@ -244,14 +265,16 @@ class WorkActions(QObject):
         self._queue.clear()
         self._status.show("The status could not be set; nothing changed. Try again.")
 
-    def _done(self, chosen: list[Lead], codes: list[int], status: Status, undoing: bool) -> None:
-        if undoing:
+    def _done(self, asked: _Asked, chosen: list[Lead], codes: list[int]) -> None:
+        n, plural = len(chosen), "s" * (len(chosen) != 1)
+        if asked.status is None:
+            label = asked.undone.label if asked.undone is not None else ""
+            self._status.show(f"Undone: {n:,} lead{plural} no longer marked {label}.")
             return
-        self._undo = (chosen, codes, status)
+        self._undo = (chosen, codes, asked.status)
         self.undo_action.setEnabled(True)
-        n = len(chosen)
         self._status.show(
-            f"{n:,} lead{'s' * (n != 1)} marked {status.label}. Ctrl+Z in the table undoes it."
+            f"{n:,} lead{plural} marked {asked.status.label}. Ctrl+Z in the table undoes it."
         )
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
@@ -274,5 +297,5 @@ def _getter(leads: Sequence[Lead]):  # type: ignore[no-untyped-def]
     return lambda part: list(map(leads.__getitem__, part))
 
 
-def _having(leads: Sequence[Lead], codes: Sequence[int], status: Status) -> list[Lead]:
-    return list(compress(leads, map(eq, codes, repeat(int(status)))))
+def _having(leads: Sequence[Lead], codes: Sequence[int], status: int) -> list[Lead]:
+    return list(compress(leads, map(eq, codes, repeat(status))))
