@@ -63,6 +63,7 @@ class Settings:
     range_end: str | None = None
     export_excel: bool = False
     export_formula_guard: bool = True
+    export_with_status: bool = False  # the window's exports add status and note columns
     last_export_dir: str | None = None
     # Free-form GUI state (geometry, header state...): JSON values only; bytes as base64 text.
     gui: dict[str, object] = field(default_factory=dict)
@@ -129,6 +130,7 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
     "range_end": _iso_or_none,
     "export_excel": lambda v: isinstance(v, bool),
     "export_formula_guard": lambda v: isinstance(v, bool),
+    "export_with_status": lambda v: isinstance(v, bool),
     "last_export_dir": lambda v: v is None or (isinstance(v, str) and bool(v)),
     "gui": lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
     "views": views_valid,

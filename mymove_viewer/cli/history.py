@@ -238,7 +238,9 @@ def with_status_columns(found: StoredLeads) -> list[Lead]:
     """The leads with two more fields at the end, ``status`` and ``note`` (``history_status``
     and ``history_note`` if a lead already has a field of that name)."""
     taken = {name for lead in found.leads for name in lead.extra_names}
-    status, note = (f"history_{name}" if name in taken else name for name in ("status", "note"))
+    from ..table.work import export_field_names  # the window's exports name them so too
+
+    status, note = export_field_names(taken)
     out = []
     for lead, state, text in zip(found.leads, found.statuses, found.notes, strict=True):
         extra = lead.extra

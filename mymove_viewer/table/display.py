@@ -11,7 +11,8 @@ import re
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as _field
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import compress, repeat
 from operator import add, floordiv, itemgetter, le, ne, not_
@@ -20,7 +21,7 @@ from ..api.fields import CREATED_AT, FIELDS, header_for
 from ..api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from ..api.moments import OUT_OF_RANGE, in_zone, minute_text
 from ..slices import Pace, in_slices, yield_gil
-from .filter_query import fold_all
+from .filter_query import WORK_STATUS, fold_all
 from .overview import instants
 
 TEXT, CREATED, DATE = "text", "created", "date"
@@ -35,17 +36,40 @@ _HOUR_OF, _MINUTE_OF, _SECOND_OF = (
 _EXACT_UP_TO = 2.0**33
 
 
+# The work status column (issue 18): not a field the API sends, so its name is one no JSON
+# field is likely to have (an API field named ``status`` is an extra column of its own).
+STATUS = "status"
+STATUS_HEADER = "Status"
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     field: str
     header: str
     kind: str = TEXT
+    # Where a column's values come from when not from the leads' fields (the work status: one
+    # value per lead, for sorting); compared by the column's name alone.
+    values: Callable[[Sequence[Lead]], list] | None = _field(default=None, compare=False)
 
 
-def columns_for(extra_fields: Sequence[str] = ()) -> list[Column]:
-    """The documented fields in the vendor's order, then any extra fields in order of appearance."""
-    names = list(FIELDS) + [f for f in extra_fields if f not in FIELDS]
-    return [Column(name, header_for(name), _KINDS.get(name, TEXT)) for name in names]
+def columns_for(extra_fields: Sequence[str] = (), status: Column | None = None) -> list[Column]:
+    """The documented fields in the vendor's order, then ``status`` (the table's work status
+    column) if given, then any extra fields in order of appearance. An extra field whose header
+    would read as the work column's is told apart ("Status (API)")."""
+    names = list(FIELDS) + [f for f in extra_fields if f not in FIELDS and f != WORK_STATUS]
+    columns = [Column(name, header_for(name), _KINDS.get(name, TEXT)) for name in names]
+    if status is None:
+        return columns
+    extras = [
+        replace(c, header=f"{c.header} (API)") if c.header == status.header else c
+        for c in columns[len(FIELDS) :]
+    ]
+    return [*columns[: len(FIELDS)], status, *extras]
+
+
+def status_column(values: Callable[[Sequence[Lead]], list]) -> Column:
+    """The work status column, its values (status numbers) from ``values``."""
+    return Column(WORK_STATUS, STATUS_HEADER, STATUS, values)
 
 
 def display(kind: str, raw: str, tz: tzinfo | None = None) -> str:
@@ -209,6 +233,8 @@ def key_function(kind: str, values: Sequence[str]) -> Callable[[str], object]:
         return lambda v: (parse_timestamp(v) or epoch).timestamp()
     if kind == DATE:
         return _date_key
+    if kind == STATUS:
+        return int  # status numbers: New first
     return text_key
 
 

@@ -24,6 +24,7 @@ from operator import not_
 
 from ..api.fields import FIELDS, KNOWN_EXTRA_FIELDS
 from ..api.moments import posix
+from .work import status_code
 
 CREATED, MOVE = "created_at", "move_date"
 # Short names for what a salesperson looks for: the move's destination, and the person.
@@ -40,7 +41,19 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "move": (MOVE,),
 }
 _DOCUMENTED = {name: (name,) for name in (*FIELDS, *KNOWN_EXTRA_FIELDS)}
-_FIELD = re.compile(r"([^\W\d][\w-]*):")
+# What the user did with a lead (issue 18), not a field the API sends: ``status:contacted``,
+# ``exported:no``, ``note:callback``. These names win over the API's own fields of that name,
+# which ``api.status:`` reaches (``api.`` reaches any field of the API by its name).
+WORK_STATUS, WORK_EXPORTED, WORK_NOTE = "@status", "@exported", "@note"
+WORK_NAMES: dict[str, tuple[str, ...]] = {
+    "status": (WORK_STATUS,),
+    "exported": (WORK_EXPORTED,),
+    "note": (WORK_NOTE,),
+}
+WORK_FIELDS = frozenset((WORK_STATUS, WORK_EXPORTED, WORK_NOTE))
+API_PREFIX = "api."
+_YES_NO = {"yes": "yes", "y": "yes", "true": "yes", "no": "no", "n": "no", "false": "no"}
+_FIELD = re.compile(r"((?:api\.)?[^\W\d][\w-]*):", re.I)
 _VALUE = re.compile(r"\S*")
 _WHEN = re.compile(r"(\d{4})(?:-(\d\d?)(?:-(\d\d?)(?:[t ](\d\d?)(?::(\d\d))?)?)?)?", re.I)
 _OPEN = re.compile(r"(>=|<=|>|<)(.*)", re.S)
@@ -173,11 +186,16 @@ def _parse(text: str, extra: frozenset[str] | None, _zone: object) -> FilterQuer
     terms: list[Term] = []
     problems: list[str] = []
     unchecked: set[str] = set()
-    names = {**{fold(x): (x,) for x in extra or ()}, **_DOCUMENTED, **SHORT_NAMES}
+    api = {**{fold(x): (x,) for x in extra or ()}, **_DOCUMENTED}
+    names = {**api, **SHORT_NAMES, **WORK_NAMES}
     for source, negated, name, value in _tokens(text):
         fields = None
-        if name is not None:
+        if name is not None and name[:4].casefold() == API_PREFIX:
+            name = name[4:]
+            fields = api.get(name.casefold())
+        elif name is not None:
             fields = names.get(name.casefold())
+        if name is not None:
             if fields is None and extra is None:
                 fields = (name,)
                 unchecked.add(name)
@@ -187,6 +205,13 @@ def _parse(text: str, extra: frozenset[str] | None, _zone: object) -> FilterQuer
                 continue
         if not value:
             continue  # ``state:`` or ``-`` while typing on: nothing to test yet
+        if fields is not None and fields[0] in WORK_FIELDS and fields[0] != WORK_NOTE:
+            read = _work_value(fields[0], value)
+            if read is None:
+                problems.append(f"{source}: {_WORK_EXPECTED[fields[0]]}")
+            else:
+                terms.append(Term(source, read, fields, negated))
+            continue
         if fields in ((CREATED,), (MOVE,)):
             assert fields is not None
             span = _span(value, fields[0])
@@ -199,6 +224,20 @@ def _parse(text: str, extra: frozenset[str] | None, _zone: object) -> FilterQuer
         if folded:
             terms.append(Term(source, folded, fields, negated))
     return FilterQuery(tuple(terms), tuple(problems), frozenset(unchecked))
+
+
+_WORK_EXPECTED = {
+    WORK_STATUS: "not a status: write new, contacted, qualified, not-interested or do-not-contact",
+    WORK_EXPORTED: "write exported:yes or exported:no",
+}
+
+
+def _work_value(field: str, value: str) -> str | None:
+    """What a ``status:`` (the status's number) or ``exported:`` term (yes, no) tests for."""
+    if field == WORK_EXPORTED:
+        return _YES_NO.get(value.strip().casefold())
+    code = status_code(value)
+    return None if code is None else str(code)
 
 
 def _tokens(text: str) -> Iterable[tuple[str, bool, str | None, str]]:

@@ -20,7 +20,7 @@ from .. import reaper
 from ..api.errors import CancelledError
 from ..api.lead import Lead
 from ..slices import SLICE, Pace, in_slices, yield_gil
-from .display import CREATED, Column, search_texts
+from .display import CREATED, STATUS, Column, search_texts
 from .overview import Volume, instants, tally_in_slices, volume
 from .search import TextSource
 from .sort import (
@@ -97,7 +97,8 @@ def worth_ranking_ahead(leads: Sequence[Lead], columns: Sequence[Column]) -> lis
     return [
         c
         for c in columns
-        if c.kind != CREATED and len(set(column_values(sample, c.field))) > RANK_AHEAD_DISTINCT
+        if c.kind not in (CREATED, STATUS)  # statuses: few, and they change as users work
+        and len(set(column_values(sample, c.field))) > RANK_AHEAD_DISTINCT
     ]
 
 

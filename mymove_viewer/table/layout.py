@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .filter_query import WORK_STATUS
+
 LAYOUT_VERSION = 1
 MIN_WIDTH, MAX_WIDTH = 16, 5000  # a stored width outside these is not one a user made
 MAX_COLUMNS = 1000  # more entries than any table has: a runaway file, not a layout
@@ -37,8 +39,11 @@ class ColumnLayout:
 
     def arranged(self, fields: Sequence[str]) -> list[str]:
         """``fields`` in the order to show them: the known ones as kept; a field new to the
-        layout after the one it follows in ``fields`` (extra fields after the documented ones)."""
+        layout after the one it follows in ``fields`` (extra fields after the documented ones);
+        the work status, if new to it, first (a layout from before it had none)."""
         present = set(fields)
+        if WORK_STATUS in present:  # then no extra field follows it: they follow the documented
+            fields = [WORK_STATUS, *(f for f in fields if f != WORK_STATUS)]
         return _with_missing([f for f in self.order if f in present], fields)
 
     def visible(self, fields: Sequence[str]) -> list[str]:

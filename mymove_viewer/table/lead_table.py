@@ -17,11 +17,11 @@ from dataclasses import replace
 from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
-from .display import CREATED, TEXT, Column, columns_for, display
+from .display import CREATED, STATUS, TEXT, WORK_STATUS, Column, columns_for, display, status_column
 from .filter_query import created_terms, narrows, without_dates
 from .merge import MergePlan, MergeState, plan_merge
 from .overview import instants as created_instants
-from .search import FilterPlan, FilterResult, TextSource, run_filter
+from .search import FilterPlan, FilterResult, TextSource, run_filter, uses_work
 from .sort import Ranking, SortedRows, rank_column, rows_for
 from .sort_plan import SortPlan, SortResult, run_sort
 from .table_listener import TableListener
@@ -68,7 +68,9 @@ class LeadTable:
     def __init__(self, listener: TableListener | None = None) -> None:
         self._listener = listener or TableListener()
         self.leads: list[Lead] = []
-        self.columns: list[Column] = columns_for()
+        self.work = LeadWork()  # status, note, first export per lead (kept across fetches)
+        self._status = status_column(self.work.status_codes)
+        self.columns: list[Column] = columns_for((), self._status)
         self.rows: list[int] = []  # what is shown: _order narrowed by the filters
         self._order: list[int] = []  # every lead, in the current sort order
         self._texts: list[str] | None = None
@@ -85,7 +87,6 @@ class LeadTable:
         self._lead_set: set[Lead] | None = None
         self._instants: list[float] | None = None
         self._period: tuple[float, float] | None = None
-        self.work = LeadWork()  # status, note, first export per lead (kept across fetches)
 
     # -- content -------------------------------------------------------------------------------
 
@@ -110,7 +111,7 @@ class LeadTable:
         old = [self.leads, self._texts, self._order, self.rows]
         stale_source, self._source = self._source, TextSource(leads)
         self.leads = leads
-        self.columns = columns_for(extra_fields)
+        self.columns = columns_for(extra_fields, self._status)
         self._texts = None
         self._ranks = {}
         self._positions = None
@@ -129,9 +130,12 @@ class LeadTable:
                 self._order = presorted.rows
                 if presorted.ranking is not None:
                     self._ranks[presorted.field] = presorted.ranking
+            elif self.columns[column].kind == STATUS and leads:
+                # The fetch's worker cannot presort by the work: a sort planned, not made here.
+                self._wanted, self._sort = self._sort, None
             else:
                 self._order = self._sorted_order(column, descending)
-            self._sorted_as = self._signature(column, descending)
+            self._sorted_as = self._signature(column, descending) if self._sort else None
         self.rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self._listener.reset()
         reaper.release(*old, *stale_source.built_besides(old), delay=FREE_AFTER_S)
@@ -192,6 +196,8 @@ class LeadTable:
         if row >= len(rows) or col >= len(columns):
             return None
         lead = self.leads[rows[row]]
+        if col == _N and what != LEAD:  # the work status (a paint: one compare more a cell)
+            return self.work.cell(lead, tooltip=what == TOOLTIP, shown=what == DISPLAY)
         if what == DISPLAY:
             column = columns[col]
             raw = lead[col] if col < _N else lead.get(column.field)
@@ -232,6 +238,18 @@ class LeadTable:
         """The lead indexes of ``spans`` of the shown rows in view order (every shown row when
         empty), as a copy a worker may read while a merge grows the rows in place."""
         return pick(self.rows, spans or [(0, len(self.rows) - 1)])
+
+    # -- work status (issue 18) --------------------------------------------------------------------
+
+    def work_changed(self) -> bool:
+        """The user changed leads' work: the Status column's ranks are stale (a click on it sorts
+        again; the rows keep their place until then, as in a spreadsheet). True if the filter
+        reads the work: run it again (``plan_filter(..., again=True)``), so the rows shown
+        follow the change."""
+        self._ranks.pop(WORK_STATUS, None)
+        if self._sort is not None and self.columns[self._sort[0]].kind == STATUS:
+            self._sorted_as = None
+        return bool(self._filter) and uses_work(self._filter)
 
     # -- sorting -------------------------------------------------------------------------------
 
@@ -322,14 +340,17 @@ class LeadTable:
     def filter_text(self) -> str:
         return self._filter
 
-    def set_filter(self, text: str) -> None:
+    def set_filter(self, text: str, *, again: bool = False) -> None:
         """Filter at once, here (tests, small tables); the window runs large ones on a worker."""
-        if (plan := self.plan_filter(text)) is not None:
+        if (plan := self.plan_filter(text, again=again)) is not None:
             self.apply_filter(plan, run_filter(plan))
 
-    def plan_filter(self, text: str) -> FilterPlan | None:
-        """What filtering to ``text`` takes (see ``run_filter``); None if it is shown already."""
+    def plan_filter(self, text: str, *, again: bool = False) -> FilterPlan | None:
+        """What filtering to ``text`` takes (see ``run_filter``); None if it is shown already,
+        unless ``again`` (the leads' work changed under a filter that reads it)."""
         term = text.strip().lower()
+        if term == self._filter and again:
+            return self._plan(term, self._order)
         if term == self._filter:
             return None
         # Narrowing: only rows the shorter term kept can match (unless most did: scan them all).
@@ -355,7 +376,7 @@ class LeadTable:
         whole = lambda values: values if values is not None and len(values) == n else None  # noqa: E731
         return FilterPlan(term, self.leads, self._order, candidates, whole(self._texts),
                           self.text_source(), self._sort is None, whole(self._positions),
-                          self._period, whole(self._instants))  # fmt: skip
+                          self._period, whole(self._instants), self.work)  # fmt: skip
 
     def _keep(self, plan: FilterPlan, result: FilterResult) -> bool:
         stale = plan.leads is not self.leads or plan.order is not self._order
@@ -409,7 +430,8 @@ class LeadTable:
         """What a merge starts from, for ``plan_merge`` on a worker (references: O(1))."""
         return MergeState(self.leads, self._lead_set, self.columns, self._order, self.rows,
                           self._sort, dict(self._ranks), self._texts, self._instants,
-                          self._canonical_created, self._filter, self._period)  # fmt: skip
+                          self._canonical_created, self._filter, self._period,
+                          self.work)  # fmt: skip
 
     def merge_leads(self, leads: Iterable[Lead]) -> int:
         """Merge here and now (see ``apply_merge``); returns how many leads were new."""

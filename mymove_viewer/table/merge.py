@@ -24,10 +24,11 @@ from operator import add
 from ..api.fields import FIELDS
 from ..api.lead import Lead
 from ..slices import Pace, chunks, paced
-from .display import CREATED, Column, columns_for, key_function, search_texts
+from .display import CREATED, STATUS, Column, columns_for, key_function, search_texts
 from .overview import instants
 from .search import rows_matching
 from .sort import Ranking, column_values, each_array, rank_column
+from .work import LeadWork
 
 _N = len(FIELDS)
 Runs = list[tuple[int, list[int]]]
@@ -129,6 +130,7 @@ class MergeState:
     canonical: bool  # every created_at is known to be in the canonical form
     term: str  # the text filter
     period: tuple[float, float] | None
+    work: LeadWork | None = None  # what ``status:`` and ``exported:`` terms read
 
     def fits(self, now: MergeState) -> bool:
         """A plan for this state applies to ``now``: same leads, order, rows, sort and filters,
@@ -190,6 +192,8 @@ def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -
     by_field = {c.field: c for c in every}
     ranks = {}
     for field, ranking in paced(state.ranks.items(), pace if fresh else None):
+        if field in by_field and by_field[field].kind == STATUS:
+            continue  # statuses change as the user works: ranked anew below when sorted by it
         if field in by_field and len(ranking.ranks) == first and fresh:
             ranks[field] = extend_ranking(ranking, leads, first, by_field[field], pace)
         elif not fresh:
@@ -230,7 +234,10 @@ def _columns_with_extras(columns: list[Column], fresh: list[Lead]) -> list[Colum
     added: dict[str, None] = {}
     for names in {lead[_N] for lead in fresh}:
         added.update((name, None) for name in names if name not in known)
-    return columns_for([c.field for c in columns[_N:]] + list(added)) if added else None
+    if not added:
+        return None
+    status = next((c for c in columns if c.kind == STATUS), None)
+    return columns_for([c.field for c in columns[_N:]] + list(added), status)
 
 
 def _passing(
@@ -246,8 +253,12 @@ def _passing(
     local = [i - first for i in added]
     period = state.period
     if state.term:
-        extra = [c.field for c in state.columns[len(FIELDS) :]]
-        kept = set(rows_matching(leads[first:], state.term, texts=texts, at=at, extra_fields=extra))
+        extra = [c.field for c in state.columns[len(FIELDS) :] if c.kind != STATUS]
+        kept = set(
+            rows_matching(
+                leads[first:], state.term, texts=texts, at=at, extra_fields=extra, work=state.work
+            )
+        )
         local = [i for i in local if i in kept]
     if period is not None:
         start, end = period

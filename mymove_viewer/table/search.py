@@ -16,14 +16,27 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import compress, repeat
 from operator import add, and_, contains, itemgetter, methodcaller, not_
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..api.fields import CREATED_AT, FIELD_INDEX, FIELDS, MOVE_DATE
 from ..api.lead import Lead, calendar_date, sorts_as_text
 from ..slices import SCAN_SLICE, Pace, chunks, in_slices, yield_gil
 from .display import SEPARATOR, ShownTimes, search_texts
-from .filter_query import CREATED, MOVE, FilterQuery, Term, fold_all, parse_filter
+from .filter_query import (
+    CREATED,
+    MOVE,
+    WORK_EXPORTED,
+    WORK_FIELDS,
+    WORK_STATUS,
+    FilterQuery,
+    Term,
+    fold_all,
+    parse_filter,
+)
 from .overview import instants
+
+if TYPE_CHECKING:
+    from .work import LeadWork
 
 # A filter over at most this many candidates, with the texts built, costs a few ms: it runs on
 # the GUI thread at once (a worker's round trip would cost as much). Others go to a worker.
@@ -198,8 +211,18 @@ def _iso_days(starts: list[str]) -> list[str]:
 
 
 def _own(term: Term) -> bool:
-    """The term scans its fields' own texts (not the row's text, nor the instants)."""
-    return term.fields is not None and term.fields != (CREATED,)
+    """The term scans its fields' own texts (not the row's text, the instants, or the work)."""
+    return term.fields is not None and term.fields != (CREATED,) and not _on_work(term)
+
+
+def _on_work(term: Term) -> bool:
+    """The term tests what the user did with the lead (``status:``, ``exported:``, ``note:``)."""
+    return term.fields is not None and term.fields[0] in WORK_FIELDS
+
+
+def uses_work(text: str) -> bool:
+    """Filtering to ``text`` reads the leads' work: a change to it may change the rows."""
+    return any(map(_on_work, parse_filter(text).terms))
 
 
 def _on_instants(query: FilterQuery) -> bool:
@@ -258,6 +281,7 @@ class FilterPlan:
     positions: array | None  # of ``order``, if known
     period: tuple[float, float] | None
     instants: list[float] | None
+    work: LeadWork | None = None  # what work terms read (the table's own, changing)
 
     @property
     def cheap(self) -> bool:
@@ -309,7 +333,9 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
         else:
             rows, positions = _scan_all(replace(plan, term=lead.value), scanned, positions, pace)
     for term in query.terms:  # the others narrow what the first one kept
-        if term is not lead:
+        if term is not lead and _on_work(term):
+            rows = in_slices(_work_picker(term, plan.leads, plan.work), rows, pace, SCAN_SLICE)
+        elif term is not lead:
             rows = in_slices(_picker(term, texts, at, plan.source, pace), rows, pace, SCAN_SLICE)
     if plan.period is not None:
         assert at is not None
@@ -333,20 +359,22 @@ def rows_matching(
     texts: list[str] | None = None,
     at: list[float] | None = None,
     extra_fields: Iterable[str] | None = None,
+    work: LeadWork | None = None,
 ) -> list[int]:
     """The indexes of ``leads`` that filter ``text`` keeps, in one pass: for a few leads (those
     a merge adds) or a command line. ``texts``/``at``: their search texts and instants, if made;
-    ``extra_fields``: the table's, if it shows more than these leads carry."""
+    ``extra_fields``: the table's, if it shows more than these leads carry; ``work``: what
+    ``status:`` and ``exported:`` terms read (none: every lead is New, never exported)."""
     order = list(range(len(leads)))
     source = TextSource(leads, extra_fields)
-    plan = FilterPlan(text, leads, order, order, texts, source, True, None, None, at)
+    plan = FilterPlan(text, leads, order, order, texts, source, True, None, None, at, work)
     return run_filter(plan).rows
 
 
 def _lead_term(query: FilterQuery) -> Term | None:
     """The term to scan every row for: one that keeps rows holding a text (not a negation or a
     date), a plain word before a field's (its texts are built already), the longest."""
-    found = [t for t in query.terms if not t.negated and t.span is None]
+    found = [t for t in query.terms if not t.negated and t.span is None and not _on_work(t)]
     return max(found, key=lambda t: (t.fields is None, len(t.value)), default=None)
 
 
@@ -372,6 +400,35 @@ def _picker(
         else:
             low, high = span
             keep = map(and_, map(low.__le__, got), map(high.__gt__, got))  # type: ignore[arg-type]
+        return list(compress(part, map(not_, keep) if negated else keep))
+
+    return pick
+
+
+def _work_picker(
+    term: Term, leads: Sequence[Lead], work: LeadWork | None
+) -> Callable[[Sequence[int]], list[int]]:
+    """What keeps the rows of a part that a work term lets through: the table's work read as it
+    is now (the filter runs again when it changes), a C-level pass a part."""
+    field, value, negated = term.fields[0], term.value, term.negated  # type: ignore[index]
+    test: Callable[[Sequence[Lead]], Iterable[object]]
+    if field == WORK_STATUS:
+        status, code = (work.status if work else {}), int(value)
+        test = lambda got: map(code.__eq__, map(status.get, got, repeat(0)))  # noqa: E731
+    elif field == WORK_EXPORTED:
+        exported = work.exported if work else {}
+        test = lambda got: map(exported.__contains__, got)  # noqa: E731
+        negated = negated != (value == "no")
+    else:  # a note: its folded text holds the value
+        notes, known = (work.notes if work else {}), {"": ""}
+
+        def test(got: Sequence[Lead]) -> Iterable[object]:
+            folded = _once_each(list(map(notes.get, got, repeat(""))), known, fold_all)
+            return map(contains, folded, repeat(value))
+
+    def pick(part: Sequence[int]) -> list[int]:
+        got = picked(leads, part)
+        keep = test(got)  # type: ignore[arg-type]
         return list(compress(part, map(not_, keep) if negated else keep))
 
     return pick

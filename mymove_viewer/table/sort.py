@@ -31,7 +31,7 @@ from ..slices import (
     paced,
     yield_gil,
 )
-from .display import CREATED, TEXT, Column, columns_for, key_function, text_keys
+from .display import CREATED, STATUS, TEXT, Column, columns_for, key_function, text_keys
 
 # Above this share of distinct values, ranking the distinct values first costs more than it saves.
 DISTINCT_SHARE = 0.5
@@ -62,7 +62,16 @@ class SortedRows:
 
 def sort_keys(leads: Sequence[Lead], column: Column) -> list:
     """One comparable key per lead for ``column`` (what a merge needs to place new leads)."""
-    return _keys(column_values(leads, column.field), column, False, False)
+    return _keys(values_of(leads, column), column, False, False)
+
+
+def values_of(leads: Sequence[Lead], column: Column, *, pace: Pace = None) -> list:
+    """The values ``column`` sorts by: its field's texts, or what the column computes (the work
+    status's numbers)."""
+    if column.values is not None:
+        compute = column.values
+        return in_slices(lambda part: compute(part), leads, pace)
+    return column_values(leads, column.field, pace=pace)
 
 
 def column_values(leads: Sequence[Lead], field: str, *, pace: Pace = None) -> list[str]:
@@ -94,7 +103,7 @@ def rank_column(
         values: Sequence[Any] = instants
         canonical = True  # these keys need no conversion
     else:
-        values = column_values(leads, column.field, pace=pace)
+        values = values_of(leads, column, pace=pace)
     n = len(values)
     if column.kind != CREATED:  # timestamps hardly ever repeat: not worth counting
         distinct: dict[str, None] = {}
@@ -190,8 +199,8 @@ def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
 
 
 def _keys(values: list[str], column: Column, canonical: bool, pace: Pace) -> list:
-    if column.kind == CREATED and canonical:
-        return values
+    if (column.kind == CREATED and canonical) or column.kind == STATUS:
+        return values  # the instants, the text itself, or status numbers
     if column.kind == TEXT:  # folded in C passes over a slice, not a Python call per value
         return in_slices(text_keys, values, pace)
     key = key_function(column.kind, values)

@@ -17,8 +17,9 @@ from PySide6.QtGui import QGuiApplication
 from ..api.lead import Lead
 from ..export import rows_getter
 from ..slices import SLICE, Pace, chunks
-from ..table.display import CREATED, DATE, Column, ShownTimes, display
+from ..table.display import CREATED, DATE, STATUS, Column, ShownTimes, display
 from ..table.overview import instants
+from ..table.work import LABELS
 from .window_task import TaskHost, WindowTask
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ def tsv_text(
     get = rows_getter([c.field for c in columns])
     created = [i for i, c in enumerate(columns) if c.kind == CREATED]
     dated = [i for i, c in enumerate(columns) if c.kind == DATE]
+    # The work status, from the column's own values (the table's work as it is now).
+    worked = [(i, c.values) for i, c in enumerate(columns) if c.kind == STATUS and c.values]
     times, days = ShownTimes(), _DateTexts()
     lines = ["\t".join(h.translate(_BREAKS) for h in headers)]
     done = 0
@@ -56,13 +59,15 @@ def tsv_text(
             raise CopyCancelled
         part = list(map(leads.__getitem__, some))
         cells: list[Sequence[str]] = get(part)
-        if created or dated:
+        if created or dated or worked:
             by_column: list[Sequence[str]] = list(zip(*cells, strict=True))
             at = instants(part) if created else []
             for i in created:
                 by_column[i] = times.of(at, by_column[i])
             for i in dated:
                 by_column[i] = days.of(by_column[i])
+            for i, values in worked:
+                by_column[i] = list(map(LABELS.__getitem__, values(part)))
             cells = list(zip(*by_column, strict=True))
         block = "\n".join(map("\t".join, cells))
         # One check per chunk; only a chunk with a tab or break inside a value is redone by cell.

@@ -1,10 +1,12 @@
-"""The lead detail dock: every field of one lead as selectable text, plus copy buttons."""
+"""The lead detail dock: the lead's work status and note (editable), every field of it as
+selectable text, plus copy buttons."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -18,8 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..api.lead import Lead
-from ..table.display import CREATED, Column, display
+from ..table.display import CREATED, STATUS, Column, display
+from ..table.work import LABELS
 from .detail_value import ValueLabel
+from .note_edit import NoteEdit
+
+if TYPE_CHECKING:
+    from ..table.work import LeadWork
 
 # Laying out a value's whole text froze the window for 6 s at 1 MB (146 s at 20 MB). A longer
 # value shows its start, says how long it is, and its Copy button copies every character.
@@ -52,13 +59,26 @@ def postal_address(lead: Lead, prefix: str = "new") -> str:
 
 
 class DetailPane(QDockWidget):
+    noteEdited = Signal(object, str)  # (lead, note): the user changed a lead's note
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Lead details", parent)
         self.setObjectName("leadDetail")
         self.setAccessibleName("Lead details")
         self._lead: Lead | None = None
+        self.work: LeadWork | None = None  # the table's, once the status actions are wired
         body = QWidget()
         outer = QVBoxLayout(body)
+        work = QFormLayout()
+        work.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.status_label = QLabel("—")
+        self.status_label.setObjectName("detailStatus")
+        self.status_label.setToolTip("Set it with the Leads menu or the table's context menu")
+        self.note_edit = NoteEdit()
+        self.note_edit.finished.connect(self._on_note)
+        work.addRow("Status:", self.status_label)
+        work.addRow("Note:", self.note_edit)
+        outer.addLayout(work)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.value_labels: dict[str, QLabel] = {}
@@ -84,18 +104,23 @@ class DetailPane(QDockWidget):
         self.setWidget(scroll)
         self.setMinimumWidth(MIN_WIDTH)
         self._set_buttons_enabled()
+        self.show_work()
 
     @property
     def lead(self) -> Lead | None:
         return self._lead
 
     def show_lead(self, lead: Lead, columns: Sequence[Column]) -> None:
+        self.note_edit.commit()  # the note typed for the lead shown before is its own
         self._lead = lead
+        self.show_work()
         while self.form.rowCount():
             self.form.removeRow(0)
         self.value_labels = {}
         self.copy_buttons = {}
         for column in columns:
+            if column.kind == STATUS:
+                continue  # above, with the note
             raw = lead.get(column.field)
             cut = cut_text(raw)  # before ``display``: no date is that long
             tip = f"{raw} (as sent, UTC)" if column.kind == CREATED and raw and cut is None else ""
@@ -129,8 +154,28 @@ class DetailPane(QDockWidget):
         self.copy_buttons[field] = button
         return box
 
+    def show_work(self) -> None:
+        """The shown lead's status and note as the table knows them now (a note being typed
+        stays as typed)."""
+        lead, work = self._lead, self.work
+        self.note_edit.setEnabled(lead is not None)
+        if lead is None:
+            self.status_label.setText("—")
+            self.note_edit.set_note("")
+            return
+        status = work.status_of(lead) if work is not None else 0
+        self.status_label.setText(LABELS[status])
+        if not (self.note_edit.hasFocus() and self.note_edit.edited):
+            self.note_edit.set_note(work.note_of(lead) if work is not None else "")
+
+    def _on_note(self, text: str) -> None:
+        if self._lead is not None:
+            self.noteEdited.emit(self._lead, text)
+
     def clear(self) -> None:
+        self.note_edit.commit()
         self._lead = None
+        self.show_work()
         while self.form.rowCount():
             self.form.removeRow(0)
         self.value_labels = {}

@@ -8,6 +8,7 @@ with progress and cancel (Esc). CSV goes through ``export.write_csv``, Excel wor
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Slot
 
+from ..slices import yield_gil
+from ..table.display import WORK_STATUS
+from ..table.work import WorkChange, export_field_names, with_work
 from .window_task import TaskHost, WindowTask
 
 if TYPE_CHECKING:
@@ -118,7 +122,18 @@ class ExportFlow(WindowTask):
         if not spans and not w.confirm_export_all(shown):
             return
         leads, rows = session.snapshot(spans)  # lead indexes in view order
-        columns = [session.model.columns[c].field for c in w.table.visible_columns()]
+        model_columns = session.model.columns
+        # The work status is not a field the API sent: only "with status" writes it (at the end,
+        # with the note, named as the command line's --with-status names them).
+        columns = [model_columns[c].field for c in w.table.visible_columns()]
+        columns = [f for f in columns if f != WORK_STATUS]
+        work, names = session.model.table.work, None
+        if w.settings.export_with_status:
+            names = export_field_names(c.field for c in model_columns)
+            columns += names
+        elif not columns:
+            w.status.show("Nothing to export: show a column of the leads' fields first.")
+            return
         settings = w.settings
         folder = Path(settings.last_export_dir or Path.home())
         target = w.ask_export_path(folder / suggested_name(w.environment.value, fmt))
@@ -142,22 +157,33 @@ class ExportFlow(WindowTask):
             options = {"excel": settings.export_excel}
 
         def job(report, token):  # type: ignore[no-untyped-def]
-            return write(
+            chosen = map(leads.__getitem__, rows)
+            written = write(
                 target,
                 columns,
-                map(leads.__getitem__, rows),
+                chosen if names is None else with_work(chosen, names, work),
                 formula_guard=guard,
                 cancel=token,
                 progress=lambda n: report(n, total),
                 **options,
             )
+            # The leads written, for their first export to be kept: listed and hashed here, not
+            # on the GUI thread (~40-100 ms at 100k leads).
+            done = list(map(leads.__getitem__, rows))
+            return written, done, work.prepare_exported(done, time.time(), yield_gil)
 
         self._target, self._total, self._format = target, total, fmt
         self.run(job, f"Exporting {total:,} leads to {target}…")
 
     @Slot(int, object)
-    def _on_finished(self, _gen: int, rows: object) -> None:
+    def _on_finished(self, _gen: int, outcome: object) -> None:
+        rows, written, exported = outcome if isinstance(outcome, tuple) else (outcome, [], {})
         n = rows if isinstance(rows, int) else self._total
+        if written:  # each keeps its first export's time (the history keeps it: workChanged)
+            session = self._w.session
+            session.model.table.work.take_exported(exported)
+            at = next(iter(exported.values()))
+            session.change_work(WorkChange(written, exported_at=at), applied=True)
         self._w.status.show(f"Exported {n:,} lead{'s' * (n != 1)} to {self._target}.")
 
     @Slot(int, object)

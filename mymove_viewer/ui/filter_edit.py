@@ -14,7 +14,8 @@ HELP = (
     "Show only leads with every word (Ctrl+F; Esc clears).\n"
     '"exact phrase" · state:TX · -state:CA (not) · name:, email:, city:, zip:, tenure:,\n'
     "address:, offer: or any field's name · created:2026-11-30 · move:2027-03-01..2027-03-31 ·\n"
-    "created:>=2026-11-30 (also <=, >, <). Case and accents do not matter."
+    "created:>=2026-11-30 (also <=, >, <) · status:contacted, -status:new · exported:no ·\n"
+    "note:word · api.status: (a field the API calls status). Case and accents do not matter."
 )
 
 

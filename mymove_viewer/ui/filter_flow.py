@@ -46,6 +46,7 @@ class FilterFlow(QObject):
         self._gate = gate
         self._text = ""
         self._retried = False
+        self._again = False  # the filter shown runs again (a retry keeps it so)
         self._runner = BackgroundRunner(self, name="filter")
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
@@ -58,11 +59,13 @@ class FilterFlow(QObject):
     def busy(self) -> bool:
         return self._runner.busy
 
-    def apply(self, text: str, *, retry: bool = False) -> None:
-        """Show the rows matching ``text``: at once when cheap, else once a worker found them."""
+    def apply(self, text: str, *, retry: bool = False, again: bool = False) -> None:
+        """Show the rows matching ``text``: at once when cheap, else once a worker found them.
+        ``again``: also when it is the filter shown (the leads' work changed under it)."""
+        self._again = again or (retry and self._again)
         self._text, self._retried = text, retry
         m = self._model
-        plan = m.plan_filter(text)
+        plan = m.plan_filter(text, again=self._again)
         if plan is None or plan.cheap:
             self._runner.invalidate()  # an older text's scan must not land after this
             self._say_busy.stop()
@@ -107,8 +110,8 @@ class FilterFlow(QObject):
     def _on_finished(self, _gen: int, outcome: tuple[FilterPlan, FilterResult]) -> None:
         # Only the newest job's outcome arrives here: its plan was made for ``self._text``.
         self._say_busy.stop()
-        if not self._model.apply_filter(*outcome):
-            self.apply(self._text)  # sorted, merged or refetched meanwhile: on the rows now
+        if not self._model.apply_filter(*outcome):  # sorted, merged or refetched meanwhile:
+            self.apply(self._text, again=self._again)  # on the rows now
 
     @Slot(int, object)
     def _on_failed(self, _gen: int, error: object) -> None:
@@ -116,9 +119,13 @@ class FilterFlow(QObject):
         # more on the rows as they are now; failing again is a bug, and filtering here is safe.
         log.warning("filtering on a worker failed: %r", error)
         if self._retried:
-            self._model.set_filter(self._text)
+            self._model.set_filter(self._text, again=self._again)
         else:
             self.apply(self._text, retry=True)
+
+    def again(self) -> None:
+        """The leads' work changed under a filter that reads it: run it again."""
+        self.apply(self._text, again=True)
 
     def before_new_leads(self) -> None:
         """New leads are coming: unfiltered, so that ``set_leads`` does not build their search

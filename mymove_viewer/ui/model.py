@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 
 from ..api.lead import Lead
-from ..table.display import Column
+from ..table.display import STATUS, WORK_STATUS, Column
 from ..table.lead_table import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, LeadTable
 from ..table.merge import MergePlan, MergeState
 from ..table.search import FilterPlan, FilterResult, TextSource
@@ -93,6 +93,7 @@ class _Relay(TableListener):
 
 class LeadTableModel(QAbstractTableModel):
     countsChanged = Signal(int, int)  # shown, total
+    refilterNeeded = Signal()  # the leads' work changed under a filter that reads it
 
     RawRole = RawRole
     LeadRole = LeadRole
@@ -134,6 +135,8 @@ class LeadTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return columns[section].header
             if role == Qt.ItemDataRole.ToolTipRole:
+                if columns[section].kind == STATUS:
+                    return "Your work on the lead: set it with Leads → Set status (Alt+0…Alt+4)"
                 return columns[section].field
             return None
         if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.table.rows):
@@ -193,10 +196,14 @@ class LeadTableModel(QAbstractTableModel):
         return self.table.ranked_fields()
 
     def work_changed(self) -> None:
-        """Leads' work status changed: every cell may show it (one signal, no pass)."""
-        rows, cols = self.rowCount(), self.columnCount()
-        if rows and cols:
-            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, cols - 1))
+        """Leads' work status changed: the Status column repaints (one signal, no pass over
+        the rows), and a filter reading the work runs again (``refilterNeeded``). A sort by
+        status keeps the rows in place until the next sort, as a spreadsheet does."""
+        if self.table.work_changed():
+            self.refilterNeeded.emit()
+        rows, col = self.rowCount(), self.table.column_of(WORK_STATUS)
+        if rows and col >= 0:
+            self.dataChanged.emit(self.index(0, col), self.index(rows - 1, col))
 
     def drop_sort_cache(self) -> None:
         self.table.drop_sort_cache()
@@ -244,11 +251,11 @@ class LeadTableModel(QAbstractTableModel):
     def filter_text(self) -> str:
         return self.table.filter_text
 
-    def set_filter(self, text: str) -> None:
-        self.table.set_filter(text)
+    def set_filter(self, text: str, *, again: bool = False) -> None:
+        self.table.set_filter(text, again=again)
 
-    def plan_filter(self, text: str) -> FilterPlan | None:
-        return self.table.plan_filter(text)
+    def plan_filter(self, text: str, *, again: bool = False) -> FilterPlan | None:
+        return self.table.plan_filter(text, again=again)
 
     def apply_filter(self, plan: FilterPlan, result: FilterResult) -> bool:
         return self.table.apply_filter(plan, result)

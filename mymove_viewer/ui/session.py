@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -29,7 +30,6 @@ from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Environment, Query
 from ..slices import yield_gil
-from ..store.records import StoredLeads
 from ..table.index import LeadIndex, RankedColumn
 from ..table.merge import MergePlan, Runs, plan_merge
 from ..table.sort import SortedRows
@@ -41,6 +41,9 @@ from .paint_gate import PaintGate
 from .sort_flow import SortFlow
 from .status import FetchInfo, summary_text
 from .worker import BackgroundRunner
+
+if TYPE_CHECKING:  # the store's package loads sqlite3 and msgspec: not before the first paint
+    from ..store.records import StoredLeads
 
 log = app_logger(__name__)
 Span = tuple[float, float]
@@ -164,6 +167,9 @@ class LeadSession(QObject):
         model = self.model
         model.set_leads(leads, extra_fields, presorted, canonical_created=canonical_created)
         self.replaced.emit(bool(leads))
+        pending = model.table.pending_sort  # one the leads could not take (by work status)
+        if pending is not None and not self.sort_flow.busy:
+            self.sort_flow.request(*pending)
         if leads:
             columns, source = model.columns, model.text_source()
             self.indexer.start(leads, self.span, self.after_paint_of, columns, source)
@@ -257,9 +263,11 @@ class LeadSession(QObject):
 
     # -- work status (issue 18) ----------------------------------------------------------------
 
-    def change_work(self, change: WorkChange) -> None:
-        """The user set a status or note, or exported leads: show it, and have it kept."""
-        self.model.table.work.apply(change)
+    def change_work(self, change: WorkChange, *, applied: bool = False) -> None:
+        """The user set a status or note, or exported leads: show it, and have it kept.
+        ``applied``: the table's work has it already (a large change, prepared on a worker)."""
+        if not applied:
+            self.model.table.work.apply(change)
         self.model.work_changed()
         self.workChanged.emit(change)
 

@@ -42,6 +42,7 @@ from .watch_flow import WatchFlow
 from .window_actions import build_actions
 from .window_env import CHECK_FALLBACK_MS, DemoSetup, Environments, EnvWidgets, KeyCheck
 from .window_settings import SavedState
+from .work_actions import WorkActions
 
 if TYPE_CHECKING:
     from .key_dialog import KeyDialog
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.views = ViewsMenu.of(self)  # saved views: after _connect, so a view's layout wins
         self.history = HistoryFlow.of(self)  # stored leads, statuses kept (issue 18)
+        self.work_actions = WorkActions.of(self)  # work status: Leads menu, table, detail pane
         self.envs.offer_choices()
         self.saved.restore(self)
         self.envs.enter(self.envs.env)  # the one chosen from the settings
@@ -482,6 +484,7 @@ class MainWindow(QMainWindow):
         for part in (self.filter_flow, self.overview):
             part.shutdown(2000)
         self.export_flow.shutdown(2000)
+        self.work_actions.shutdown(2000)
         self.copy_flow.shutdown(2000)
         self.settings_writer.flush()
 

@@ -72,8 +72,7 @@ class SavedState:
             saved = gui_state.header_state_for(s.gui.get(gui_state.HEADER), self._fields())
             if saved is not None and header.restoreState(saved):
                 self._layout = layout_of(header, self._fields())
-        if self._layout is not None:
-            self.restore_header(False)
+        self.restore_header(False)  # a saved layout, or the default one (Status first)
 
     def remember_query(self) -> None:
         s, p = self._settings, self._panel
@@ -129,7 +128,8 @@ class SavedState:
         layout by name; columns it does not know are sized from the first rows."""
         fields = self._fields()
         header = self._table.horizontalHeader()
-        if self._layout is None:
+        if self._layout is None:  # nothing laid out yet: the default order, Qt's widths
+            apply_layout(header, fields, ColumnLayout())
             unknown = list(range(len(fields)))
         else:
             unknown = apply_layout(header, fields, self._layout)

@@ -64,7 +64,8 @@ def test_headers_are_readable_and_extras_follow_documented_fields() -> None:
     assert headers[:3] == ["Offer ID", "Created", "First name"]
     assert headers[12] == "New ZIP+4"
     assert headers[-1] == "Old tenure"
-    assert model.data(model.index(0, 19)) == "rent"
+    assert headers[19] == "Status" and model.data(model.index(0, 19)) == "New"
+    assert model.data(model.index(0, 20)) == "rent"
 
 
 def test_sort_text_case_insensitively_and_both_directions() -> None:
@@ -201,7 +202,7 @@ def test_invalid_indexes_answer_nothing() -> None:
     assert model.data(QModelIndex()) is None
     assert model.data(model.index(99, 0)) is None
     assert model.rowCount(model.index(0, 0)) == 0
-    assert len(columns_for()) == model.columnCount()
+    assert len(columns_for()) + 1 == model.columnCount()  # and the work status
 
 
 def test_a_dropped_model_frees_its_leads_without_waiting_for_a_collection() -> None:

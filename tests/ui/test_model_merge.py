@@ -173,16 +173,16 @@ def test_merge_adds_columns_for_extra_fields_only_new_leads_carry(new_model, qtm
         {"created_at": "2026-11-27T10:00:00Z", "first_name": "Zed", "pets": "2 cats"}
     )
     assert model.merge_leads([extra, make(1, 0)]) == 1
-    assert inserted == [(19, 19)] and resets == []
-    assert model.columnCount() == 20
-    assert model.headerData(19, Qt.Orientation.Horizontal) == "Pets"
+    assert inserted == [(20, 20)] and resets == []  # after the documented ones and Status
+    assert model.columnCount() == 21
+    assert model.headerData(20, Qt.Orientation.Horizontal) == "Pets"
     row = [lead.first_name for lead in model.shown_leads()].index("Zed")
-    assert model.data(model.index(row, 19)) == "2 cats"
+    assert model.data(model.index(row, 20)) == "2 cats"
     other = [lead.first_name for lead in model.shown_leads()].index("n1")
-    assert model.data(model.index(other, 19)) == ""
+    assert model.data(model.index(other, 20)) == ""
     assert model.merge_leads([Lead.from_mapping({"created_at": "2026-11-27T11:00:00Z",
                                                  "pets": "1 dog"})]) == 1  # fmt: skip
-    assert inserted == [(19, 19)]  # a known extra adds no second column
+    assert inserted == [(20, 20)]  # a known extra adds no second column
 
 
 @pytest.mark.parametrize("sort", [None, "last_name"])

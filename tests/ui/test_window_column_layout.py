@@ -111,7 +111,9 @@ def test_a_bad_saved_layout_is_left_out_and_the_rest_kept(
     window = make_window(settings=Settings(client_ids=_ids(), gui={"column_layout": layout}))
     assert window.banner.message() == "" or not window.banner.isVisible()
     fetch_days(qtbot, window, do_fetch, 5)
-    assert shown_fields(window)[0] == "email" and "offer_id" not in shown_fields(window)
+    # The work status, which that layout does not know, comes first (as for a new user).
+    assert shown_fields(window)[:2] == ["@status", "email"]
+    assert "offer_id" not in shown_fields(window)
     header = window.table.horizontalHeader()
     assert header.sectionSize(window.model.column_of("email")) == 260
     assert header.sectionSize(window.model.column_of("first_name")) < 1000
@@ -119,7 +121,7 @@ def test_a_bad_saved_layout_is_left_out_and_the_rest_kept(
 
     other = make_window(settings=Settings(client_ids=_ids(), gui={"column_layout": [1, 2]}))
     fetch_days(qtbot, other, do_fetch, 5)
-    assert shown_fields(other)[:2] == ["offer_id", "created_at"]  # the default layout
+    assert shown_fields(other)[:3] == ["@status", "offer_id", "created_at"]  # the default
 
 
 def _ids() -> dict[str, str]:
@@ -141,7 +143,7 @@ def test_a_layout_given_by_name_is_shown_and_kept(qtbot, make_window, do_fetch) 
         sort=("last_name", False),
     )
     window.saved.use_layout(view)
-    assert shown_fields(window)[:2] == ["last_name", "email"]
+    assert shown_fields(window)[:3] == ["@status", "last_name", "email"]
     assert "offer_id" not in shown_fields(window)
     header = window.table.horizontalHeader()
     assert header.sectionSize(window.model.column_of("email")) == 211
@@ -151,6 +153,6 @@ def test_a_layout_given_by_name_is_shown_and_kept(qtbot, make_window, do_fetch) 
         Qt.SortOrder.AscendingOrder,
     )  # the rows too, not just the arrow
     fetch_days(qtbot, window, do_fetch, 30)  # the field the view named comes with these leads
-    assert shown_fields(window)[:3] == ["last_name", ODD_FIELD, "email"]
+    assert shown_fields(window)[:4] == ["@status", "last_name", ODD_FIELD, "email"]
     assert header.sectionSize(window.model.column_of(ODD_FIELD)) == 88
-    assert window.saved.layout().order[:3] == ("last_name", ODD_FIELD, "email")
+    assert window.saved.layout().order[:4] == ("@status", "last_name", ODD_FIELD, "email")

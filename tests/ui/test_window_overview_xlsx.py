@@ -103,6 +103,7 @@ def test_export_selected_as_xlsx(qtbot, make_window, do_fetch, tmp_path) -> None
     assert "Exported 2 leads" in window.status_label.text()
 
     columns = [window.model.columns[c].field for c in window.table.visible_columns()]
+    columns.remove("@status")  # the work status is not the API's: not exported by default
     expected: list[Lead] = window.model.leads_at([2, 5])
     book = openpyxl.load_workbook(target)
     try:
