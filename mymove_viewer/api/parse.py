@@ -3,15 +3,17 @@
 Two paths, giving the same result for the same body:
 
 * sliced path: the usual ``{"leads":[{...},{...}]}`` body is split between records and each
-  slice of a few thousand records is decoded by msgspec into typed structs. A single decode call
-  holds the GIL for its whole length; slices keep each hold to a few milliseconds so the GUI
-  thread never stalls behind a large fetch. A slice whose records are not all in the usual shape
-  (an undocumented field, a null, a number, an offset timestamp, a record that is not an object,
-  invalid UTF-8, ``NaN``) stays sliced: its usual records stay typed, and only the others are
-  read a record at a time (``parse_odd``, ``parse_lenient``), so one odd record costs its slice a
-  few milliseconds, never the body its fast path. Undocumented fields with string values are
-  learned as typed extra columns (``parse_learn``), so a field an API adds to every record
-  costs little. Records may be skipped here and are counted.
+  slice of ~130 records is decoded by msgspec into typed structs and turned into leads at once,
+  while its strings are still in the CPU's cache (see ``CHUNK_BYTES``). A single decode call
+  holds the GIL for its whole length; slices keep each hold short and the GIL is handed over
+  every ``PACE_S`` so the GUI thread never stalls behind a large fetch. A slice whose records
+  are not all in the usual shape (an undocumented field, a null, a number, an offset timestamp,
+  a record that is not an object, invalid UTF-8, ``NaN``) stays sliced: its usual records stay
+  typed, and only the others are read a record at a time (``parse_odd``, ``parse_lenient``), so
+  one odd record costs its slice a fraction of a millisecond, never the body its fast path.
+  Undocumented fields with string values are learned as typed extra columns (``parse_learn``),
+  so a field an API adds to every record costs little. Records may be skipped here and are
+  counted.
 * whole path: for a body that cannot be split (no list of leads, or a slice that is not JSON),
   the typed decode in one call, else a generic decode and the same per-record checks; what
   msgspec refuses or cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes,
@@ -26,6 +28,7 @@ whole path, so a wrong split can never yield wrong leads.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,7 +39,7 @@ from typing import Any
 import msgspec
 
 from ..gcpause import building_many_objects
-from ..slices import paced, yield_gil
+from ..slices import yield_gil
 from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
@@ -53,7 +56,13 @@ from .parse_odd import (
 )
 
 _N = len(FIELDS)
-CHUNK_BYTES = 1 << 20  # ~2,000 leads: a 3 ms decode, short enough not to be felt in the GUI
+# ~130 leads. Decoded and built one after the other, a slice's ~2,600 strings are still in the
+# CPU's cache when they are interned (a hash each) and put into leads; and a slice's structs,
+# freed right after, leave room the next slice reuses. 1 MiB slices decoded first and built
+# afterwards cost ~20% more CPU at 100k leads (building them right after decoding, ~40% more:
+# the allocator hands whole arenas back and forth).
+CHUNK_BYTES = 1 << 16
+PACE_S = 0.002  # the GIL is offered to a waiting GUI thread this often
 
 # Every field a string (most bodies): a block decoded with ``_Strict`` needs no per-value null
 # check. A block with a null is decoded again with ``_Wire``.
@@ -70,11 +79,14 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
-# Columns whose values repeat across many leads (see _fast_block). Interning all 15 repeating
-# columns measured 490 B/lead but cost 45% more parse time than none (1,228 B). The first 9 gave
-# 756 B for 18% more. Names and ZIP codes then cost ~5% more CPU (A/B, 12 runs at 100k) for
-# 525 B, and sorting by them got twice as fast: a sort reads every lead's value, and one shared
-# string object per value stays in cache where 100k separate ones each cost a miss.
+# Columns whose values repeat across many leads. Interning all 15 repeating columns measured
+# 490 B/lead but cost 45% more parse time than none (1,228 B). The first 9 gave 756 B for 18%
+# more. Names and ZIP codes then cost ~5% more CPU (A/B, 12 runs at 100k) for 525 B, and sorting
+# by them got twice as fast: a sort reads every lead's value, and one shared string object per
+# value stays in cache where 100k separate ones each cost a miss. Each column costs about the
+# same (a hash and a lookup per lead, ~5% of a slice's decode); ZIP+4 codes are left out: they
+# name a block or a building, so real answers hardly repeat them and interning would pay for
+# no sharing (the sandbox's few hundred codes repeat: ~110 B/lead more there).
 _INTERNED = tuple(
     FIELDS.index(f)
     for f in (
@@ -86,11 +98,9 @@ _INTERNED = tuple(
         "new_city",
         "new_state",
         "new_postal_code",
-        "new_postal_code_plus4",
         "old_city",
         "old_state",
         "old_postal_code",
-        "old_postal_code_plus4",
     )
 )
 
@@ -134,7 +144,7 @@ def parse_leads(
             chunks = None if sliceable is None else _split(sliceable)
         if sliceable is not None and chunks is not None:
             try:
-                return from_wire(_decode_chunks(sliceable, chunks, cancel), cancel)
+                return _sliced(sliceable, chunks, cancel)
             except (ValueError, RecursionError):
                 pass  # a slice that is not JSON: a cut inside a string, or a broken body
         try:
@@ -231,19 +241,28 @@ def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
     return odd_slice(piece, _record_decoder)
 
 
-def _decode_chunks(
+def _sliced(
     body: bytes | bytearray | memoryview,
     ranges: list[tuple[int, int]],
     cancel: Callable[[], bool] | None,
-) -> list[Block]:
+) -> ParseResult:
+    """Leads from each slice of ``body`` in turn, decoded then built (see ``CHUNK_BYTES``)."""
     view = memoryview(body)
-    blocks: list[Block] = []
     learning = Learning()
-    for start, stop in paced(ranges, yield_gil):  # a waiting GUI thread takes the GIL between
-        if cancel is not None and cancel():
-            raise CancelledError("The fetch was cancelled.")
-        blocks.append(decode_slice(b"".join((b"[", view[start:stop], b"]")), learning))
-    return blocks
+    tally = _Tally()
+    leads: list[Lead] = []
+    clock = time.perf_counter
+    offered = clock()
+    with building_many_objects():
+        for start, stop in ranges:
+            if cancel is not None and cancel():
+                raise CancelledError("The fetch was cancelled.")
+            block = decode_slice(b"".join((b"[", view[start:stop], b"]")), learning)
+            leads += _block_leads(block, tally)
+            if clock() - offered >= PACE_S:
+                yield_gil()  # a waiting GUI thread takes the GIL now
+                offered = clock()
+    return _result(leads, tally)
 
 
 @dataclass(slots=True)
@@ -272,6 +291,10 @@ def from_wire(blocks: list[Block], cancel: Callable[[], bool] | None = None) -> 
             if cancel is not None and cancel():
                 raise CancelledError("The fetch was cancelled.")
             leads += _block_leads(blocks.pop(), tally)
+    return _result(leads, tally)
+
+
+def _result(leads: list[Lead], tally: _Tally) -> ParseResult:
     reasons = tally.reasons
     return ParseResult(
         leads, tuple(tally.extras), sum(reasons.values()), reasons, tally.canonical, tally.replaced

@@ -51,7 +51,7 @@ class _TrackingBackend(httpcore.SyncBackend):
         self.aborted = False
 
     def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
-        stream = super().connect_tcp(*args, **kwargs)
+        stream = _LargeReads(super().connect_tcp(*args, **kwargs))
         sock = stream.get_extra_info("socket")
         if sock is not None:
             with self._lock:
@@ -71,6 +71,40 @@ class _TrackingBackend(httpcore.SyncBackend):
     def reset(self) -> None:
         with self._lock:
             self.aborted = False
+
+
+# httpcore asks for 64 KiB a read. A body of 50 MB (100k leads) then takes ~770 rounds through
+# h11 and httpx, each copying its piece ~4 times in Python-level buffers: reading up to 1 MiB
+# of what the socket holds took ~30% less CPU for the whole read (same-run A/B over loopback).
+# A slower network still returns what has arrived; TLS returns a record at a time.
+READ_BYTES = 1 << 20
+
+
+class _LargeReads(httpcore.NetworkStream):
+    """A network stream whose reads take up to ``READ_BYTES`` of what the socket holds."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max(max_bytes, READ_BYTES), timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _LargeReads(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 def _shutdown(sock: socket.socket) -> None:
