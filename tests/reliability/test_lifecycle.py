@@ -137,7 +137,8 @@ def run_gui_export(qtbot, window, target: Path, *, cancel: bool = False) -> tupl
     window.ask_export_path = lambda _suggested: target
     events: list[tuple[str, object]] = []
     x = window.exporter
-    x.finished.connect(lambda _g, rows: events.append(("finished", rows)))
+    # A finished export answers (rows written, the leads written, their export times).
+    x.finished.connect(lambda _g, outcome: events.append(("finished", outcome[0])))
     x.failed.connect(lambda _g, error: events.append(("failed", error)))
     x.cancelled.connect(lambda _g: events.append(("cancelled", None)))
     with qtbot.waitSignal(x.idle, timeout=TIMEOUT_MS):
