@@ -477,7 +477,9 @@ class LeadTable:
         self._listener.moving(sorting)
         old_rows = self.rows
         if new_order is not self._order:
-            self._positions = None
+            # Unfiltered, where a worker's sort put each lead is its position: the next scan
+            # for a rare term needs them (a pass over every row otherwise).
+            self._positions = row_of if new_rows is new_order else None
         self._order, self.rows, self._row_of = new_order, new_rows, row_of
         self._listener.moved(old_rows, sorting)
         self._counted()
