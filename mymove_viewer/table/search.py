@@ -138,7 +138,9 @@ class TextSource:
         stop = min(start + TEXT_SLICE, n)
         if start == 0 and self._order_of is not None and len(self._order_of) == n:
             self._order = list(self._order_of)  # one C call: a merge cannot get in the middle
-        rows = None if self._order is None else self._order[start:stop]
+        # Made in lead order within the slice: a scan goes through the texts in lead order, and
+        # texts allocated in the reverse (newest first) scanned ~1.5-2x slower (memory order).
+        rows = None if self._order is None else sorted(self._order[start:stop])
         part = leads[start:stop] if rows is None else picked(leads, rows)
         values = list(map(_CREATED, part))
         times = self._shown.of_canonical(values)
