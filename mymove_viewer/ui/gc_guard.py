@@ -58,7 +58,7 @@ class GuiThreadCollector(QObject):
             done.set()
 
     def collect(self) -> None:
-        if gcpause.active():
+        if gcpause.active() or gcpause.deferring():
             return  # a parse is building leads it will freeze; walking them now would stall
         t0, t1, t2 = self._thresholds
         gen0, gen1, gen2 = gc.get_count()

@@ -15,6 +15,7 @@ from contextlib import suppress
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from .. import gcpause
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
@@ -121,6 +122,10 @@ class Indexer(QObject):
         taken = self._taken = threading.Event()
 
         def job(report: Callable[[object], None], token: CancelToken) -> None:
+            with gcpause.deferred():
+                work(report, token)
+
+        def work(report: Callable[[object], None], token: CancelToken) -> None:
             report(build_index(leads, chart_window, token, pace, source))
             # Taking the index in (the overview's counts, the chart, their repaint) is ~5 ms of
             # Python and Qt calls on the GUI thread; each call waited for this thread's GIL
