@@ -22,6 +22,7 @@ from ..api.lead import Lead
 from ..table.display import Column
 from ..table.index import LeadIndex, RankedColumn, build_index, rank_ahead
 from ..table.search import TextSource
+from . import gc_guard
 from .after_paint import AfterPaint
 from .worker import BackgroundRunner
 
@@ -172,3 +173,4 @@ class Indexer(QObject):
     @Slot(int, object)
     def _on_finished(self, _gen: int, _result: object) -> None:
         self._index_due = False
+        gc_guard.collect_now()  # held back while this worked
