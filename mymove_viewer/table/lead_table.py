@@ -75,6 +75,7 @@ class LeadTable:
         self._order: list[int] = []  # every lead, in the current sort order
         self._texts: list[str] | None = None
         self._filter = ""
+        self._partial = False  # rows shown are the top of the filter's, the rest to come
         self._sort: tuple[int, bool] | None = None  # column, descending
         self._ranks: dict[str, Ranking] = {}  # per sorted column: 4 bytes a lead
         self._canonical_created = False
@@ -109,7 +110,7 @@ class LeadTable:
         self._listener.resetting()
         # Freeing 100k old leads here would freeze the window for ~60 ms: the reaper frees them.
         old = [self.leads, self._texts, self._order, self.rows]
-        stale_source, self._source = self._source, TextSource(leads)
+        stale_source = self._source
         self.leads = leads
         self.columns = columns_for(extra_fields, self._status)
         self._texts = None
@@ -136,6 +137,9 @@ class LeadTable:
             else:
                 self._order = self._sorted_order(column, descending)
             self._sorted_as = self._signature(column, descending) if self._sort else None
+        # Its texts are made in this order: a filter typed early shows its top rows first.
+        self._source = TextSource(leads, order=self._order)
+        self._partial = False
         self.rows = self._filtered(self._order, self._filter) if self._filter else self._order
         self._listener.reset()
         reaper.release(*old, *stale_source.built_besides(old), delay=FREE_AFTER_S)
@@ -351,19 +355,26 @@ class LeadTable:
         term = text.strip().lower()
         if term == self._filter and again:
             return self._plan(term, self._order)
-        if term == self._filter:
+        if term == self._filter and not self._partial:
             return None
         # Narrowing: only rows the shorter term kept can match (unless most did: scan them all).
-        narrow = len(self.rows) * 4 < len(self.leads) and narrows(self._filter, term)
+        narrow = not self._partial and len(self.rows) * 4 < len(self.leads)
+        narrow = narrow and narrows(self._filter, term)
         return self._plan(term, self.rows if narrow else self._order)
 
-    def apply_filter(self, plan: FilterPlan, result: FilterResult) -> bool:
-        """Show ``run_filter``'s rows; False if the leads, order or period changed meanwhile."""
+    def apply_filter(self, plan: FilterPlan, result: FilterResult, partial: bool = False) -> bool:
+        """Show ``run_filter``'s rows; False if the leads, order or period changed meanwhile.
+        ``partial``: the top of them (``search_stream``), the full result to follow."""
         if not self._keep(plan, result):
             return False
-        self._filter = plan.term
+        self._filter, self._partial = plan.term, partial
         self._show(self._order, result.rows)
         return True
+
+    @property
+    def filter_partial(self) -> bool:
+        """The rows shown are the top of the filter's only, the others still being found."""
+        return self._partial
 
     def text_source(self) -> TextSource:
         """Builds the search texts of these leads once, for the indexer or an early filter."""
@@ -403,7 +414,8 @@ class LeadTable:
         if period == self._period:
             return
         self._period = period
-        self._show(self._order, self._filtered(self._order, self._filter))
+        rows, self._partial = self._filtered(self._order, self._filter), False
+        self._show(self._order, rows)
 
     def instants(self) -> list[float]:
         """``created_at`` of every lead as POSIX seconds (NaN if unparsable), in lead order."""
@@ -487,7 +499,9 @@ class LeadTable:
         self._listener.moving(sorting)
         old_rows = self.rows
         if new_order is not self._order:
-            self._positions = None
+            # Unfiltered, where a worker's sort put each lead is its position: the next scan
+            # for a rare term needs them (a pass over every row otherwise).
+            self._positions = row_of if new_rows is new_order else None
         self._order, self.rows, self._row_of = new_order, new_rows, row_of
         self._listener.moved(old_rows, sorting)
         self._counted()

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import QLabel
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..table.search import FilterPlan, FilterResult, run_filter
+from ..table.search_stream import stream_filter, streams
 from .model import LeadTableModel
 from .paint_gate import PaintGate
-from .worker import BackgroundRunner
+from .worker import BackgroundRunner, Report
 
 log = app_logger(__name__)
 FILTERING = "Filtering…"
@@ -49,6 +50,7 @@ class FilterFlow(QObject):
         self._again = False  # the filter shown runs again (a retry keeps it so)
         self._runner = BackgroundRunner(self, name="filter")
         self._runner.finished.connect(self._on_finished)
+        self._runner.progress.connect(self._on_partial)
         self._runner.failed.connect(self._on_failed)
         self._say_busy = QTimer(self)
         self._say_busy.setSingleShot(True)
@@ -84,16 +86,19 @@ class FilterFlow(QObject):
 
     def _job(
         self, plan: FilterPlan
-    ) -> Callable[[object, CancelToken], tuple[FilterPlan, FilterResult]]:
+    ) -> Callable[[Report, CancelToken], tuple[FilterPlan, FilterResult]]:
         gate = self._gate
 
-        def job(_report: object, token: CancelToken) -> tuple[FilterPlan, FilterResult]:
+        def job(report: Report, token: CancelToken) -> tuple[FilterPlan, FilterResult]:
             def pace() -> None:
                 if token.cancelled:
                     raise CancelledError("A newer filter replaced this one.")
                 if gate is not None:
                     gate.wait_paint()
 
+            if streams(plan):  # the texts made so far scanned, then made here, the top rows first
+                with gate.urgent() if gate is not None else nullcontext():
+                    return plan, stream_filter(plan, pace, lambda rows: report(plan, rows))
             # What the indexer may be building too comes first, sharing the GIL with it; the
             # scan itself then runs alone (``urgent``), the indexer waiting meanwhile.
             ready = plan
@@ -105,6 +110,12 @@ class FilterFlow(QObject):
                 return ready, run_filter(ready, pace)
 
         return job
+
+    @Slot(int, object, object)
+    def _on_partial(self, _gen: int, plan: FilterPlan, result: FilterResult) -> None:
+        # The top rows of the newest job's text; its counts would read as the whole result.
+        if self._model.apply_filter(plan, result, partial=True):
+            self._label.setText(FILTERING)
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, outcome: tuple[FilterPlan, FilterResult]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from .. import gcpause
 
@@ -58,7 +58,7 @@ class GuiThreadCollector(QObject):
             done.set()
 
     def collect(self) -> None:
-        if gcpause.active():
+        if gcpause.active() or gcpause.deferring():
             return  # a parse is building leads it will freeze; walking them now would stall
         t0, t1, t2 = self._thresholds
         gen0, gen1, gen2 = gc.get_count()
@@ -80,3 +80,13 @@ def install(app: QObject) -> GuiThreadCollector:
     """Install once per application; later calls return the existing collector."""
     existing = app.findChild(GuiThreadCollector)
     return existing if existing is not None else GuiThreadCollector(app)
+
+
+def collect_now() -> None:
+    """On the GUI thread, once a worker's long pass ended (``gcpause.deferred``): what the
+    collector held back is collected now, not in the middle of the user's next action (a
+    header click then took ~11 ms more at 100k leads, ~0.1 s at 1M)."""
+    app = QCoreApplication.instance()
+    collector = app.findChild(GuiThreadCollector) if app is not None else None
+    if collector is not None:
+        collector.collect()

@@ -257,8 +257,12 @@ class LeadTableModel(QAbstractTableModel):
     def plan_filter(self, text: str, *, again: bool = False) -> FilterPlan | None:
         return self.table.plan_filter(text, again=again)
 
-    def apply_filter(self, plan: FilterPlan, result: FilterResult) -> bool:
-        return self.table.apply_filter(plan, result)
+    def apply_filter(self, plan: FilterPlan, result: FilterResult, partial: bool = False) -> bool:
+        return self.table.apply_filter(plan, result, partial)
+
+    @property
+    def filter_partial(self) -> bool:
+        return self.table.filter_partial
 
     def text_source(self) -> TextSource:
         return self.table.text_source()

@@ -387,6 +387,8 @@ class OverviewPanel(QWidget):
             self.states_label.setText("Counting…" if total else "")
             self.tenure_label.setText("")
             return
+        if m.filter_partial:  # the top rows of a filter only: counted once all are in
+            return
         volume_rows = tally_rows = None
         state, chart_text = self._volume_state, without_dates(text)
         if state != (total, chart_text):

@@ -267,3 +267,29 @@ def test_a_merge_leaves_what_sorting_the_merged_leads_afresh_gives(
     fresh.sort(column(fresh, "last_name"), descending)
     fresh.set_filter(term)
     assert merged == shown(fresh, "offer_id")
+
+
+def test_a_worker_sort_leaves_the_positions_a_rare_term_is_placed_by() -> None:
+    """Unfiltered, where a worker's sort put each lead is its position in the order: the next
+    scan for a rare term uses them (no pass over every row) and finds the rows in view order."""
+    from mymove_viewer.table.display import search_texts
+    from mymove_viewer.table.search import positions_of
+    from mymove_viewer.table.sort_plan import run_sort
+    from tests.store.helpers import make_leads
+
+    leads = make_leads(3000)
+    texts = search_texts(leads)
+    table = LeadTable()
+    table.set_leads(leads)
+    for field, descending in (("last_name", False), ("email", True), ("created_at", True)):
+        plan = table.plan_sort(table.column_of(field), descending)
+        assert plan is not None and table.apply_sort(
+            plan, run_sort(plan, lambda: None, positions=True)
+        )
+        filtering = table.plan_filter("smith")
+        assert filtering is not None and filtering.positions is not None
+        assert list(filtering.positions) == list(positions_of(table.rows))
+        want = [row for row in table.rows if "smith" in texts[row]]
+        table.set_filter("smith")
+        assert 0 < len(want) * 16 < len(leads) and table.rows == want  # rare: placed by position
+        table.set_filter("")

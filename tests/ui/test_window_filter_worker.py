@@ -13,6 +13,7 @@ from mymove_viewer.table import search
 from mymove_viewer.table.display import CREATED, display
 from mymove_viewer.table.filter_query import fold
 from mymove_viewer.table.search import FilterPlan, FilterResult
+from mymove_viewer.ui import filter_flow
 
 from .conftest import TIMEOUT_MS
 from .test_window_index import Gate
@@ -57,7 +58,14 @@ class Threads:
             self.builds.append(gui())
             return build(source, pace)
 
+        stream = filter_flow.stream_filter
+
+        def stream_filter(plan: FilterPlan, pace, partial) -> FilterResult:
+            self.scans.append((plan.term, gui()))  # every lead scanned, as the texts are made
+            return stream(plan, pace, partial)
+
         monkeypatch.setattr("mymove_viewer.ui.filter_flow.run_filter", run_filter)
+        monkeypatch.setattr("mymove_viewer.ui.filter_flow.stream_filter", stream_filter)
         monkeypatch.setattr("mymove_viewer.table.lead_table.run_filter", run_filter)
         monkeypatch.setattr(search.TextSource, "texts", build_texts)
 

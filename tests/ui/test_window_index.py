@@ -245,3 +245,75 @@ def test_a_fetch_stops_ranking_ahead_but_not_the_index(qtbot) -> None:
     qtbot.waitUntil(lambda: not indexer.ranking, timeout=TIMEOUT_MS)
     assert ranked == []
     assert indexer.shutdown(2000)
+
+
+def test_ranking_ahead_waits_until_the_gui_thread_took_the_index_in(qtbot, monkeypatch) -> None:
+    """Taking the index in is Python and Qt calls on the GUI thread, each of which waited for
+    the worker's GIL turn while it went on ranking: the worker waits for it instead."""
+    from mymove_viewer.api.lead import Lead
+    from mymove_viewer.sandbox import Sandbox
+    from mymove_viewer.table.display import columns_for
+    from mymove_viewer.ui import indexer as indexer_module
+
+    monkeypatch.setattr(indexer_module, "TAKE_WAIT_S", 30.0)
+    leads = [Lead.from_mapping(d) for d in Sandbox(leads=3000, seed=2).leads]
+    events: list[str] = []
+    rank_ahead = indexer_module.rank_ahead
+
+    def ranking(*args, **kwargs):
+        events.append("ranking")
+        yield from rank_ahead(*args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "rank_ahead", ranking)
+    slow_slot_done = threading.Event()
+
+    def take_in(_index) -> None:  # a slow slot: the worker would rank meanwhile
+        events.append("taking in")
+        slow_slot_done.wait(0.3)
+        events.append("taken in")
+
+    indexer = indexer_module.Indexer()
+    indexer.ready.connect(take_in)
+    with qtbot.waitSignal(indexer.ready, timeout=TIMEOUT_MS):
+        indexer.start(leads, None, columns=columns_for(()))
+    qtbot.waitUntil(lambda: not indexer.ranking, timeout=TIMEOUT_MS)
+    assert events[:3] == ["taking in", "taken in", "ranking"]
+    assert indexer.shutdown(2000)
+
+
+def test_the_gui_collector_waits_while_the_indexer_works(qtbot, qapp, monkeypatch) -> None:
+    """A collection on the GUI thread during indexing or ranking walks the worker's young lists
+    of a million items (0.1-0.6 s at 1M leads): the collector waits until the worker is done,
+    then collects."""
+    import gc
+
+    from mymove_viewer import gcpause
+    from mymove_viewer.api.lead import Lead
+    from mymove_viewer.sandbox import Sandbox
+    from mymove_viewer.table.display import columns_for
+    from mymove_viewer.ui import gc_guard
+    from mymove_viewer.ui import indexer as indexer_module
+
+    collector = gc_guard.install(qapp)
+    collector._timer.stop()  # only the collections asked for below
+    collections: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collections.append(generation) or 0)
+    monkeypatch.setattr(gc, "get_count", lambda: (10_000, 0, 0))  # a collection is due
+    seen: list[tuple[bool, int]] = []
+    rank_ahead = indexer_module.rank_ahead
+
+    def ranking(*args, **kwargs):
+        collector.collect()  # as its timer would, meanwhile
+        seen.append((gcpause.deferring(), len(collections)))
+        yield from rank_ahead(*args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "rank_ahead", ranking)
+    leads = [Lead.from_mapping(d) for d in Sandbox(leads=3000, seed=2).leads]
+    indexer = indexer_module.Indexer()
+    indexer.start(leads, None, columns=columns_for(()))
+    qtbot.waitUntil(lambda: not indexer.ranking, timeout=TIMEOUT_MS)
+    assert seen == [(True, 0)]  # none while the worker ran
+    assert not gcpause.deferring()
+    collector._timer.start()
+    assert collections == [0]  # at once when it is done, not at the user's next action
+    assert indexer.shutdown(2000)
