@@ -22,7 +22,6 @@ from ..api.lead import Lead
 from ..slices import SLICE, Pace, in_slices, yield_gil
 from .display import CREATED, STATUS, Column, search_texts
 from .overview import Volume, instants, tally_in_slices, volume
-from .search import TextSource
 from .sort import (
     Ranking,
     column_values,
@@ -31,6 +30,7 @@ from .sort import (
     reversed_stably,
     rows_for,
 )
+from .text_source import TextSource
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..table.display import Column
 from ..table.index import LeadIndex, RankedColumn, build_index, rank_ahead
-from ..table.search import TextSource
+from ..table.text_source import TextSource
 from . import gc_guard
 from .after_paint import AfterPaint
 from .worker import BackgroundRunner

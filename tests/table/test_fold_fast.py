@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.table.display import CREATED, SEPARATOR, ShownTimes, display, search_texts
 from mymove_viewer.table.filter_query import _LETTERS, fold, fold_all
-from mymove_viewer.table.search import TextSource, _Minutes
+from mymove_viewer.table.text_source import TextSource, _Minutes
 
 
 def reference_fold(text: str) -> str:

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from mymove_viewer.table import search, search_stream
+from mymove_viewer.table import search_stream, text_source
 from mymove_viewer.table.overview import instants
 from mymove_viewer.table.search import FilterPlan, FilterResult, TextSource, run_filter
 from mymove_viewer.table.search_stream import stream_filter, streams
@@ -21,7 +21,7 @@ from ..store.helpers import make_leads
 def test_streamed_rows_are_those_of_the_one_pass_scan_and_partials_their_top(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "TEXT_SLICE", 64)
+    monkeypatch.setattr(text_source, "TEXT_SLICE", 64)
     monkeypatch.setattr(search_stream, "SCAN_SLICE", 128)
     leads = make_leads(1500)
     order = list(range(len(leads)))

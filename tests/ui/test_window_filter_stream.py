@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from mymove_viewer.table import search, search_stream
+from mymove_viewer.table import search_stream, text_source
 from mymove_viewer.ui.filter_flow import FILTERING
 
 from .conftest import TIMEOUT_MS
@@ -21,7 +21,7 @@ class HeldBuild:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.go = threading.Event()
-        build = search.TextSource.build
+        build = text_source.TextSource.build
 
         def held(source, upto: int, pace=None) -> list[str]:
             if source.built and threading.current_thread() is not threading.main_thread():
@@ -30,9 +30,9 @@ class HeldBuild:
                         pace()  # raises once a newer filter cancels this one
             return build(source, upto, pace)
 
-        monkeypatch.setattr(search, "TEXT_SLICE", 8)
+        monkeypatch.setattr(text_source, "TEXT_SLICE", 8)
         monkeypatch.setattr(search_stream, "SCAN_SLICE", 16)
-        monkeypatch.setattr(search.TextSource, "build", held)
+        monkeypatch.setattr(text_source.TextSource, "build", held)
 
 
 def test_a_filter_typed_before_the_texts_shows_its_top_rows_then_all(

@@ -75,7 +75,7 @@ def test_filter_uses_the_index_once_it_is_in(qtbot, make_window, do_fetch, monke
     def fail(*_args, **_kwargs):
         raise AssertionError("the model rebuilt search texts the indexer had made")
 
-    monkeypatch.setattr("mymove_viewer.table.search.search_texts", fail)
+    monkeypatch.setattr("mymove_viewer.table.text_source.search_texts", fail)
     window.filter_edit.setText("smith")
     qtbot.waitUntil(lambda: window.model.filter_text == "smith", timeout=TIMEOUT_MS)
     want = [x for x in window.model.leads if "smith" in "\x1f".join(x[:19]).lower()]
