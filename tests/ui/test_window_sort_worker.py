@@ -152,3 +152,19 @@ def test_selection_and_current_row_follow_their_leads(qtbot, fetched, hold) -> N
     assert model.table.row_positions() is not None  # the worker's positions did the remap
     assert model.lead_at(table.current_row()) is current
     assert {id(model.lead_at(r)) for r in table.selected_rows()} == chosen
+
+
+def test_the_current_row_alone_follows_its_lead_without_the_workers_positions(
+    qtbot, fetched, hold
+) -> None:
+    model, table = fetched.model, fetched.table
+    click_row(qtbot, fetched, 5)
+    click_row(qtbot, fetched, 5, Qt.KeyboardModifier.ControlModifier)  # unselected, still current
+    assert table.selected_rows() == [] and table.current_row() == 5
+    current = model.lead_at(5)
+    click_header(qtbot, fetched, "last_name")
+    qtbot.waitUntil(lambda: hold.started == 1, timeout=TIMEOUT_MS)
+    hold.release()
+    landed(qtbot, fetched, "last_name")
+    assert model.table.row_positions() is None  # one lead: a scan of the rows found it
+    assert table.current_row() != 5 and model.lead_at(table.current_row()) is current
