@@ -121,13 +121,7 @@ def _ranks_of_monotonic(
     descending order, without comparing keys; None for keys in any other order. Each step is a
     C-level pass in slices."""
     n = len(keys)
-    if n < 2:
-        return None
-    if _neighbours_all(le, keys):
-        rising = True
-    elif _neighbours_all(ge, keys):
-        rising = False
-    else:
+    if n < 2 or (rising := _direction(keys)) is None:
         return None
     changed = _changes(keys, pace)  # dense ranks count the changes
     dense = list(accumulate(changed, initial=0))
@@ -148,11 +142,7 @@ def order_in_place(ranks: array, descending: bool, pace: Pace = None) -> list[in
     n = len(ranks)
     if n < 2:
         return list(range(n))
-    if _neighbours_all(le, ranks):
-        rising = True
-    elif _neighbours_all(ge, ranks):
-        rising = False
-    else:
+    if (rising := _direction(ranks)) is None:
         return None
     if descending != rising:  # the fetched order is the one wanted, ties included
         return list(range(n))
@@ -202,6 +192,13 @@ def _changes(keys: list, pace: Pace = None) -> list[bool]:
     for part in overlapping(keys, pace):
         changed += map(ne, part[1:], part)
     return changed
+
+
+def _direction(keys: Sequence[Any]) -> bool | None:
+    """True if ``keys`` never fall, False if they never rise (and do fall), else None."""
+    if _neighbours_all(le, keys):
+        return True
+    return False if _neighbours_all(ge, keys) else None
 
 
 def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:
