@@ -149,7 +149,8 @@ def order_in_place(ranks: array, descending: bool, pace: Pace = None) -> list[in
     dense = in_slices(array.tolist, ranks, pace)
     if not rising:  # the runs of ties last to first want non-decreasing keys
         dense = in_slices(lambda part: list(map(sub, repeat(0), part)), dense, pace)
-    return _runs_last_to_first(dense, _changes(dense, pace), pace)
+    sliced = pace is not None and n > SORT_SLICE  # (else one sorted() call, no cuts needed)
+    return _runs_last_to_first(dense, _changes(dense, pace) if sliced else [], pace)
 
 
 def _runs_last_to_first(dense: list[int], changed: list[bool], pace: Pace = None) -> list[int]:

@@ -14,7 +14,7 @@ from mymove_viewer.sandbox.leads import generate_leads
 from mymove_viewer.table import sort_plan
 from mymove_viewer.table.lead_table import LeadTable
 from mymove_viewer.table.sort import Ranking, order_in_place, rows_for
-from mymove_viewer.table.sort_plan import NOT_SHOWN, counting_order, run_sort
+from mymove_viewer.table.sort_plan import NOT_SHOWN, counting_order, quick_sort, run_sort
 from tests.table.text_reference import person_key
 
 NOW = datetime(2026, 11, 27, 17, 41, tzinfo=UTC)
@@ -137,3 +137,19 @@ def test_ranks_in_order_of_many_leads_are_ordered_in_slices(down, rising) -> Non
     order = order_in_place(ranks, down, pace)
     assert order == rows_for(Ranking(ranks), down)
     assert order_in_place(_dense([2, 1, 3]), down, pace) is None  # not in order: a sort
+
+
+def test_quick_sort_only_for_an_order_at_hand() -> None:
+    table = table_of()
+    table.set_filter("a")
+    name, created = table.column_of("last_name"), table.column_of("created_at")
+    plan = table.plan_sort(name, False)
+    assert plan is not None and quick_sort(plan) is None  # no ranks yet: a worker's job
+    assert table.apply_sort(plan, run_sort(plan))
+    plan = table.plan_sort(name, True)
+    assert plan is not None and quick_sort(plan) is None  # ranked, but a sort all the same
+    table.sort(created, False)  # created_at as fetched: ranks in order
+    plan = table.plan_sort(created, True)
+    assert plan is not None and (quick := quick_sort(plan)) is not None
+    assert quick == run_sort(plan)  # the same order and filtered rows as a sort's
+    assert table.apply_sort(plan, quick)
