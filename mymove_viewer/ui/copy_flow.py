@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QByteArray, QMimeData, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QStandardItemModel
 
+from .. import gcpause
 from ..api.lead import Lead
 from ..export import rows_getter
 from ..slices import SLICE, Pace, chunks, paced
@@ -147,19 +148,23 @@ class CopyFlow(WindowTask):
             w.status.show("Nothing to copy: select rows first (Ctrl+A selects all shown).")
             return
         model = w.session.model
-        leads, rows = w.session.snapshot(spans)
+        snapshot = [w.session.snapshot(spans)]  # (leads, rows): the job takes it
         visible = w.table.visible_columns()
         columns = [model.columns[c] for c in visible]
         headers = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in visible]
-        total = len(rows)
+        total = len(snapshot[0][1])
         pace = w.session.paint_gate.wait_turn
 
         def job(report, token):  # type: ignore[no-untyped-def]
             progress = (lambda n: report(n, total)) if total > SLICE else None
-            lines = tsv_lines(
-                leads, rows, columns, headers, cancel=token, progress=progress, pace=pace
-            )
-            return utf8_bytes(lines, pace)
+            # The rows' numbers are a new list (1M items at 1M rows): a collection of the young
+            # generation walks each item, 90-190 ms of the GUI thread here. None runs until
+            # the text is made, and by then only the finished frames held the list.
+            with gcpause.held_off():
+                lines = tsv_lines(
+                    *snapshot.pop(), columns, headers, cancel=token, progress=progress, pace=pace
+                )
+                return utf8_bytes(lines, pace)
 
         self._total = total
         self.run(job, f"Copying {total:,} row{'s' * (total != 1)}… (Esc cancels)")
