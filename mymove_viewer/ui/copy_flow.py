@@ -155,19 +155,27 @@ class CopyFlow(WindowTask):
         total = len(snapshot[0][1])
         pace = w.session.paint_gate.wait_turn
 
+        # The rows' numbers are a new list (1M items at 1M rows): a collection of the young
+        # generation walks each item, 90-190 ms of the GUI thread here. None runs from now
+        # until the text is made, and by then only the finished frames held the list.
+        release = gcpause.hold()
+
         def job(report, token):  # type: ignore[no-untyped-def]
             progress = (lambda n: report(n, total)) if total > SLICE else None
-            # The rows' numbers are a new list (1M items at 1M rows): a collection of the young
-            # generation walks each item, 90-190 ms of the GUI thread here. None runs until
-            # the text is made, and by then only the finished frames held the list.
-            with gcpause.held_off():
+            try:
                 lines = tsv_lines(
                     *snapshot.pop(), columns, headers, cancel=token, progress=progress, pace=pace
                 )
                 return utf8_bytes(lines, pace)
+            finally:
+                release()
 
         self._total = total
-        self.run(job, f"Copying {total:,} row{'s' * (total != 1)}… (Esc cancels)")
+        try:
+            self.run(job, f"Copying {total:,} row{'s' * (total != 1)}… (Esc cancels)")
+        except BaseException:
+            release()  # no job to release it (the window is closing)
+            raise
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, data: object) -> None:
