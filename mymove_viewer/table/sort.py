@@ -130,13 +130,7 @@ def _ranks_of_monotonic(
     descending order, without comparing keys; None for keys in any other order. Each step is a
     C-level pass in slices."""
     n = len(keys)
-    if n < 2:
-        return None
-    if _neighbours_all(le, keys):
-        rising = True
-    elif _neighbours_all(ge, keys):
-        rising = False
-    else:
+    if n < 2 or (rising := _direction(keys)) is None:
         return None
     changed = _changes(keys, pace)  # dense ranks count the changes
     dense = list(accumulate(changed, initial=0))
@@ -149,6 +143,23 @@ def _ranks_of_monotonic(
     forward = list(range(n)) if along else None
     backward = _runs_last_to_first(dense, changed, pace) if against else None
     return Ranking(ranks, forward, backward) if rising else Ranking(ranks, backward, forward)
+
+
+def order_in_place(ranks: array, descending: bool, pace: Pace = None) -> list[int] | None:
+    """The stable order of ``ranks`` if they already run one way (``created_at`` as fetched),
+    found by C passes without a sort; None if they do not."""
+    n = len(ranks)
+    if n < 2:
+        return list(range(n))
+    if (rising := _direction(ranks)) is None:
+        return None
+    if descending != rising:  # the fetched order is the one wanted, ties included
+        return list(range(n))
+    dense = in_slices(array.tolist, ranks, pace)
+    if not rising:  # the runs of ties last to first want non-decreasing keys
+        dense = in_slices(lambda part: list(map(sub, repeat(0), part)), dense, pace)
+    sliced = pace is not None and n > SORT_SLICE  # (else one sorted() call, no cuts needed)
+    return _runs_last_to_first(dense, _changes(dense, pace) if sliced else [], pace)
 
 
 def _runs_last_to_first(dense: list[int], changed: list[bool], pace: Pace = None) -> list[int]:
@@ -191,6 +202,13 @@ def _changes(keys: list, pace: Pace = None) -> list[bool]:
     for part in overlapping(keys, pace):
         changed += map(ne, part[1:], part)
     return changed
+
+
+def _direction(keys: Sequence[Any]) -> bool | None:
+    """True if ``keys`` never fall, False if they never rise (and do fall), else None."""
+    if _neighbours_all(le, keys):
+        return True
+    return False if _neighbours_all(ge, keys) else None
 
 
 def _neighbours_all(op: Callable[[Any, Any], bool], keys: list) -> bool:

@@ -58,8 +58,8 @@ class GuiThreadCollector(QObject):
             done.set()
 
     def collect(self) -> None:
-        if gcpause.active() or gcpause.deferring():
-            return  # a parse is building leads it will freeze; walking them now would stall
+        if gcpause.active() or gcpause.held():
+            return  # a parse is building leads it will freeze (or a worker reads large lists)
         t0, t1, t2 = self._thresholds
         gen0, gen1, gen2 = gc.get_count()
         if gen0 <= t0:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from array import array
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.sandbox.leads import generate_leads
+from mymove_viewer.table import sort_plan
 from mymove_viewer.table.lead_table import LeadTable
-from mymove_viewer.table.sort import Ranking, rows_for
-from mymove_viewer.table.sort_plan import NOT_SHOWN, counting_order, run_sort
+from mymove_viewer.table.sort import Ranking, order_in_place, rows_for
+from mymove_viewer.table.sort_plan import NOT_SHOWN, counting_order, quick_sort, run_sort
 from tests.table.text_reference import person_key
 
 NOW = datetime(2026, 11, 27, 17, 41, tzinfo=UTC)
@@ -96,3 +98,58 @@ def test_a_worker_sort_with_an_order_at_hand_matches_the_one_made_here() -> None
         assert table.apply_sort(plan, run_sort(plan, pace, positions=True))
         here.sort(created, descending)
         assert table.rows == here.rows
+
+
+def _dense(values: list[int]) -> array:
+    rank = {v: i for i, v in enumerate(sorted(set(values)))}
+    return array("I", [rank[v] for v in values])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), max_size=200),
+    st.sampled_from(["any", "rising", "falling"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_ranked_order_is_the_stable_sort_whichever_way_it_is_found(
+    values, shape, down, one_sort
+) -> None:
+    if shape != "any":  # ranks already in order (created_at as fetched), with ties
+        values = sorted(values, reverse=shape == "falling")
+    ranks = _dense(values)
+    limit = sort_plan.ONE_SORT_UP_TO
+    sort_plan.ONE_SORT_UP_TO = len(ranks) if one_sort else -1  # else: counting, in slices
+    try:
+        order, where = sort_plan.ranked_order(ranks, down, pace)
+    finally:
+        sort_plan.ONE_SORT_UP_TO = limit
+    assert order == rows_for(Ranking(ranks), down)  # the GUI thread's plain sorted()
+    if where is not None:
+        assert [order[where[i]] for i in range(len(ranks))] == list(range(len(ranks)))
+
+
+@pytest.mark.parametrize("down", [False, True])
+@pytest.mark.parametrize("rising", [False, True])
+def test_ranks_in_order_of_many_leads_are_ordered_in_slices(down, rising) -> None:
+    values = [i // 7 for i in range(40_000)]  # runs of ties across the slices' edges
+    ranks = _dense(values if rising else values[::-1])
+    order = order_in_place(ranks, down, pace)
+    assert order == rows_for(Ranking(ranks), down)
+    assert order_in_place(_dense([2, 1, 3]), down, pace) is None  # not in order: a sort
+
+
+def test_quick_sort_only_for_an_order_at_hand() -> None:
+    table = table_of()
+    table.set_filter("a")
+    name, created = table.column_of("last_name"), table.column_of("created_at")
+    plan = table.plan_sort(name, False)
+    assert plan is not None and quick_sort(plan) is None  # no ranks yet: a worker's job
+    assert table.apply_sort(plan, run_sort(plan))
+    plan = table.plan_sort(name, True)
+    assert plan is not None and quick_sort(plan) is None  # ranked, but a sort all the same
+    table.sort(created, False)  # created_at as fetched: ranks in order
+    plan = table.plan_sort(created, True)
+    assert plan is not None and (quick := quick_sort(plan)) is not None
+    assert quick == run_sort(plan)  # the same order and filtered rows as a sort's
+    assert table.apply_sort(plan, quick)

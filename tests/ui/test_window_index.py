@@ -304,7 +304,7 @@ def test_the_gui_collector_waits_while_the_indexer_works(qtbot, qapp, monkeypatc
 
     def ranking(*args, **kwargs):
         collector.collect()  # as its timer would, meanwhile
-        seen.append((gcpause.deferring(), len(collections)))
+        seen.append((gcpause.held(), len(collections)))
         yield from rank_ahead(*args, **kwargs)
 
     monkeypatch.setattr(indexer_module, "rank_ahead", ranking)
@@ -313,7 +313,7 @@ def test_the_gui_collector_waits_while_the_indexer_works(qtbot, qapp, monkeypatc
     indexer.start(leads, None, columns=columns_for(()))
     qtbot.waitUntil(lambda: not indexer.ranking, timeout=TIMEOUT_MS)
     assert seen == [(True, 0)]  # none while the worker ran
-    assert not gcpause.deferring()
+    assert not gcpause.held()
     collector._timer.start()
     assert collections == [0]  # at once when it is done, not at the user's next action
     assert indexer.shutdown(2000)

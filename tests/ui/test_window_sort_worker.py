@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from mymove_viewer.api.lead import Lead
+from mymove_viewer.api.lead import Lead, parse_timestamp
 from mymove_viewer.sandbox.leads import generate_leads
 from mymove_viewer.ui import sort_flow
 from tests.table.text_reference import person_key
@@ -152,3 +152,36 @@ def test_selection_and_current_row_follow_their_leads(qtbot, fetched, hold) -> N
     assert model.table.row_positions() is not None  # the worker's positions did the remap
     assert model.lead_at(table.current_row()) is current
     assert {id(model.lead_at(r)) for r in table.selected_rows()} == chosen
+
+
+def test_the_current_row_alone_follows_its_lead_without_the_workers_positions(
+    qtbot, fetched, hold
+) -> None:
+    model, table = fetched.model, fetched.table
+    click_row(qtbot, fetched, 5)
+    click_row(qtbot, fetched, 5, Qt.KeyboardModifier.ControlModifier)  # unselected, still current
+    assert table.selected_rows() == [] and table.current_row() == 5
+    current = model.lead_at(5)
+    click_header(qtbot, fetched, "last_name")
+    qtbot.waitUntil(lambda: hold.started == 1, timeout=TIMEOUT_MS)
+    hold.release()
+    landed(qtbot, fetched, "last_name")
+    assert model.table.row_positions() is None  # one lead: a scan of the rows found it
+    assert table.current_row() != 5 and model.lead_at(table.current_row()) is current
+
+
+def test_an_order_at_hand_is_shown_at_once_without_the_worker(qtbot, fetched, hold) -> None:
+    model = fetched.model
+    created = model.column_of("created_at")
+    assert model.sort_state == (created, Qt.SortOrder.DescendingOrder)  # newest first, ranked
+    times = [parse_timestamp(v) for v in raw_column(fetched, "created_at")]
+    assert times == sorted(times, reverse=True)
+    for want in (_ASC, Qt.SortOrder.DescendingOrder):  # ranks in order: no sort in either way
+        assert click_header(qtbot, fetched, "created_at") == want
+        assert model.sort_state == (created, want) and not hold.started
+        times = [parse_timestamp(v) for v in raw_column(fetched, "created_at")]
+        assert times == sorted(times, reverse=want != _ASC)
+    click_header(qtbot, fetched, "last_name")  # ranks to be made: the worker's
+    qtbot.waitUntil(lambda: hold.started == 1, timeout=TIMEOUT_MS)
+    hold.release()
+    landed(qtbot, fetched, "last_name")
