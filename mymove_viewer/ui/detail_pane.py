@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..api.lead import Lead
-from ..table.display import CREATED, STATUS, Column, display
+from ..table.display import CREATED, NOTE_HEADER, STATUS, Column, display
 from ..table.work import LABELS
 from .detail_value import ValueLabel
 from .note_edit import NoteEdit
@@ -77,7 +77,7 @@ class DetailPane(QDockWidget):
         self.note_edit = NoteEdit()
         self.note_edit.finished.connect(self._on_note)
         work.addRow("Status:", self.status_label)
-        work.addRow("Note:", self.note_edit)
+        work.addRow(f"{NOTE_HEADER}:", self.note_edit)
         outer.addLayout(work)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)

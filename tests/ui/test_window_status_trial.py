@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QLabel
 
+from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.store import Status
 from mymove_viewer.table.display import WORK_STATUS
 from mymove_viewer.table.work import LABELS, NOTE_MARK, WorkChange
 
-from .conftest import TIMEOUT_MS
+from .conftest import FIXED_NOW, TIMEOUT_MS
 from .test_window_history import range_settings, restart, wait_written
-from .test_window_table import click_header
-from .test_window_work_status import select_rows, status_texts
+from .test_window_table import click_header, click_row
+from .test_window_work_status import fetch_week, select_rows, status_texts
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -107,3 +109,23 @@ def test_alt_1_on_three_rows_survives_a_restart_without_the_server(
     assert {lead: shown[lead] for lead in marked} == dict.fromkeys(marked, "Contacted")
     assert sum(text == "Contacted" for text in shown.values()) == 3
     assert sandbox.requests == []
+
+
+def test_an_api_field_named_note_is_told_apart_from_the_users_note(
+    qtbot, make_window, do_fetch
+) -> None:
+    stamp = FIXED_NOW.replace(hour=10).strftime("%Y-%m-%dT%H:%M:%SZ")
+    leads = [{"created_at": stamp, "first_name": "ann", "note": "from the API", "status": "open"}]
+    with Sandbox(leads=leads, now=FIXED_NOW) as sandbox:
+        window = fetch_week(make_window, do_fetch, sandbox)
+        model = window.model
+        headers = [
+            model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())
+        ]
+        assert headers.count("Note") == 0 and "Note (API)" in headers and "Status (API)" in headers
+        click_row(qtbot, window, 0)
+        qtbot.keyClick(window.table, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.detail.isVisible(), timeout=TIMEOUT_MS)
+        names = [label.text() for label in window.detail.findChildren(QLabel)]
+        assert names.count("Note:") == 1 and "Note (API):" in names  # the user's, the API's
+        window.close()
