@@ -129,3 +129,21 @@ def test_an_api_field_named_note_is_told_apart_from_the_users_note(
         names = [label.text() for label in window.detail.findChildren(QLabel)]
         assert names.count("Note:") == 1 and "Note (API):" in names  # the user's, the API's
         window.close()
+
+
+def test_f2_puts_the_cursor_in_the_selected_leads_note(qtbot, fetched) -> None:
+    window = fetched
+    select_rows(qtbot, window, 3, 3)
+    lead = window.model.lead_at(3)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_F2)
+    note = window.detail.note_edit
+    qtbot.waitUntil(note.hasFocus, timeout=TIMEOUT_MS)
+    assert window.detail.isVisible()
+    qtbot.keyClicks(note, "call back Friday")
+    qtbot.keyClick(note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.model.table.work.note_of(lead) == "call back Friday"
+    assert status_texts(window, [3]) == [f"New {NOTE_MARK}"]
+    assert window.status.text() == "Note saved."
+    names = {a.objectName() for a in window.table.actions()}
+    assert "editNoteAction" in names  # in the table's context menu too
