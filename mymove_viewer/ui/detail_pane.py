@@ -4,6 +4,7 @@ selectable text, plus copy buttons."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -76,7 +77,11 @@ class DetailPane(QDockWidget):
         self.status_label.setToolTip("Set it with the Leads menu or the table's context menu")
         self.note_edit = NoteEdit()
         self.note_edit.finished.connect(self._on_note)
+        # When an export first wrote the lead ("exported:yes" in the filter finds them).
+        self.exported_label = QLabel("—")
+        self.exported_label.setObjectName("detailExported")
         work.addRow("Status:", self.status_label)
+        work.addRow("Exported:", self.exported_label)
         work.addRow(f"{NOTE_HEADER}:", self.note_edit)
         outer.addLayout(work)
         self.form = QFormLayout()
@@ -161,10 +166,14 @@ class DetailPane(QDockWidget):
         self.note_edit.setEnabled(lead is not None)
         if lead is None:
             self.status_label.setText("—")
+            self.exported_label.setText("—")
             self.note_edit.set_note("")
             return
         status = work.status_of(lead) if work is not None else 0
         self.status_label.setText(LABELS[status])
+        at = work.exported.get(lead) if work is not None else None
+        when = datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M") if at is not None else None
+        self.exported_label.setText(when or "Not yet")
         if not (self.note_edit.hasFocus() and self.note_edit.edited):
             self.note_edit.set_note(work.note_of(lead) if work is not None else "")
 

@@ -4,6 +4,8 @@ a restart with the server gone."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel
@@ -16,7 +18,7 @@ from mymove_viewer.table.work import LABELS, NOTE_MARK, WorkChange
 from .conftest import FIXED_NOW, TIMEOUT_MS
 from .test_window_history import range_settings, restart, wait_written
 from .test_window_table import click_header, click_row
-from .test_window_work_status import fetch_week, select_rows, status_texts
+from .test_window_work_status import export_rows, fetch_week, select_rows, status_texts
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -147,3 +149,17 @@ def test_f2_puts_the_cursor_in_the_selected_leads_note(qtbot, fetched) -> None:
     assert window.status.text() == "Note saved."
     names = {a.objectName() for a in window.table.actions()}
     assert "editNoteAction" in names  # in the table's context menu too
+
+
+def test_the_details_say_when_a_lead_was_first_exported(qtbot, fetched, tmp_path) -> None:
+    window = fetched
+    select_rows(qtbot, window, 0, 1)
+    lead = window.model.lead_at(1)  # the current row: the one clicked last
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    exported = window.detail.exported_label
+    qtbot.waitUntil(window.detail.isVisible, timeout=TIMEOUT_MS)
+    assert window.detail.lead == lead and exported.text() == "Not yet"
+    export_rows(qtbot, window, tmp_path / "two.csv")
+    at = window.model.table.work.exported[lead]
+    qtbot.waitUntil(lambda: exported.text() != "Not yet", timeout=TIMEOUT_MS)
+    assert exported.text() == datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
