@@ -40,6 +40,7 @@ _EXACT_UP_TO = 2.0**33
 # field is likely to have (an API field named ``status`` is an extra column of its own).
 STATUS = "status"
 STATUS_HEADER = "Status"
+NOTE_HEADER = "Note"  # the user's note in the lead details: an API field so headed is told apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +56,14 @@ class Column:
 def columns_for(extra_fields: Sequence[str] = (), status: Column | None = None) -> list[Column]:
     """The documented fields in the vendor's order, then ``status`` (the table's work status
     column) if given, then any extra fields in order of appearance. An extra field whose header
-    would read as the work column's is told apart ("Status (API)")."""
+    would read as the work column's or the user's note is told apart ("Status (API)", "Note
+    (API)")."""
     names = list(FIELDS) + [f for f in extra_fields if f not in FIELDS and f != WORK_STATUS]
     columns = [Column(name, header_for(name), _KINDS.get(name, TEXT)) for name in names]
     if status is None:
         return columns
     extras = [
-        replace(c, header=f"{c.header} (API)") if c.header == status.header else c
+        replace(c, header=f"{c.header} (API)") if c.header in (status.header, NOTE_HEADER) else c
         for c in columns[len(FIELDS) :]
     ]
     return [*columns[: len(FIELDS)], status, *extras]

@@ -33,6 +33,9 @@ _N = len(FIELDS)
 # ``store.records.Status`` has them; that module is imported only where a status is made).
 LABELS: tuple[str, ...] = ("New", "Contacted", "Qualified", "Not interested", "Do not contact")
 _NAMES = {label.upper().replace(" ", "_"): code for code, label in enumerate(LABELS)}
+# Every text a Status cell can show: its column is made wide enough for the widest, as the rows
+# its width is measured on are mostly New ("Not interested ✎" was cut to "Not inte…").
+CELL_TEXTS: tuple[str, ...] = tuple(f"{label} {NOTE_MARK}" for label in LABELS)
 # The columns ``--with-status`` exports add (the CLI's and the window's): renamed when a lead
 # already has an extra field of that name, so no value the API sent is overwritten.
 STATUS_FIELD, NOTE_FIELD = "status", "note"
@@ -187,15 +190,19 @@ class LeadWork:
         prepared.update(self.exported)
         self.exported = prepared
 
-    def take(self, found: StoredLeads) -> None:
+    def take(self, found: StoredLeads) -> bool:
         """Take what the history knows of these leads (it wins: it is what was saved). New,
-        no note and never exported say nothing: what the table knows of those leads stays."""
+        no note and never exported say nothing: what the table knows of those leads stays.
+        True if a lead's status changed (a table sorted by status is out of order)."""
         leads = found.leads
+        before = list(map(self.status.get, leads))
         self.status.update(_kept(leads, found.statuses))
+        changed = before != list(map(self.status.get, leads))
         self.version += 1
         self.notes.update(_kept(leads, found.notes))
         known = list(map(is_not, found.exported, repeat(None)))
         self.exported.update(_kept(leads, found.exported, known))
+        return changed
 
     def cell(self, lead: Lead, *, tooltip: bool, shown: bool) -> str | None:
         """What the Status cell of ``lead`` shows (its label, a pencil if it has a note), its

@@ -4,6 +4,7 @@ selectable text, plus copy buttons."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..api.lead import Lead
-from ..table.display import CREATED, STATUS, Column, display
+from ..table.display import CREATED, NOTE_HEADER, STATUS, Column, display
 from ..table.work import LABELS
 from .detail_value import ValueLabel
 from .note_edit import NoteEdit
@@ -76,8 +77,12 @@ class DetailPane(QDockWidget):
         self.status_label.setToolTip("Set it with the Leads menu or the table's context menu")
         self.note_edit = NoteEdit()
         self.note_edit.finished.connect(self._on_note)
+        # When an export first wrote the lead ("exported:yes" in the filter finds them).
+        self.exported_label = QLabel("—")
+        self.exported_label.setObjectName("detailExported")
         work.addRow("Status:", self.status_label)
-        work.addRow("Note:", self.note_edit)
+        work.addRow("Exported:", self.exported_label)
+        work.addRow(f"{NOTE_HEADER}:", self.note_edit)
         outer.addLayout(work)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -161,10 +166,14 @@ class DetailPane(QDockWidget):
         self.note_edit.setEnabled(lead is not None)
         if lead is None:
             self.status_label.setText("—")
+            self.exported_label.setText("—")
             self.note_edit.set_note("")
             return
         status = work.status_of(lead) if work is not None else 0
         self.status_label.setText(LABELS[status])
+        at = work.exported.get(lead) if work is not None else None
+        when = datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M") if at is not None else None
+        self.exported_label.setText(when or "Not yet")
         if not (self.note_edit.hasFocus() and self.note_edit.edited):
             self.note_edit.set_note(work.note_of(lead) if work is not None else "")
 

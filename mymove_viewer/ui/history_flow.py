@@ -223,9 +223,10 @@ class HistoryFlow(QObject):
         if count:
             info = FetchInfo(env, shown.last_fetch, 0.0, 0, stored=True)  # type: ignore[arg-type]
             leads, extra = shown.found.leads, shown.extra_fields
-            session.show_stored(leads, extra, order, span, info, canonical)  # type: ignore[arg-type]
+            # Their work first: a sort by status (which ``order`` cannot be) needs it.
             self._shown = source
             self._take_work(source, shown.worked)
+            session.show_stored(leads, extra, order, span, info, canonical)  # type: ignore[arg-type]
             self._status.show(" ".join(p for p in (prefix, session.summary()) if p))
         elif shown.last_fetch is not None:
             when = shown.last_fetch.astimezone().strftime("%Y-%m-%d %H:%M")

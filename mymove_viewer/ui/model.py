@@ -28,14 +28,19 @@ from ..table.search import FilterPlan, FilterResult, TextSource
 from ..table.sort import Ranking, SortedRows
 from ..table.sort_plan import NOT_SHOWN
 from ..table.table_listener import TableListener
+from ..table.work import CELL_TEXTS
 from .selection import HINTED, rows_of_leads
 
-__all__ = ["DISPLAY_LIMIT", "WHAT", "Index", "LeadRole", "LeadTableModel", "RawRole"]
+__all__ = [
+    "DISPLAY_LIMIT", "WHAT", "Index", "LeadRole", "LeadTableModel", "RawRole", "WidestRole",
+]  # fmt: skip
 
 Index = QModelIndex | QPersistentModelIndex
 
 RawRole = Qt.ItemDataRole.UserRole + 1
 LeadRole = Qt.ItemDataRole.UserRole + 2
+# A column header's texts its cells may show beyond those a width is measured on (None: none).
+WidestRole = Qt.ItemDataRole.UserRole + 3
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 # The roles the table answers, as what ``LeadTable.cell`` calls them; a paint asks ~7 roles per
 # cell, and those not here are answered (None) before any other work.
@@ -138,6 +143,8 @@ class LeadTableModel(QAbstractTableModel):
                 if columns[section].kind == STATUS:
                     return "Your work on the lead: set it with Leads → Set status (Alt+0…Alt+4)"
                 return columns[section].field
+            if role == WidestRole and columns[section].kind == STATUS:
+                return CELL_TEXTS
             return None
         if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.table.rows):
             return section + 1

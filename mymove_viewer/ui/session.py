@@ -30,6 +30,7 @@ from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
 from ..api.query import Environment, Query
 from ..slices import yield_gil
+from ..table.display import STATUS
 from ..table.index import LeadIndex, RankedColumn
 from ..table.merge import MergePlan, Runs, plan_merge
 from ..table.sort import SortedRows
@@ -272,9 +273,15 @@ class LeadSession(QObject):
         self.workChanged.emit(change)
 
     def load_work(self, found: StoredLeads) -> None:
-        """What the history knows of leads (after a fetch or poll was stored): show it."""
-        self.model.table.work.take(found)
+        """What the history knows of leads (stored ones shown, a fetch or poll stored): show
+        it. Unlike the user's own change, statuses read from the history put a table sorted by
+        status in order again: its rows were placed before the statuses were known."""
+        table = self.model.table
+        changed = table.work.take(found)
         self.model.work_changed()
+        sort = table.pending_sort or table.sort_state
+        if changed and sort is not None and table.columns[sort[0]].kind == STATUS:
+            self.sort_flow.request(*sort)
 
     # -- what the window shows and exports -------------------------------------------------------
 

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFontMetrics, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
+from .model import WidestRole
 from .selection import HINTED, SelectionKeeper, Span, selected_spans, span_count
 
 SAMPLE_ROWS = 60  # column widths come from this many rows, never from every row
@@ -131,6 +132,8 @@ class LeadTableView(QTableView):
         for column in todo:
             title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
             width = header_metrics.horizontalAdvance(title) + padding + 14  # sort arrow
+            for text in model.headerData(column, Qt.Orientation.Horizontal, WidestRole) or ():
+                width = max(width, metrics.horizontalAdvance(text) + padding)
             for row in range(rows):
                 text = model.data(model.index(row, column))
                 if text:

@@ -19,7 +19,7 @@ from operator import eq
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from ..api.cancel import CancelToken
@@ -80,6 +80,7 @@ class WorkHost(Protocol):
     session: LeadSession
     table: LeadTableView
     detail: DetailPane
+    details_action: QAction
     filter_flow: FilterFlow
     status: StatusLine
 
@@ -136,7 +137,21 @@ class WorkActions(QObject):
             "CSV and Excel exports get a status and a note column after the API's fields"
         )
         self.export_action.toggled.connect(self._on_export_toggled)
+        # The note from the keyboard: the lead's details with the cursor in its note (Tab from
+        # the table reached it only after a field with no visible focus).
+        self.note_action = QAction("Edit &note", host)  # type: ignore[call-overload]
+        self.note_action.setObjectName("editNoteAction")
+        self.note_action.setShortcut(QKeySequence("F2"))
+        tip = "Show the lead's details with the cursor in its note (F2)"
+        self.note_action.setToolTip(tip)
+        self.note_action.setStatusTip(tip)
+        self._details, self._detail = host.details_action, host.detail
+        self.note_action.triggered.connect(self.edit_note)
         self._build_menus(host.menuBar())
+        host.addAction(self.note_action)  # type: ignore[attr-defined]
+        shown = table.actions()
+        at = shown.index(host.details_action) + 1 if host.details_action in shown else len(shown)
+        table.insertAction(shown[at] if at < len(shown) else None, self.note_action)  # type: ignore[arg-type]
         for action in self.actions.values():  # their shortcuts anywhere in the window
             host.addAction(action)  # type: ignore[attr-defined]
         separator = QAction(host)  # type: ignore[call-overload]
@@ -163,6 +178,11 @@ class WorkActions(QObject):
             first = leads.actions()[0] if leads.actions() else None
             leads.insertMenu(first, self.menu)
             leads.insertSeparator(first)
+            items = leads.actions()
+            if self._details in items and items.index(self._details) + 1 < len(items):
+                leads.insertAction(items[items.index(self._details) + 1], self.note_action)
+            else:
+                leads.addAction(self.note_action)
         else:  # a window without a Leads menu: a menu of its own
             bar.addMenu(self.menu)
         file_menu = menus.get("File")
@@ -174,8 +194,17 @@ class WorkActions(QObject):
 
     @Slot(int)
     def _set_enabled(self, selected: int) -> None:
-        for action in self.actions.values():
+        for action in (*self.actions.values(), self.note_action):
             action.setEnabled(selected > 0)
+
+    @Slot()
+    def edit_note(self) -> None:
+        """Show the current lead's details and put the cursor at the end of its note."""
+        self._details.trigger()
+        note = self._detail.note_edit
+        if self._detail.isVisible() and note.isEnabled():
+            note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            note.moveCursor(QTextCursor.MoveOperation.End)
 
     # -- marking -----------------------------------------------------------------------------
 

@@ -208,6 +208,15 @@ def test_exports_add_status_and_note_when_asked_and_mark_the_leads_exported(
     assert window.model.rowCount() == window.model.total_count() - 5
 
 
+def fetch_week(make_window, do_fetch, sandbox: Sandbox):
+    """A window showing the last 7 days of ``sandbox``'s leads."""
+    window = make_window(base_url=sandbox.base_url)
+    window.panel.days_radio.click()
+    window.panel.days_spin.setValue(7)
+    do_fetch(window)
+    return window
+
+
 def test_an_api_field_named_status_keeps_its_own_column(qtbot, make_window, do_fetch) -> None:
     stamp = FIXED_NOW.replace(hour=10).strftime("%Y-%m-%dT%H:%M:%SZ")
     leads = [
@@ -215,10 +224,7 @@ def test_an_api_field_named_status_keeps_its_own_column(qtbot, make_window, do_f
         for name, api in (("ann", "active"), ("bo", "closed"), ("cy", "active"))
     ]
     with Sandbox(leads=leads, now=FIXED_NOW) as sandbox:
-        window = make_window(base_url=sandbox.base_url)
-        window.panel.days_radio.click()
-        window.panel.days_spin.setValue(7)
-        do_fetch(window)
+        window = fetch_week(make_window, do_fetch, sandbox)
         model = window.model
         api_col = model.column_of("status")
         assert api_col >= 0 and api_col != model.column_of(WORK_STATUS)
