@@ -17,6 +17,7 @@ from dataclasses import replace
 from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
+from .cells import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, Span, long_tip, pick
 from .display import CREATED, STATUS, TEXT, WORK_STATUS, Column, columns_for, display, status_column
 from .filter_query import created_terms, narrows, without_dates
 from .merge import MergePlan, MergeState, plan_merge
@@ -27,30 +28,8 @@ from .sort_plan import SortPlan, SortResult, run_sort
 from .table_listener import TableListener
 from .work import LeadWork
 
-DISPLAY, TOOLTIP, RAW, LEAD = range(4)  # what ``cell`` answers
-Span = tuple[int, int]  # first and last view row, both included
 _N = len(FIELDS)
-# Qt lays out a cell's whole text on every paint: one 10 MB field froze the window for ~10 s per
-# repaint (and 3 s more to size the columns); 40 rows of two 10,000-character cells still took
-# 1.2 s, 34 ms at this limit (as short values). No cell is wide enough to show more; copy, export
-# and RAW keep every character.
-DISPLAY_LIMIT = 300
 FREE_AFTER_S = 0.3  # old leads are freed once the new ones are painted (see reaper.release)
-TIP_LIMIT = 500  # a tooltip of a cut cell shows this much, and says how long the value is
-
-
-def long_tip(value: str) -> str:
-    """A tooltip for a value too long for its cell (a 20 MB tooltip would freeze the window)."""
-    return f"{value[:TIP_LIMIT]}…\n({len(value):,} characters: the lead's details show more)"
-
-
-def pick(items: Sequence[int], spans: Sequence[Span]) -> list[int]:
-    """The items at the spans' positions, in order, as a new list (a snapshot: a merge may grow
-    ``items`` in place while a worker reads the copy). List slices only: no Python per row."""
-    out: list[int] = []
-    for top, bottom in spans:
-        out += items[top : bottom + 1]
-    return out
 
 
 def _grown(values: list | None, fresh: list, count: int) -> list | None:

@@ -21,8 +21,9 @@ from PySide6.QtCore import (
 )
 
 from ..api.lead import Lead
+from ..table.cells import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP
 from ..table.display import STATUS, WORK_STATUS, Column
-from ..table.lead_table import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, LeadTable
+from ..table.lead_table import LeadTable
 from ..table.merge import MergePlan, MergeState
 from ..table.search import FilterPlan, FilterResult, TextSource
 from ..table.sort import Ranking, SortedRows

@@ -18,7 +18,7 @@ from itertools import repeat
 from PySide6.QtCore import QAbstractItemModel, QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import QAbstractItemView
 
-from ..table.lead_table import Span, pick
+from ..table.cells import Span, pick
 
 KEEP_FROM = 64  # selected rows from which the keeper, not Qt, carries them through a relayout
 # Qt checks a cell against every range of the selection when it paints it: at 23k ranges (half of
