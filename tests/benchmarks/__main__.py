@@ -76,6 +76,18 @@ def run_size(size: int, shape: str, runs: int, journeys: int) -> list[Row]:
     return rows
 
 
+def history_rows(quick: bool, runs: int | None) -> list[Row]:
+    """The lead history (issue 18): the store's merge, read and size against bare SQLite, and in
+    the window the start from stored leads and a merge into a large store."""
+    stored, big, new = (2_000, 6_000, 2_000) if quick else (100_000, 1_000_000, 100_000)
+    n = str(runs or 3)
+    timeout = 600 + big / 250
+    sizes = ["--stored", str(stored), "--big", str(big), "--new", str(new), "--runs", n]
+    rows = rows_from(run_child("tests.benchmarks.history_run", [*sizes, "--json"], timeout))
+    merge = ["--stored", str(big), "--new", str(new), "--runs", n, "--json"]
+    return rows + rows_from(run_child("tests.benchmarks.store_run", merge, timeout))
+
+
 def journey_runs(size: int, runs: int, quick: bool) -> int:
     """Each journey ends by closing its window, and takes long: fewer runs than the figures."""
     if quick:
@@ -148,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     from .startup import bench as bench_startup
 
     rows += bench_startup(args.runs or 5)
+    print("benchmarking the lead history…", file=sys.stderr, flush=True)
+    rows += history_rows(args.quick, args.runs)
 
     print(table(rows))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_DAYS = 5  # leads spread over 5 days; the GUI asks for the last 7, so it gets them all
 QUERY_DAYS = 7
 
-FIGURES = ("fetch", "stall", "sort", "filter", "export", "journey", "memory", "cold_start")
+FIGURES = ("fetch", "stall", "sort", "filter", "export", "journey", "memory", "cold_start",
+           "store", "history")  # fmt: skip
+UNSHAPED = ("cold_start", "store", "history")  # figures that fetch no body
 SHAPES = ("clean", "odd")  # the sandbox's clean leads, and the same with a few odd records
 
 
