@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Slot
 
+from .. import gcpause
 from ..slices import yield_gil
 from ..table.display import WORK_STATUS
 from ..table.work import WorkChange, export_field_names, with_work
@@ -156,7 +157,17 @@ class ExportFlow(WindowTask):
             write = write_csv
             options = {"excel": settings.export_excel}
 
+        # As for a copy: ``rows`` is a new list (1M items at 1M rows), and the job makes more;
+        # a young-generation collection would walk them item by item on the GUI thread.
+        release = gcpause.hold()
+
         def job(report, token):  # type: ignore[no-untyped-def]
+            try:
+                return write_rows(report, token)
+            finally:
+                release()
+
+        def write_rows(report, token):  # type: ignore[no-untyped-def]
             chosen = map(leads.__getitem__, rows)
             written = write(
                 target,
@@ -173,7 +184,11 @@ class ExportFlow(WindowTask):
             return written, done, work.prepare_exported(done, time.time(), yield_gil)
 
         self._target, self._total, self._format = target, total, fmt
-        self.run(job, f"Exporting {total:,} leads to {target}…")
+        try:
+            self.run(job, f"Exporting {total:,} leads to {target}…")
+        except BaseException:
+            release()  # no job to release it (the window is closing)
+            raise
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, outcome: object) -> None:

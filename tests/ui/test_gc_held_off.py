@@ -34,3 +34,35 @@ def test_no_collection_while_held_and_none_missed_after(qapp) -> None:
     collector.collect()
     assert gone() is None
     assert len(young) > 1
+
+
+def test_an_export_holds_the_collector_while_it_writes_and_lets_go_after(
+    qtbot, fetched_24h, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from mymove_viewer import export
+
+    from .conftest import TIMEOUT_MS
+
+    window = fetched_24h
+    seen: list[bool] = []
+    write_csv = export.write_csv
+
+    def watched(*args, **kwargs) -> int:  # type: ignore[no-untyped-def]
+        seen.append(gcpause.held())
+        return write_csv(*args, **kwargs)
+
+    monkeypatch.setattr(export, "write_csv", watched)
+    window.ask_export_path = lambda _path: tmp_path / "leads.csv"
+    window.confirm_export_all = lambda _n: True
+    with qtbot.waitSignal(window.exporter.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert seen == [True]  # held while the worker read the snapshot
+    assert not gcpause.held()  # and released with the job
+    failing = tmp_path / "missing" / "folder" / "leads.csv"
+    window.ask_export_path = lambda _path: failing
+    monkeypatch.setattr(export, "write_csv", lambda *_a, **_k: 1 / 0)
+    with qtbot.waitSignal(window.exporter.failed, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert not gcpause.held()  # a failed export lets go too
