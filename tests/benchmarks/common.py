@@ -242,6 +242,18 @@ def target_ratio(value: float, floor: float, limit: float) -> tuple[str, bool]:
     return f"≤ {limit:g}× floor", value <= limit * floor
 
 
+def report(rows: list[Row], as_json: bool) -> int:
+    """A child's rows: as JSON for the parent (``emit``), or as lines for a person running it
+    alone. Its exit code."""
+    if as_json:
+        emit(rows)
+        return 0
+    for row in rows:
+        ratio = f"{row.ratio:.2f}× floor {row.floor:,.0f}" if row.ratio else ""
+        print(f"{row.metric:72} {row.value:>10,.2f} {row.unit:5} {ratio:24} {row.target}")
+    return 0
+
+
 def emit(rows: list[Row]) -> None:
     """A child's result for the parent (``run_child``): its rows as one JSON list on stdout."""
     json.dump([r.as_json() for r in rows], sys.stdout)

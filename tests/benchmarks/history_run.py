@@ -45,7 +45,7 @@ from mymove_viewer.ui.fetch import FetchOutcome
 from mymove_viewer.ui.window import MainWindow
 from tests.store.helpers import NOW, make_leads
 
-from .common import Row, emit, median
+from .common import Row, median, report
 from .gui_run import Ticker
 from .store_run import _BARE, bare_rows, filled
 
@@ -244,13 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         label = f"merge {args.new:,} into {args.big:,} on the window's worker: largest GUI gap"
         rows.append(Row("history", label, args.big, "ms", gap, None, "≤ 50 ms", gap <= 50))
         rows.append(Row("history", "(that merge took, wall)", args.big, "ms", took, None, "", None))
-    if args.json:
-        emit(rows)
-        return 0
-    for row in rows:
-        floor_text = f"floor {row.floor:,.0f}" if row.floor else ""
-        print(f"{row.metric:72} {row.value:>10,.1f} {row.unit:3} {floor_text:14} {row.target}")
-    return 0
+    return report(rows, args.json)
 
 
 if __name__ == "__main__":

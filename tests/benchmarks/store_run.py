@@ -39,7 +39,7 @@ from mymove_viewer.store import LeadStore
 from mymove_viewer.store.records import insert_rows, prepare
 from tests.store.helpers import NOW, make_leads
 
-from .common import Row, emit
+from .common import Row, report
 
 ENV, CLIENT = "production", "bench"
 LIMIT = 2.0
@@ -166,13 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         Row("store", "store size / the leads' JSON", args.stored, "ratio",
             store_size / as_json, None, "≤ 1.5", store_size <= 1.5 * as_json),
     ]  # fmt: skip
-    if args.json:
-        emit(out)
-        return 0
-    for row in out:
-        ratio = f"{row.ratio:.2f}× floor {row.floor:,.0f}" if row.ratio else ""
-        print(f"{row.metric:55} {row.value:>10,.2f} {row.unit:5} {ratio:24} {row.target}")
-    return 0
+    return report(out, args.json)
 
 
 if __name__ == "__main__":
