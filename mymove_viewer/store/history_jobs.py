@@ -124,7 +124,7 @@ def save_work(
 ) -> None:
     """Keep what the user did to ``leads`` (None: left as it was). Leads the history does not
     hold (forgotten since, or never stored) are left out."""
-    keys = lead_keys(leads)
+    keys = lead_keys(leads, yield_gil)  # a window's GUI thread waits for the GIL meanwhile
     if status is not None:
         store.set_status(environment, client_id, keys, status, note)
     elif note is not None:
