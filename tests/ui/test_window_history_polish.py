@@ -8,6 +8,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from mymove_viewer import APP_NAME
 from mymove_viewer.store import database, history_jobs, records
 
 from .conftest import TIMEOUT_MS
@@ -48,3 +49,13 @@ def test_a_big_status_change_is_written_offering_the_gil_all_along(
     # Three passes a slice while hashing, one per statement of 1000 keys while updating.
     assert len(offers) >= 3 * (n // records.PACED_SLICE) + n // 1000
     assert gui not in offers
+
+
+def test_the_title_ends_with_the_apps_name_once(qtbot, make_window, sandbox) -> None:
+    """Qt adds the application's name to a title that does not end with it (X11, Windows):
+    the title ends with it, so the name shows once, with the environment and the new count."""
+    window = make_window()
+    assert window.windowTitle() == f"Production — {APP_NAME}"
+    assert window.windowTitle().count(APP_NAME) == 1
+    window.panel.environment_combo.setCurrentIndex(1)  # Staging
+    qtbot.waitUntil(lambda: window.windowTitle() == f"Staging — {APP_NAME}", timeout=TIMEOUT_MS)
