@@ -6,13 +6,18 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QMenu
 
 from mymove_viewer import APP_NAME
 from mymove_viewer.store import database, history_jobs, records
+from mymove_viewer.ui.work_actions import ACTION_NAMES
 
 from .conftest import TIMEOUT_MS
 from .test_window_history import wait_written
+from .test_window_table import click_row
+from .test_window_work_status import select_rows, status_texts
 
 
 def fetch_month(make_window, do_fetch):
@@ -59,3 +64,54 @@ def test_the_title_ends_with_the_apps_name_once(qtbot, make_window, sandbox) -> 
     assert window.windowTitle().count(APP_NAME) == 1
     window.panel.environment_combo.setCurrentIndex(1)  # Staging
     qtbot.waitUntil(lambda: window.windowTitle() == f"Staging — {APP_NAME}", timeout=TIMEOUT_MS)
+
+
+def context_menu_of(qtbot, window, row: int) -> list[tuple[str, str, bool, bool]]:
+    """Right-click ``row``; the popup's items as (objectName, text, enabled, checked), then
+    Escape closes it."""
+    table, seen = window.table, []
+
+    def read_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        seen.extend(
+            (a.objectName(), a.text(), a.isEnabled(), a.isChecked()) for a in menu.actions()
+        )
+        qtbot.keyClick(menu, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(50, read_menu)  # the menu runs its own loop until closed
+    at = table.visualRect(window.model.index(row, 1)).center()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, table.viewport().mapToGlobal(at))
+    QApplication.sendEvent(table.viewport(), event)
+    qtbot.waitUntil(lambda: bool(seen), timeout=TIMEOUT_MS)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT_MS)
+    return seen
+
+
+@pytest.mark.qt_log_ignore(
+    "does not support raise", "does not support grabbing", "does not support propagateSizeHints"
+)
+def test_the_context_menu_heads_the_statuses_and_checks_the_shared_one(qtbot, fetched) -> None:
+    window = fetched
+    select_rows(qtbot, window, 2, 4)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: status_texts(window, [2, 3, 4]) == ["Contacted"] * 3)
+
+    items = context_menu_of(qtbot, window, 3)
+    names = [name for name, *_ in items]
+    at = names.index("statusHeading")
+    assert items[at][1:3] == ("Set status:", False)
+    assert names[at + 1 : at + 6] == list(ACTION_NAMES)
+    checked = [name for name, _text, _on, ticked in items if ticked]
+    assert checked == ["statusContactedAction"]
+
+    select_rows(qtbot, window, 3, 6)  # Contacted and New: no status is shared
+    items = context_menu_of(qtbot, window, 5)
+    assert [name for name, *_, ticked in items if ticked] == []
+
+    click_row(qtbot, window, 10)  # one New lead
+    qtbot.waitUntil(lambda: window.status.selected_label.text() == "1 selected")
+    items = context_menu_of(qtbot, window, 10)
+    assert [name for name, *_, ticked in items if ticked] == ["statusNewAction"]
