@@ -253,3 +253,24 @@ def with_work(leads: Iterable[Lead], names: tuple[str, str], work: LeadWork) -> 
         extra[names[0]] = LABELS[status.get(lead, NEW)]
         extra[names[1]] = notes.get(lead, "")
         yield Lead.build(lead[:_N], tuple(extra), list(extra.values()))
+
+
+def status_order(
+    order: Sequence[int], ranks: Sequence[int], descending: bool, pace: Pace = None
+) -> list[int]:
+    """``order`` (lead indexes) sorted by the status ``ranks`` (per lead index, in status
+    order), stably in both directions: leads of one status keep the order the table had, as a
+    spreadsheet's sort does (sorted by Created, newest first, then by Status: each status
+    newest first). A sort by ranks alone gave ties in lead order, oldest first, whatever the
+    table showed. A bucket per status, filled in C passes over a slice at a time."""
+    buckets: dict[int, list[int]] = {}
+    for part in chunks(order, pace):
+        keys = list(map(ranks.__getitem__, part))
+        for rank in set(keys):
+            buckets.setdefault(rank, []).extend(compress(part, map(eq, keys, repeat(rank))))
+    out: list[int] = []
+    for rank in sorted(buckets, reverse=descending):
+        out += buckets.pop(rank)  # one C copy a status
+        if pace is not None:
+            pace()
+    return out

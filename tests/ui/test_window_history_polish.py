@@ -12,11 +12,12 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from mymove_viewer import APP_NAME
 from mymove_viewer.store import database, history_jobs, records
+from mymove_viewer.table.display import WORK_STATUS
 from mymove_viewer.ui.work_actions import ACTION_NAMES
 
 from .conftest import TIMEOUT_MS
 from .test_window_history import wait_written
-from .test_window_table import click_row
+from .test_window_table import click_header, click_row
 from .test_window_work_status import select_rows, status_texts
 
 
@@ -115,3 +116,39 @@ def test_the_context_menu_heads_the_statuses_and_checks_the_shared_one(qtbot, fe
     qtbot.waitUntil(lambda: window.status.selected_label.text() == "1 selected")
     items = context_menu_of(qtbot, window, 10)
     assert [name for name, *_, ticked in items if ticked] == ["statusNewAction"]
+
+
+def sorted_by(qtbot, window, field: str, order: Qt.SortOrder) -> None:
+    """Click ``field``'s header until the table is sorted that way."""
+    column = window.model.column_of(field)
+    for _ in range(2):
+        if click_header(qtbot, window, field) == order:
+            break
+    qtbot.waitUntil(lambda: window.model.sort_state == (column, order), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.session.sort_flow.busy, timeout=TIMEOUT_MS)
+
+
+def test_a_status_sort_keeps_the_tables_order_among_leads_of_one_status(qtbot, fetched) -> None:
+    """Sorted newest first, then by Status (either way): each status's leads still come newest
+    first (they came oldest first, whatever the table showed)."""
+    window, model = fetched, fetched.model
+    n = model.rowCount()
+    select_rows(qtbot, window, 5, 9)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: status_texts(window, [5, 9]) == ["Contacted"] * 2)
+    sorted_by(qtbot, window, "created_at", Qt.SortOrder.DescendingOrder)
+    newest_first = [lead.created_at for lead in model.leads_at(range(n))]
+    assert newest_first == sorted(newest_first, reverse=True) != sorted(newest_first)
+
+    for order, first in (
+        (Qt.SortOrder.AscendingOrder, "New"),
+        (Qt.SortOrder.DescendingOrder, "Contacted"),
+    ):
+        sorted_by(qtbot, window, WORK_STATUS, order)
+        texts = status_texts(window, range(n))
+        assert texts[0] == first and texts.count("Contacted") == 5
+        for status in ("New", "Contacted"):
+            rows = [r for r, text in enumerate(texts) if text == status]
+            created = [lead.created_at for lead in model.leads_at(rows)]
+            assert created == sorted(created, reverse=True), (order, status)
