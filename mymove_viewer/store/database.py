@@ -244,6 +244,16 @@ class LeadStore:
         self._checkpoint()
         return gone
 
+    def compact(self) -> None:
+        """Give the pages of forgotten leads back to the disk (``forget`` leaves the file at its
+        size, zeroed): ``VACUUM`` rewrites it, seconds for a large history. Best effort."""
+        try:
+            with self._sql("making the lead history smaller"):
+                self._conn.execute("VACUUM")
+        except StoreError as exc:  # busy, or no room for the copy: the file keeps its size
+            log.info("the lead history was not made smaller: %s", exc)
+        self._checkpoint()
+
     def apply_retention(self, days: int, now: float | None = None) -> int:
         """Delete leads created more than ``days`` days before ``now``; how many."""
         bound = R.key_prefix((time.time() if now is None else now) - days * 86400)

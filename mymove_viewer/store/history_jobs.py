@@ -186,6 +186,10 @@ class Disk:
     def forget(self, scope: Scope) -> int:
         return self.get().forget(*scope) if self._exists() else 0
 
+    def compact(self) -> None:
+        if self._exists():
+            self.get().compact()
+
     def retain(self, days: int) -> int:
         self.days = days
         return self.get().apply_retention(days) if self._exists() else 0

@@ -391,6 +391,8 @@ class HistoryFlow(QObject):
             n = int(gone)  # type: ignore[call-overload]
             self._status.show(f"Forgot {n:,} stored lead{'s' * (n != 1)}.")
             self.forgotten.emit(n)
+            if n:  # the file shrinks after the table is cleared, on the worker (seconds at 1M)
+                self.queue.put(disk.compact, None, self._failed("The lead history kept its size"))
 
         self.queue.put(lambda: disk.forget(scope), done, self._failed("Nothing was forgotten"))
 

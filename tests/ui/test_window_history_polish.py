@@ -11,7 +11,7 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
 from mymove_viewer import APP_NAME
-from mymove_viewer.store import database, history_jobs, records
+from mymove_viewer.store import database, history_jobs, records, store_path
 from mymove_viewer.table.display import WORK_STATUS
 from mymove_viewer.ui.work_actions import ACTION_NAMES
 
@@ -152,3 +152,28 @@ def test_a_status_sort_keeps_the_tables_order_among_leads_of_one_status(qtbot, f
             rows = [r for r, text in enumerate(texts) if text == status]
             created = [lead.created_at for lead in model.leads_at(rows)]
             assert created == sorted(created, reverse=True), (order, status)
+
+
+def history_bytes() -> int:
+    path = store_path()
+    files = (path, path.with_name(path.name + "-wal"))
+    return sum(p.stat().st_size for p in files if p.exists())
+
+
+def test_forgetting_many_leads_makes_the_file_smaller(qtbot, make_window, do_fetch) -> None:
+    """Forget… zeroes the leads in place (``secure_delete``); the history's worker then
+    rewrites the file without them, after the table is cleared."""
+    window = fetch_month(make_window, do_fetch)
+    assert window.model.rowCount() > 2000
+    wait_written(qtbot, window)
+    full = history_bytes()
+    assert full > 500_000
+    window.history.forget_action.trigger()
+    qtbot.waitUntil(lambda: window.history.forget_dialog is not None, timeout=TIMEOUT_MS)
+    dialog = window.history.forget_dialog
+    with qtbot.waitSignal(window.history.forgotten, timeout=TIMEOUT_MS) as forgotten:
+        qtbot.mouseClick(dialog.forget_button, Qt.MouseButton.LeftButton)
+    assert forgotten.args[0] > 2000
+    assert window.model.total_count() == 0
+    wait_written(qtbot, window)
+    assert history_bytes() < full / 10
