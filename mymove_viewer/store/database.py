@@ -245,14 +245,17 @@ class LeadStore:
         return gone
 
     def compact(self) -> None:
-        """Give the pages of forgotten leads back to the disk (``forget`` leaves the file at its
-        size, zeroed): ``VACUUM`` rewrites it, seconds for a large history. Best effort."""
+        """Give forgotten leads' pages back to the disk (``forget`` only zeroes them): ``VACUUM``
+        rewrites the file, seconds for a large history; ``interrupt`` stops it. Best effort."""
         try:
             with self._sql("making the lead history smaller"):
                 self._conn.execute("VACUUM")
-        except StoreError as exc:  # busy, or no room for the copy: the file keeps its size
+        except StoreError as exc:  # busy, interrupted, no room for the copy: it keeps its size
             log.info("the lead history was not made smaller: %s", exc)
         self._checkpoint()
+
+    def interrupt(self) -> None:
+        self._conn.interrupt()  # any thread; the statement running now raises
 
     def apply_retention(self, days: int, now: float | None = None) -> int:
         """Delete leads created more than ``days`` days before ``now``; how many."""

@@ -157,6 +157,7 @@ class Disk:
     def __init__(self, days: int) -> None:
         self.days = days
         self._store: LeadStore | None = None
+        self._compacting = False
 
     def get(self) -> LeadStore:
         if self._store is None:
@@ -188,7 +189,18 @@ class Disk:
 
     def compact(self) -> None:
         if self._exists():
-            self.get().compact()
+            self._compacting = True
+            try:
+                self.get().compact()
+            finally:
+                self._compacting = False
+
+    def stop_compacting(self) -> None:
+        """From the GUI thread as the window closes: a file rewrite is not worth waiting for
+        (a status save is, so only a ``compact`` is interrupted)."""
+        store = self._store
+        if self._compacting and store is not None:
+            store.interrupt()
 
     def retain(self, days: int) -> int:
         self.days = days

@@ -457,4 +457,5 @@ class HistoryFlow(QObject):
         window = self.parent()
         if self.queue.busy and isinstance(window, QWidget):
             window.hide()
+        self.disk.stop_compacting()
         self.queue.close(self.disk.close)
