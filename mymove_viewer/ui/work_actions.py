@@ -201,6 +201,11 @@ class WorkActions(QObject):
                 leads.addAction(self.note_action)
         else:  # a window without a Leads menu: a menu of its own
             bar.addMenu(self.menu)
+        edit = menus.get("Edit")  # where Undo is looked for first, as in any app
+        if isinstance(edit, QMenu):
+            first = edit.actions()[0] if edit.actions() else None
+            edit.insertAction(first, self.undo_action)  # type: ignore[arg-type]
+            edit.insertSeparator(first)  # type: ignore[arg-type]
         file_menu = menus.get("File")
         if isinstance(file_menu, QMenu):
             actions = file_menu.actions()

@@ -177,3 +177,26 @@ def test_forgetting_many_leads_makes_the_file_smaller(qtbot, make_window, do_fet
     assert window.model.total_count() == 0
     wait_written(qtbot, window)
     assert history_bytes() < full / 10
+
+
+@pytest.mark.qt_log_ignore(
+    "does not support raise", "does not support grabbing", "does not support propagateSizeHints"
+)
+def test_undo_status_change_is_first_in_the_edit_menu(qtbot, fetched) -> None:
+    window = fetched
+    bar = window.menuBar()
+    [edit] = [a for a in bar.actions() if a.text().replace("&", "") == "Edit"]
+    undo = edit.menu().actions()[0]
+    assert undo.objectName() == "undoStatusAction" and not undo.isEnabled()
+    select_rows(qtbot, window, 2, 3)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: status_texts(window, [2, 3]) == ["Not interested"] * 2)
+    assert undo.isEnabled()
+
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(edit).center())
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is edit.menu(), timeout=TIMEOUT_MS)
+    menu = edit.menu()
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(undo).center())
+    qtbot.waitUntil(lambda: status_texts(window, [2, 3]) == ["New"] * 2, timeout=TIMEOUT_MS)
+    assert window.status.text().startswith("Undone: 2 leads no longer marked Not interested")
