@@ -302,6 +302,8 @@ def cmd_store(args: argparse.Namespace) -> int:
             print("Nothing was forgotten.", file=sys.stderr)
             return OK
         gone = store.forget(env, client)
+        if gone:
+            store.compact()  # the file shrinks (forgetting zeroes the leads in place)
     print(f"Forgot {gone:,} stored lead{'s' * (gone != 1)} ({what}).", file=sys.stderr)
     return OK
 

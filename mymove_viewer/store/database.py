@@ -21,6 +21,7 @@ from pathlib import Path
 from ..api.errors import app_logger
 from ..api.lead import Lead
 from ..gcpause import building_many_objects
+from ..slices import yield_gil
 from . import records as R
 from .errors import StoreBusyError, StoreDamagedError, StoreError, from_sqlite, too_new
 from .location import looks_like_sqlite, prepare_file, set_aside, store_path
@@ -30,6 +31,9 @@ log = app_logger(__name__)
 APPLICATION_ID = 0x4D594D56  # "MYMV" in the file's header: this file is a lead history
 DEFAULT_BUSY_SECONDS = 10.0
 _CHUNK = 5000  # keys per ``IN (...)``: far below SQLite's 32,766 variables
+# An update of 5000 keys kept the GIL from a waiting thread 10-20 ms (binding, preparing); smaller
+# ones, with the GIL offered between them, keep a window responsive during a 100k status change.
+_UPDATE_CHUNK = 1000
 
 # Index i takes the store from format i to i + 1, in the transaction that sets user_version.
 # Append only: never edit a released step. Statements are split at ";" (keep it out of literals).
@@ -194,7 +198,7 @@ class LeadStore:
         del extra_fields
         fetched = fetched_at.timestamp() if fetched_at else time.time()
         with building_many_objects():
-            prep = R.prepare(leads)  # hashing, before the write lock is taken
+            prep = R.prepare(leads, yield_gil)  # hashing, before the write lock is taken
         with self._write("storing the leads") as conn:
             source = self._source(conn, environment, client_id, create=True)
             with building_many_objects():
@@ -239,6 +243,19 @@ class LeadStore:
             conn.execute(f"UPDATE sources SET last_fetch = NULL WHERE {match}", which)
         self._checkpoint()
         return gone
+
+    def compact(self) -> None:
+        """Give forgotten leads' pages back to the disk (``forget`` only zeroes them): ``VACUUM``
+        rewrites the file, seconds for a large history; ``interrupt`` stops it. Best effort."""
+        try:
+            with self._sql("making the lead history smaller"):
+                self._conn.execute("VACUUM")
+        except StoreError as exc:  # busy, interrupted, no room for the copy: it keeps its size
+            log.info("the lead history was not made smaller: %s", exc)
+        self._checkpoint()
+
+    def interrupt(self) -> None:
+        self._conn.interrupt()  # any thread; the statement running now raises
 
     def apply_retention(self, days: int, now: float | None = None) -> int:
         """Delete leads created more than ``days`` days before ``now``; how many."""
@@ -360,12 +377,13 @@ class LeadStore:
             source = self._source(conn, environment, client_id)
             if source is None:
                 return 0
-            for chunk in _chunks(keys):
+            for chunk in _chunks(keys, _UPDATE_CHUNK):
                 sql = (
                     f"UPDATE leads SET {assign} "
                     f"WHERE source = ? AND {also} AND key IN ({_marks(chunk)})"
                 )
                 changed += conn.execute(sql, (*values, source, *chunk)).rowcount
+                yield_gil()  # between statements: see _UPDATE_CHUNK
         return changed
 
     @staticmethod
@@ -476,6 +494,6 @@ def _marks(chunk: Sequence[bytes]) -> str:
     return ", ".join("?" * len(chunk))
 
 
-def _chunks(keys: Sequence[bytes]) -> Iterator[Sequence[bytes]]:
-    for start in range(0, len(keys), _CHUNK):
-        yield keys[start : start + _CHUNK]
+def _chunks(keys: Sequence[bytes], size: int = _CHUNK) -> Iterator[Sequence[bytes]]:
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]

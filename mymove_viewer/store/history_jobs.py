@@ -124,7 +124,7 @@ def save_work(
 ) -> None:
     """Keep what the user did to ``leads`` (None: left as it was). Leads the history does not
     hold (forgotten since, or never stored) are left out."""
-    keys = lead_keys(leads)
+    keys = lead_keys(leads, yield_gil)  # a window's GUI thread waits for the GIL meanwhile
     if status is not None:
         store.set_status(environment, client_id, keys, status, note)
     elif note is not None:
@@ -157,6 +157,7 @@ class Disk:
     def __init__(self, days: int) -> None:
         self.days = days
         self._store: LeadStore | None = None
+        self._compacting = False
 
     def get(self) -> LeadStore:
         if self._store is None:
@@ -185,6 +186,21 @@ class Disk:
 
     def forget(self, scope: Scope) -> int:
         return self.get().forget(*scope) if self._exists() else 0
+
+    def compact(self) -> None:
+        if self._exists():
+            self._compacting = True
+            try:
+                self.get().compact()
+            finally:
+                self._compacting = False
+
+    def stop_compacting(self) -> None:
+        """From the GUI thread as the window closes: a file rewrite is not worth waiting for
+        (a status save is, so only a ``compact`` is interrupted)."""
+        store = self._store
+        if self._compacting and store is not None:
+            store.interrupt()
 
     def retain(self, days: int) -> int:
         self.days = days

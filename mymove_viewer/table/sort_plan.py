@@ -17,8 +17,9 @@ from itertools import accumulate, compress, repeat
 
 from ..api.lead import Lead
 from ..slices import SLICE, Pace, chunks, in_slices
-from .display import Column
+from .display import STATUS, Column
 from .sort import Ranking, order_in_place, rank_column, rows_for
+from .work import status_order
 
 NOT_SHOWN = 0xFFFFFFFF  # in ``SortResult.row_of``: the lead is filtered out
 _BIG_SLICE = 16 * SLICE  # array stores by index: ~0.1 us each, ~7 ms of GIL a slice
@@ -66,7 +67,9 @@ def run_sort(plan: SortPlan, pace: Pace = None, *, positions: bool = False) -> S
         )
     ready = ranking.descending if plan.descending else ranking.ascending
     row_of: array | None = None
-    if pace is not None and ready is None:
+    if plan.column.kind == STATUS:  # ties keep the table's order (see ``status_order``)
+        order = status_order(plan.order, ranking.ranks, plan.descending, pace)
+    elif pace is not None and ready is None:
         order, row_of = ranked_order(ranking.ranks, plan.descending, pace)
     elif pace is not None and isinstance(ready, array):  # one tolist() held the GIL ~50 ms
         order = in_slices(array.tolist, ready, pace, _BIG_SLICE)
@@ -88,8 +91,8 @@ def quick_sort(plan: SortPlan) -> SortResult | None:
     ``ONE_SORT_UP_TO`` leads: at 100k the worker's round trip (the header's paint first, then
     the rows') doubled a sort's time for an order that was at hand."""
     ranking, n = plan.ranking, len(plan.leads)
-    if ranking is None or n > ONE_SORT_UP_TO:
-        return None
+    if ranking is None or n > ONE_SORT_UP_TO or plan.column.kind == STATUS:
+        return None  # a status sort reads the table's order (``run_sort``), never at hand
     ready = ranking.descending if plan.descending else ranking.ascending
     if ready is not None:
         order = ready.tolist() if isinstance(ready, array) else ready

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import compress, repeat
 from operator import eq, is_not
 from typing import TYPE_CHECKING, Any
@@ -253,3 +254,32 @@ def with_work(leads: Iterable[Lead], names: tuple[str, str], work: LeadWork) -> 
         extra[names[0]] = LABELS[status.get(lead, NEW)]
         extra[names[1]] = notes.get(lead, "")
         yield Lead.build(lead[:_N], tuple(extra), list(extra.values()))
+
+
+def status_order(
+    order: Sequence[int], ranks: Sequence[int], descending: bool, pace: Pace = None
+) -> list[int]:
+    """``order`` (lead indexes) sorted by the status ``ranks`` (per lead index, in status
+    order, each below 256), stably in both directions: leads of one status keep the order the
+    table had, as a spreadsheet's sort does (sorted by Created, newest first, then by Status:
+    each status newest first). A sort by ranks alone gave ties in lead order, oldest first,
+    whatever the table showed. A bucket per status, filled in C passes over a slice at a time
+    (the slice's ranks as bytes, a ``translate`` picking each status's leads): at 1M leads as
+    fast as counting the ranks (``sort_plan.counting_order``), ~0.3-0.6 s on a worker."""
+    buckets: dict[int, list[int]] = {}
+    for part in chunks(order, pace):
+        keys = bytes(list(map(ranks.__getitem__, part)))  # from a list: ~2x faster than a map
+        for rank in set(keys):
+            buckets.setdefault(rank, []).extend(compress(part, keys.translate(_pick(rank))))
+    out: list[int] = []
+    for rank in sorted(buckets, reverse=descending):
+        out += buckets.pop(rank)  # one C copy a status
+        if pace is not None:
+            pace()
+    return out
+
+
+@cache
+def _pick(rank: int) -> bytes:
+    """A ``bytes.translate`` table mapping the byte ``rank`` to 1 and every other byte to 0."""
+    return bytes(256)[:rank] + b"\x01" + bytes(255 - rank)

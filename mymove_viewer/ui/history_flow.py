@@ -391,6 +391,8 @@ class HistoryFlow(QObject):
             n = int(gone)  # type: ignore[call-overload]
             self._status.show(f"Forgot {n:,} stored lead{'s' * (n != 1)}.")
             self.forgotten.emit(n)
+            if n:  # the file shrinks after the table is cleared, on the worker (seconds at 1M)
+                self.queue.put(disk.compact, None, self._failed("The lead history kept its size"))
 
         self.queue.put(lambda: disk.forget(scope), done, self._failed("Nothing was forgotten"))
 
@@ -455,4 +457,5 @@ class HistoryFlow(QObject):
         window = self.parent()
         if self.queue.busy and isinstance(window, QWidget):
             window.hide()
+        self.disk.stop_compacting()
         self.queue.close(self.disk.close)

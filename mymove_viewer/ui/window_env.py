@@ -230,7 +230,7 @@ class Environments(QObject):
         self._client_settings = client_settings
         self._session, self._model, self._panel, self._w = session, session.model, panel, widgets
         self.key_dialog: KeyDialog | None = None
-        self._base_title = APP_NAME
+        self._base_title = ""  # what the title says before the app's name: the environment
         self.env = self._first_environment()
         keys.changed.connect(self._on_keys_changed)
         panel.changed.connect(self.update_fetch_state)
@@ -305,10 +305,7 @@ class Environments(QObject):
                 "Demo mode: these leads are made up by a built-in sandbox on this computer. "
                 "Switch the environment to Production to see real leads."
             )
-        title = f"{APP_NAME} — {env.label}"
-        if demo_env:
-            title = f"{APP_NAME} — DEMO (sample data, not real leads)"
-        self._base_title = title
+        self._base_title = "DEMO (sample data, not real leads)" if demo_env else env.label
         self.update_title()
         w.table_title.setText(f"Leads from {env.label}")
         self.update_fetch_state()
@@ -342,8 +339,14 @@ class Environments(QObject):
         self.saveRequested.emit()
 
     def update_title(self) -> None:
+        """ "(3 new) Production — MyMove Lead Viewer": the count first, where a narrow taskbar
+        button still shows it; the app's name last, as Qt adds it to a title (X11, Windows)
+        that does not already end with it, which made the name appear twice."""
         n = self._model.new_count()
-        self.titleChanged.emit(f"{self._base_title} ({n:,} new)" if n else self._base_title)
+        parts = [f"({n:,} new)"] if n else []
+        if self._base_title:
+            parts.append(f"{self._base_title} —")
+        self.titleChanged.emit(" ".join([*parts, APP_NAME]))
 
     # -- why Fetch cannot run --------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ from itertools import compress, repeat
 from operator import eq
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QTextCursor
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from ..api.cancel import CancelToken
@@ -53,6 +53,9 @@ ACTION_NAMES = (
 # From this many leads a status change is prepared on a worker: at 100k the GUI thread was held
 # 40-100 ms (a 2-core machine under load), ~1 s at 1M. Tests patch it.
 WORKER_FROM = 20_000
+# Up to this many selected rows, a menu's status actions show a check mark when the rows share
+# one status (a C pass over them on the GUI thread as the menu opens, ~1 ms); above, none.
+CHECK_UP_TO = 5000
 _MNEMONIC = {3: "&Not interested", 4: "&Do not contact"}
 
 
@@ -112,6 +115,9 @@ class WorkActions(QObject):
         self._runner.finished.connect(self._on_prepared)
         self._runner.failed.connect(self._on_failed)
         self.actions: dict[int, QAction] = {}
+        # Optional: a selection of mixed statuses checks none.
+        self._group = QActionGroup(self)
+        self._group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         for code, name in enumerate(ACTION_NAMES):
             label = LABELS[code]
             action = QAction(_MNEMONIC.get(code, f"&{label}"), host)  # type: ignore[call-overload]
@@ -120,6 +126,8 @@ class WorkActions(QObject):
             tip = f"Mark the selected leads {label} (Alt+{code})"
             action.setToolTip(tip)
             action.setStatusTip(tip)
+            action.setCheckable(True)  # checked: every selected lead has this status
+            self._group.addAction(action)
             action.triggered.connect(lambda _checked=False, c=code: self.mark(c))
             self.actions[code] = action
         self.undo_action = QAction("&Undo status change", host)  # type: ignore[call-overload]
@@ -156,7 +164,14 @@ class WorkActions(QObject):
             host.addAction(action)  # type: ignore[attr-defined]
         separator = QAction(host)  # type: ignore[call-overload]
         separator.setSeparator(True)
-        table.addActions([separator, *self.actions.values(), self.undo_action])
+        # The context menu lists the statuses under a heading (bare "New", "Contacted" did not
+        # say what they do), one click each; the menu bar has them in a "Set status" submenu.
+        self.heading = QAction("Set status:", host)  # type: ignore[call-overload]
+        self.heading.setObjectName("statusHeading")
+        self.heading.setEnabled(False)
+        table.addActions([separator, self.heading, *self.actions.values(), self.undo_action])
+        for widget in (table, table.viewport()):  # the menu key, the right button
+            widget.installEventFilter(self)
         self._set_enabled(0)
         table.selectionCountChanged.connect(self._set_enabled)
         session.model.refilterNeeded.connect(host.filter_flow.again)
@@ -174,6 +189,7 @@ class WorkActions(QObject):
         self.menu.addActions(list(self.actions.values()))
         self.menu.addSeparator()
         self.menu.addAction(self.undo_action)
+        self.menu.aboutToShow.connect(self.show_checks)
         if isinstance(leads, QMenu):
             first = leads.actions()[0] if leads.actions() else None
             leads.insertMenu(first, self.menu)
@@ -185,12 +201,34 @@ class WorkActions(QObject):
                 leads.addAction(self.note_action)
         else:  # a window without a Leads menu: a menu of its own
             bar.addMenu(self.menu)
+        edit = menus.get("Edit")  # where Undo is looked for first, as in any app
+        if isinstance(edit, QMenu):
+            first = edit.actions()[0] if edit.actions() else None
+            edit.insertAction(first, self.undo_action)  # type: ignore[arg-type]
+            edit.insertSeparator(first)  # type: ignore[arg-type]
         file_menu = menus.get("File")
         if isinstance(file_menu, QMenu):
             actions = file_menu.actions()
             after = next((i for i, a in enumerate(actions) if a.objectName() == "excelAction"), -1)
             before = actions[after + 1] if 0 <= after < len(actions) - 1 else None
             file_menu.insertAction(before, self.export_action)  # type: ignore[arg-type]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ContextMenu:  # before Qt builds the table's menu
+            self.show_checks()
+        return False
+
+    @Slot()
+    def show_checks(self) -> None:
+        """Check the status every selected lead has, if they share one (none: mixed, or more
+        than ``CHECK_UP_TO`` rows, which would cost a pass on this thread)."""
+        spans = self._table.selected_spans()
+        shared: set[int] = set()
+        if 0 < sum(last - first + 1 for first, last in spans) <= CHECK_UP_TO:
+            leads, rows = self._session.snapshot(spans)
+            shared = set(self._work.status_codes(list(map(leads.__getitem__, rows))))
+        for code, action in self.actions.items():
+            action.setChecked(shared == {code})
 
     @Slot(int)
     def _set_enabled(self, selected: int) -> None:

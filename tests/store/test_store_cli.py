@@ -111,8 +111,10 @@ def test_store_info_and_forget(sandbox: Sandbox) -> None:
     assert refused.returncode == 2 and "--yes" in refused.stderr
     assert "nothing was forgotten" in refused.stderr
     assert run_cli("store", "forget").returncode == 2  # says which
+    full = store_path().stat().st_size  # checkpointed: export closed the store
     done = run_cli("store", "forget", "--client-id", DEMO_CLIENT_ID, "--yes")
     assert done.returncode == 0 and f"Forgot {served:,} stored leads" in done.stderr
+    assert store_path().stat().st_size < full / 2  # the file shrank, not only zeroed
     assert "It holds no leads." in run_cli("store", "info").stdout
 
 

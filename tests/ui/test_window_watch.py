@@ -61,7 +61,7 @@ def test_watch_merges_polls_through_an_outage(qtbot, make_window, do_fetch, sand
 
     added = sandbox.add_leads(3)
     qtbot.waitUntil(lambda: model.total_count() == first + 3, timeout=TIMEOUT_MS)
-    assert window.windowTitle().endswith("(3 new)")
+    assert window.windowTitle() == "(3 new) Production — MyMove Lead Viewer"
 
     sandbox.inject(Fault("status", status=503, times=4))  # two polls fail (two tries each)
     added += sandbox.add_leads(2)
@@ -83,11 +83,11 @@ def test_watch_merges_polls_through_an_outage(qtbot, make_window, do_fetch, sand
     # Selection and sort survived; the new leads are marked and counted.
     assert [model.lead_at(r) for r in table.selected_rows()] == [picked]
     assert model.sort_state == sort
-    assert model.new_count() == 5 and window.windowTitle().endswith("(5 new)")
+    assert model.new_count() == 5 and window.windowTitle().startswith("(5 new) ")
     new_row = next(r for r in range(model.rowCount()) if model.is_new(r))
     assert model.data(model.index(new_row, 2), Qt.ItemDataRole.FontRole).bold()
     table.selectRow(new_row)  # seeing a lead clears its mark
-    assert model.new_count() == 4 and window.windowTitle().endswith("(4 new)")
+    assert model.new_count() == 4 and window.windowTitle().startswith("(4 new) ")
     window.watch_flow.mark_seen_action.trigger()
     assert model.new_count() == 0 and "new)" not in window.windowTitle()
 
@@ -203,7 +203,7 @@ def test_a_merge_is_planned_on_a_worker_and_keeps_sort_selection_and_rankings(
         gate.set()
     assert merged.args == [4] and model.total_count() == first + 4
     assert on_gui == {False}  # de-duplicating, ranking: never on the GUI thread
-    assert window.windowTitle().endswith("(4 new)")
+    assert window.windowTitle().startswith("(4 new) ")
     assert sum(model.is_new(r) for r in range(model.rowCount())) == 4
     assert model.sort_state == (model.column_of("last_name"), down)
     assert model.shown_leads() == reference_order(model, "last_name", True)
@@ -293,4 +293,4 @@ def test_a_poll_during_a_merge_is_merged_next(
     gate.set()
     qtbot.waitUntil(lambda: len(merges) == 2, timeout=TIMEOUT_MS)
     assert merges == [2, 3] and model.total_count() == first + 5 == len(set(model.leads))
-    assert model.new_count() == 5 and window.windowTitle().endswith("(5 new)")
+    assert model.new_count() == 5 and window.windowTitle().startswith("(5 new) ")
