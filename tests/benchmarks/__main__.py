@@ -102,6 +102,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:,.0f} MB"
     if unit == "B/lead":
         return f"{value:,.0f} B"
+    if unit == "ratio":
+        return f"{value:.2f}"
     if value >= 1000:
         return f"{value / 1000:,.2f} s"
     return f"{value:,.1f} ms"
