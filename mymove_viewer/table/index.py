@@ -19,7 +19,7 @@ from functools import partial
 from .. import reaper
 from ..api.errors import CancelledError
 from ..api.lead import Lead
-from ..slices import Pace, in_slices, yield_gil
+from ..slices import Pace, in_slices, shed, yield_gil
 from .display import CREATED, STATUS, Column, search_texts
 from .overview import Volume, instants, tally_in_slices, volume
 from .sort import (
@@ -135,7 +135,8 @@ def rank_ahead(
         del ranking
         down = reversed_stably(up, ranks, pace)
         kept = [each_array(partial(array, "I"), rows, pace) for rows in (up, down)]
-        # Freed here, 1M row numbers in sort order would hold the GIL for ~0.1 s each.
-        reaper.release(up, down)
-        del up, down
+        # Freed at once, 1M row numbers in sort order would hold the GIL for ~0.1 s each; in
+        # slices here, nothing is left to free once the last column is in (the reaper's
+        # backlog competed with the user's first clicks after ranking).
+        shed(up, down, pace=pace or yield_gil)
         yield RankedColumn(leads, column.field, Ranking(ranks, *kept))
