@@ -88,3 +88,15 @@ def in_slices(
     for part in chunks(items, pace, size):
         out += fn(part)
     return out
+
+
+def shed(*lists: list[object], pace: Pace = None) -> None:
+    """Empty lists that only the caller holds, a slice at a time from the end, calling ``pace``
+    between slices: freeing a million ints or strings in one go held the GIL ~0.1 s at 1M leads.
+    Without ``pace`` (the GUI thread, small lists) the caller's own ``del`` frees them."""
+    if pace is None:
+        return
+    for items in lists:
+        while items:
+            del items[-SLICE:]
+            pace()

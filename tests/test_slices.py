@@ -9,7 +9,7 @@ import pytest
 
 from mymove_viewer import slices
 from mymove_viewer.api.errors import CancelledError
-from mymove_viewer.slices import chunks, in_slices, overlapping, paced
+from mymove_viewer.slices import SLICE, chunks, in_slices, overlapping, paced, shed
 
 
 @pytest.mark.parametrize("make", [list, tuple, iter], ids=["list", "tuple", "iterator"])
@@ -73,3 +73,14 @@ def test_overlapping_slices_hold_every_pair_of_neighbours_once(monkeypatch, n: i
 def test_paced_without_pace_passes_the_parts_through() -> None:
     parts = iter([1, 2, 3])
     assert list(paced(parts, None)) == [1, 2, 3]
+
+
+def test_shed_empties_lists_a_slice_at_a_time_with_pace_between() -> None:
+    big, small = list(range(2 * SLICE + 1)), [object()]
+    sizes: list[int] = []
+    shed(big, small, pace=lambda: sizes.append(len(big) + len(small)))
+    assert big == [] and small == []
+    assert sizes == [SLICE + 2, 2, 1, 0]  # never more than a slice freed between paces
+    kept = list(range(10))
+    shed(kept)  # no pace (the GUI thread): the caller's own ``del`` frees it
+    assert kept == list(range(10))

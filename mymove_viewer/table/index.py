@@ -19,17 +19,17 @@ from functools import partial
 from .. import reaper
 from ..api.errors import CancelledError
 from ..api.lead import Lead
-from ..slices import SLICE, Pace, in_slices, yield_gil
+from ..slices import Pace, in_slices, shed, yield_gil
 from .display import CREATED, STATUS, Column, search_texts
 from .overview import Volume, instants, tally_in_slices, volume
 from .sort import (
     Ranking,
-    column_values,
     each_array,
+    order_in_place,
     rank_column,
     reversed_stably,
-    rows_for,
 )
+from .sort_plan import counting_order
 from .text_source import TextSource
 
 
@@ -76,11 +76,22 @@ def build_index(
     return LeadIndex(leads, texts, at, counts, bars)
 
 
-# A column with more distinct values than this among its first SLICE (emails, street addresses)
-# takes ~250 ms to rank at 100k leads, against ~20 ms for one of repeated values (states,
-# cities, names, ZIPs), which is quick enough to rank when the user first sorts by it. So are
-# a few thousand leads of any kind.
-RANK_AHEAD_DISTINCT = SLICE // 5
+# The columns a user most likely sorts by first are ranked first; the others follow in the
+# table's order. Ranking a column of repeated values on demand still cost about one ``sorted()``
+# of its keys, and the paint as much again: ~4x the first sort's floor at 100k leads.
+RANK_FIRST = (
+    "last_name",
+    "first_name",
+    "new_city",
+    "new_state",
+    "new_postal_code",
+    "email",
+    "move_date",
+)
+
+
+# Fewer leads rank on demand in a few ms: not worth 12 bytes a lead per column.
+RANK_AHEAD_FROM = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +102,15 @@ class RankedColumn:
 
 
 def worth_ranking_ahead(leads: Sequence[Lead], columns: Sequence[Column]) -> list[Column]:
-    """The columns whose first sort would take long on the GUI thread, judged by a sample:
-    many distinct values. ``created_at`` arrives in order and is ranked without comparing."""
-    sample = leads[:SLICE]
-    return [
-        c
-        for c in columns
-        if c.kind not in (CREATED, STATUS)  # statuses: few, and they change as users work
-        and len(set(column_values(sample, c.field))) > RANK_AHEAD_DISTINCT
-    ]
+    """Every column a user can sort whose ranks do not come for free, the likeliest first
+    (none for a few hundred leads).
+    ``created_at`` is ranked over the index's instants (in order as fetched, no compare);
+    statuses change as the user works."""
+    first = {field: i for i, field in enumerate(RANK_FIRST)}
+    if len(leads) < RANK_AHEAD_FROM:
+        return []
+    wanted = [c for c in columns if c.kind not in (CREATED, STATUS)]
+    return sorted(wanted, key=lambda c: first.get(c.field, len(first)))  # stable: table order
 
 
 def rank_ahead(
@@ -107,19 +118,25 @@ def rank_ahead(
 ) -> Iterator[RankedColumn]:
     """The ranks and both row orders of each column worth ranking ahead, one column at a time,
     so the first sort by any column costs about what a second one does. ``pace`` is called
-    between slices (it may raise to cancel); the other columns rank fast enough on demand."""
+    between slices (it may raise to cancel)."""
     for column in worth_ranking_ahead(leads, columns):
         if pace is not None:
             pace()  # also before each column: a small one is ranked in one slice
         ranking = rank_column(leads, column, pace=pace)
+        ranks = ranking.ranks
         # Both orders too, as arrays (4 bytes a lead each): a sort then only copies one out
         # (~3 ms at 100k leads) instead of ordering 100k ranks (~50 ms).
-        up = rows_for(ranking, False, pace=pace)
-        ranks = ranking.ranks
+        up = ranking.ascending
+        if up is None:  # repeated values: ranked over the distinct ones, no order on the way
+            # Counted in slices: one sorted() of 100k ranks held the GIL 20-45 ms here.
+            up = order_in_place(ranks, False, pace)
+            if up is None:
+                up = counting_order(ranks, False, pace)[0]
         del ranking
         down = reversed_stably(up, ranks, pace)
         kept = [each_array(partial(array, "I"), rows, pace) for rows in (up, down)]
-        # Freed here, 1M row numbers in sort order would hold the GIL for ~0.1 s each.
-        reaper.release(up, down)
-        del up, down
+        # Freed at once, 1M row numbers in sort order would hold the GIL for ~0.1 s each; in
+        # slices here, nothing is left to free once the last column is in (the reaper's
+        # backlog competed with the user's first clicks after ranking).
+        shed(up, down, pace=pace or yield_gil)
         yield RankedColumn(leads, column.field, Ranking(ranks, *kept))

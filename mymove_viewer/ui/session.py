@@ -172,7 +172,9 @@ class LeadSession(QObject):
         if pending is not None and not self.sort_flow.busy:
             self.sort_flow.request(*pending)
         if leads:
-            columns, source = model.columns, model.text_source()
+            ranked = set(model.ranked_fields())  # the presort's column: ranked already
+            columns = [c for c in model.columns if c.field not in ranked]
+            source = model.text_source()
             self.indexer.start(leads, self.span, self.after_paint_of, columns, source)
         self.indexing.emit()
 
