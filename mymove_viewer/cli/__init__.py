@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..api.client import FetchResult
     from ..settings import LoadResult
     from ..table.views import SavedView
+    from ..table.work import LeadWork
 
 from . import history
 from .codes import (
@@ -338,7 +339,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             result = _fetch(env, base_url, client_id, query)
             if kept is not None:
                 result = kept.after_fetch(result)
-        written_to, rows = _write(args, result, view)
+        work = kept.work(result.leads) if kept is not None and view is not None else None
+        written_to, rows = _write(args, result, view, work)
         if kept is not None:
             kept.after_write(rows)
     finally:
@@ -418,7 +420,10 @@ def _saved_client_id(env: Environment, loaded: LoadResult) -> str:
 
 
 def _write(
-    args: argparse.Namespace, result: FetchResult, view: SavedView | None
+    args: argparse.Namespace,
+    result: FetchResult,
+    view: SavedView | None,
+    work: LeadWork | None = None,
 ) -> tuple[str, list[int] | None]:
     """Where the leads went, and which of ``result.leads`` a view wrote (None: all)."""
     from .. import export
@@ -428,7 +433,7 @@ def _write(
     if view is not None:
         from .views import apply_view
 
-        columns, rows = apply_view(view, result, columns)
+        columns, rows = apply_view(view, result, columns, work)
         leads = [result.leads[i] for i in rows]
     guard = not args.no_formula_guard
     if args.format == "xlsx":

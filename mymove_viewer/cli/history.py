@@ -26,6 +26,7 @@ from .codes import OK
 if TYPE_CHECKING:
     from ..api.client import FetchResult
     from ..store import LeadState, LeadStore, StoredLeads
+    from ..table.work import LeadWork
 
 ENVIRONMENTS = [Environment.PRODUCTION.value, Environment.STAGING.value]
 
@@ -200,6 +201,23 @@ class ExportHistory:
                 f"{exc} The leads were written, but not recorded as exported: the next "
                 "--only-new export writes them again."
             ) from None
+
+    def work(self, leads: list[Lead]) -> LeadWork | None:
+        """What the history knows of ``leads`` (the result's, in order: their keys are the
+        ones to mark), for a saved view that filters or sorts by status, note or export."""
+        from ..store import StoreError
+        from ..table.work import LeadWork as Work
+
+        if len(self._to_mark) != len(leads):  # the history could not take these leads
+            return None
+        try:
+            states = self.store.statuses(self.env, self.client_id, self._to_mark)
+        except StoreError as exc:
+            _say(f"{exc} The view's status terms see every lead as New.")
+            return None
+        work = Work()
+        work.take(_as_stored(leads, self._to_mark, states))
+        return work
 
     def noun(self, count: int) -> tuple[str, str]:
         """How the summary line names what was written, and what it adds in brackets."""

@@ -11,6 +11,7 @@ from ..table.views import SavedView, find_view, quoted_names
 
 if TYPE_CHECKING:
     from ..api.client import FetchResult
+    from ..table.work import LeadWork
 
 
 def saved_view(views: Mapping[str, Sequence[SavedView]], env: Environment, name: str) -> SavedView:
@@ -39,10 +40,11 @@ def saved_view(views: Mapping[str, Sequence[SavedView]], env: Environment, name:
 
 
 def apply_view(
-    view: SavedView, result: FetchResult, columns: list[str]
+    view: SavedView, result: FetchResult, columns: list[str], work: LeadWork | None = None
 ) -> tuple[list[str], list[int]]:
     """The columns (field names, in the view's order) and rows of ``result.leads`` (filtered,
-    sorted) the view shows; ``columns``: every column the export would have without it."""
+    sorted) the view shows; ``columns``: every column the export would have without it;
+    ``work``: the history's statuses of those leads (None: every lead New)."""
     from ..table.view_rows import filter_problems, rows_for_view
     from ..table.views import view_fields
 
@@ -56,5 +58,5 @@ def apply_view(
             + ". Nothing was exported. Correct the view's filter in the app, or export "
             "without --view."
         )
-    rows = rows_for_view(result.leads, view, result.extra_fields)
+    rows = rows_for_view(result.leads, view, result.extra_fields, work)
     return view_fields(view, columns), rows

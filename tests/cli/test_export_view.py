@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -211,3 +212,28 @@ def test_a_view_term_that_cannot_be_used_exports_nothing(
     again = run_cli("export", "--base-url", sandbox.base_url, "--days", "30", "--only-new",
                     env=env)  # fmt: skip
     assert len(read_csv(again.stdout)) == 1 + len(sandbox.served_leads({"days": "30"}))
+
+
+def test_a_view_filtering_by_status_reads_the_history(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Statuses set in the window (here straight in the history) decide what ``status:`` keeps
+    on the command line too: without them every lead would read as New and the file be empty."""
+    from mymove_viewer.store import LeadStore, Status
+
+    first = run_cli(*export_args(sandbox, "--days", "30"))  # the history now holds the leads
+    assert first.returncode == 0, first.stderr
+    with LeadStore.open() as store:
+        found = store.stored("production", DEMO_CLIENT_ID)
+        contacted = found.keys[3:5]
+        store.set_status("production", DEMO_CLIENT_ID, contacted, Status.CONTACTED)
+    emails = sorted(lead.email for lead in found.leads[3:5])
+    view = replace(city_view(sandbox, "Called"), filter="status:contacted", sort=None)
+    env = saved(tmp_path, {"production": [view]})
+    proc = run_cli(*export_args(sandbox, "--view", "called"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    rows = read_csv(proc.stdout)
+    assert sorted(r[0] for r in rows[1:]) == emails  # email is the view's first column
+    assert f'2 of {len(found):,} leads (view "Called")' in proc.stderr
+    negated = replace(view, name="Not called", filter="-status:contacted")
+    env = saved(tmp_path, {"production": [negated]})
+    proc = run_cli(*export_args(sandbox, "--view", "not called"), env=env)
+    assert len(read_csv(proc.stdout)) == 1 + len(found) - 2
