@@ -192,13 +192,12 @@ class ExportFlow(WindowTask):
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, outcome: object) -> None:
-        rows, written, exported = outcome if isinstance(outcome, tuple) else (outcome, [], {})
+        rows, written, exported = outcome if isinstance(outcome, tuple) else (outcome, [], None)
         n = rows if isinstance(rows, int) else self._total
-        if written:  # each keeps its first export's time (the history keeps it: workChanged)
-            session = self._w.session
+        if written and exported is not None:  # each keeps its first export's time (the history
+            session = self._w.session  # keeps it too: workChanged)
             session.model.table.work.take_exported(exported)
-            at = next(iter(exported.values()))
-            session.change_work(WorkChange(written, exported_at=at), applied=True)
+            session.change_work(WorkChange(written, exported_at=exported.at), applied=True)
         self._w.status.show(f"Exported {n:,} lead{'s' * (n != 1)} to {self._target}.")
 
     @Slot(int, object)

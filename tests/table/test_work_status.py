@@ -222,8 +222,16 @@ def test_an_export_prepared_on_a_worker_keeps_each_first_export() -> None:
     a, b = make(1, 1), make(2, 2)
     work = LeadWork()
     work.apply(WorkChange([a], exported_at=1.0))
-    work.take_exported(LeadWork.prepare_exported([a, b], 2.0))
+    prepared = work.prepare_exported([a, b], 2.0)
+    assert prepared.at == 2.0
+    work.take_exported(prepared)
     assert work.exported == {a: 1.0, b: 2.0}
+    # The first exports changed after the worker read them: merged again, not swapped in.
+    c = make(3, 3)
+    later = work.prepare_exported([b, c], 3.0)
+    work.apply(WorkChange([c], exported_at=2.5))
+    work.take_exported(later)
+    assert work.exported == {a: 1.0, b: 2.0, c: 2.5}
 
 
 def test_a_saved_view_sorted_and_filtered_by_status_for_the_command_line() -> None:
