@@ -226,12 +226,10 @@ def test_an_export_prepared_on_a_worker_keeps_each_first_export() -> None:
     assert prepared.at == 2.0
     work.take_exported(prepared)
     assert work.exported == {a: 1.0, b: 2.0}
-    # The first exports changed after the worker read them: merged again, not swapped in.
-    c = make(3, 3)
-    later = work.prepare_exported([b, c], 3.0)
-    work.apply(WorkChange([c], exported_at=2.5))
+    # Exported again: the export says its own time, though every lead keeps its first.
+    later = work.prepare_exported([a, b], 3.0)
     work.take_exported(later)
-    assert work.exported == {a: 1.0, b: 2.0, c: 2.5}
+    assert later.at == 3.0 and work.exported == {a: 1.0, b: 2.0}
 
 
 def test_a_saved_view_sorted_and_filtered_by_status_for_the_command_line() -> None:
