@@ -36,6 +36,7 @@ from .after_paint import AfterPaint
 from .empty_state import window_text
 from .job_queue import JobQueue
 from .status import FetchInfo
+from .window_actions import make_action
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenuBar
@@ -75,6 +76,7 @@ class HistoryHost(Protocol):
 
     def menuBar(self) -> QMenuBar: ...
     def save_settings(self) -> None: ...
+    def addAction(self, action: QAction) -> None: ...
 
 
 class HistoryFlow(QObject):
@@ -116,18 +118,14 @@ class HistoryFlow(QObject):
         self._build_actions(host)
 
     def _build_actions(self, host: HistoryHost) -> None:
-        self.forget_action = QAction("&Forget stored leads…", host)  # type: ignore[call-overload]
-        self.forget_action.setObjectName("forgetHistoryAction")
-        tip = "Delete the leads kept on this computer, with their statuses and notes"
-        self.forget_action.setToolTip(tip)
-        self.forget_action.setStatusTip(tip)
-        self.forget_action.triggered.connect(self.ask_forget)
-        self.settings_action = QAction("Lead &history…", host)  # type: ignore[call-overload]
-        self.settings_action.setObjectName("historySettingsAction")
-        tip = "Where fetched leads are kept, for how long, or keep none"
-        self.settings_action.setToolTip(tip)
-        self.settings_action.setStatusTip(tip)
-        self.settings_action.triggered.connect(self.open_settings)
+        self.forget_action = make_action(
+            host, "&Forget stored leads…", "forgetHistoryAction", [], self.ask_forget,
+            "Delete the leads kept on this computer, with their statuses and notes",
+        )  # fmt: skip
+        self.settings_action = make_action(
+            host, "Lead &history…", "historySettingsAction", [], self.open_settings,
+            "Where fetched leads are kept, for how long, or keep none",
+        )  # fmt: skip
         quit_action = host.quit_action
         for menu in quit_action.associatedObjects():  # the File menu: just above Quit
             if isinstance(menu, QMenu):

@@ -60,8 +60,12 @@ def _menu(menu: QMenu, *items: QAction | None) -> QMenu:
     return menu
 
 
-def _action(
-    window: ActionsHost,
+class ActionParent(Protocol):
+    def addAction(self, action: QAction) -> None: ...
+
+
+def make_action(
+    window: ActionParent,
     text: str,
     name: str,
     shortcuts: list[QKeySequence],
@@ -77,7 +81,7 @@ def _action(
     action.setToolTip(tip)
     action.setStatusTip(tip)
     action.triggered.connect(slot)
-    window.addAction(action)
+    window.addAction(action)  # its shortcuts work wherever the focus is in the window
     return action
 
 
@@ -86,7 +90,7 @@ def build_actions(w: ActionsHost) -> None:
     key = QKeySequence
 
     def a(*args: object) -> QAction:
-        return _action(w, *args)  # type: ignore[arg-type]
+        return make_action(w, *args)  # type: ignore[arg-type]
 
     w.fetch_action = a(
         "&Fetch", "fetchAction", [key(Qt.Key.Key_F5), key("Ctrl+R")], w.fetch, "Fetch leads"
