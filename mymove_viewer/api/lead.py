@@ -12,7 +12,7 @@ import math
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from operator import attrgetter, itemgetter
 
 from ..slices import chunks
@@ -99,6 +99,45 @@ def _times_in_c(texts: Sequence[str]) -> list[float] | None:
 def _posix_time(text: str, missing: float) -> float:
     moment = parse_timestamp(text)
     return missing if moment is None else moment.timestamp()
+
+
+def instant_keys(texts: Sequence[str]) -> list[str]:
+    """A key for each ``created_at`` text that sorts, as text, by the instant it names: the
+    canonical form ``YYYY-MM-DDTHH:MM:SSZ`` is its own key, any other form ``parse_timestamp``
+    reads becomes its UTC second in that form, then its fraction (a longer key sorts after
+    the whole second), and what it does not read sorts as the epoch. A slice (``slices.SLICE``
+    values) in the canonical form costs one C check; in another slice only the values not in
+    it cost a Python call: one ``-05:00`` stamp among 100k canonical ones once made every value
+    a parsed instant (~50 ms at 100k leads, in the fetch's first sort)."""
+    out: list[str] = []
+    for part in chunks(texts):
+        out += part if sorts_as_text(part) else map(_instant_key, part)
+    return out
+
+
+_EPOCH_KEY = "1970-01-01T00:00:00Z"
+_FIRST = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+_LAST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+
+
+def _instant_key(text: str) -> str:
+    if len(text) == 20 and _SEPARATORS(text) == _CANONICAL_SEPARATORS:
+        return text
+    moment = parse_timestamp(text)
+    if moment is None:
+        return _EPOCH_KEY
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # before year 1 or after 9999 in UTC: outside every other key
+        seconds = moment.timestamp()
+        if seconds < _FIRST:
+            return f"0000-{seconds - _FIRST + 1e12:017.6f}"
+        return f"9999-12-31T23:59:59Z~{seconds - _LAST:017.6f}"
+    key = (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+    )
+    return f"{key}.{utc.microsecond:06d}".rstrip("0") if utc.microsecond else key
 
 
 def calendar_date(text: str) -> date | None:

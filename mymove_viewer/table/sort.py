@@ -20,7 +20,7 @@ from operator import ge, itemgetter, le, ne, sub
 from typing import Any
 
 from ..api.fields import FIELDS
-from ..api.lead import Lead, posix_times
+from ..api.lead import Lead, instant_keys
 from ..slices import (
     MERGE_SLICE,
     SORT_SLICE,
@@ -227,12 +227,13 @@ def _keys(values: list[str], column: Column, canonical: bool, pace: Pace) -> lis
         return values  # the instants, the text itself, or status numbers
     if column.kind == TEXT:  # folded in C passes over a slice, not a Python call per value
         return in_slices(text_keys, values, pace)
+    if column.kind == CREATED:
+        # Ordered as ``key_function`` orders them (an unreadable value as the epoch), as text:
+        # only the few values not in the canonical form are read as times.
+        return in_slices(instant_keys, values, pace)
     key = key_function(column.kind, values)
     if key is str:
         return values
-    if column.kind == CREATED:
-        # What ``key`` gives (an unreadable value sorts as the epoch), in C for most values.
-        return in_slices(lambda part: posix_times(part, 0.0), values, pace)
     return in_slices(lambda part: list(map(key, part)), values, pace)
 
 

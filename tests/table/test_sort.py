@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from array import array
 from datetime import datetime
-from itertools import pairwise
+from itertools import pairwise, product
 from unittest import mock
 
 import pytest
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from mymove_viewer import slices
 from mymove_viewer.api import lead as lead_module
-from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp
+from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from mymove_viewer.slices import yield_gil
 from mymove_viewer.table import display, sort
 from mymove_viewer.table.display import columns_for
@@ -260,6 +260,30 @@ def test_posix_times_are_parse_timestamps_instants_in_any_form(stamps, slice_siz
     assert keys == reference_keys(stamps, "created_at")
 
 
+FRACTIONS = st.sampled_from(
+    ["2026-11-27T09:41:05.25Z", "2026-11-27T09:41:05.5Z", "2026-11-27T09:41:05.05+00:00",
+     "2026-11-27T10:41:05.250+01:00", "2026-11-27T09:41:04.999999Z", "1970-01-01T00:00:00Z",
+     "0001-01-01T00:00:00.5+02:00", "9999-12-31T23:59:58.5-02:00", "not a time"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ANY_CREATED | FRACTIONS, max_size=40), st.integers(1, 8))
+def test_instant_keys_order_and_tie_as_the_instants_do(stamps, slice_size) -> None:
+    # Two stamps compare as their instants do (unreadable ones as the epoch), ties included;
+    # a value in the canonical form is its own key even if no time (a parsed lead has none).
+    stamps = [s for s in stamps if parse_timestamp(s) or not sorts_as_text([s])]
+    with mock.patch.object(slices, "SLICE", slice_size):
+        keys = lead_module.instant_keys(stamps)
+    wanted = reference_keys(stamps, "created_at")
+    for a, b in product(range(len(stamps)), repeat=2):
+        assert (keys[a] < keys[b], keys[a] == keys[b]) == (
+            wanted[a] < wanted[b],
+            wanted[a] == wanted[b],
+        )
+    assert all(k == s for k, s in zip(keys, stamps, strict=True) if sorts_as_text([s]))
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.integers(0, 40), max_size=60), st.lists(st.integers(0, 59), max_size=5))
 def test_an_offset_timestamp_among_canonical_ones_sorts_by_instant_from_the_instants(
@@ -278,13 +302,16 @@ def test_an_offset_timestamp_among_canonical_ones_sorts_by_instant_from_the_inst
         with mock.patch.object(sort, "key_function", side_effect=AssertionError):
             timed = rank_column(leads, column, descending=descending, instants=at)
         assert rows_for(timed, descending) == wanted
-        # Without them, the stamps are read in C (fromisoformat reads offsets), none by Python.
+        # Without them, the canonical stamps are their own keys: only the others are read.
         with (
-            mock.patch.object(lead_module, "parse_timestamp", side_effect=AssertionError),
+            mock.patch.object(
+                lead_module, "parse_timestamp", wraps=lead_module.parse_timestamp
+            ) as read,
             mock.patch.object(display, "parse_timestamp", side_effect=AssertionError),
         ):
             keyed = rank_column(leads, column, descending=descending)
         assert rows_for(keyed, descending) == wanted
+        assert read.call_count <= sum(s.endswith("-05:00") for s in stamps)
     if any(s.endswith("-05:00") for s in stamps):  # no text key: offset and Z stamps tie
         assert len(set(rank_column(leads, column, instants=at).ranks)) == len(set(seconds))
 
