@@ -15,6 +15,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate, islice, pairwise, repeat
 from operator import ge, itemgetter, le, ne, sub
 from typing import Any
@@ -323,7 +324,11 @@ def presort(
         return None
     ranking = rank_column(leads, column, canonical=canonical, pace=yield_gil, descending=descending)
     rows = rows_for(ranking, descending, pace=yield_gil)
-    return SortedRows(field, descending, rows, Ranking(ranking.ranks))
+    # The order made is kept too, as an array (4 bytes a lead): sorting back to it after other
+    # columns only copies it out (``created_at``, the usual one, is not ranked ahead).
+    kept = each_array(partial(array, "I"), rows, yield_gil)
+    up, down = (None, kept) if descending else (kept, None)
+    return SortedRows(field, descending, rows, Ranking(ranking.ranks, up, down))
 
 
 def sorted_order(

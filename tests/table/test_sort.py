@@ -139,6 +139,31 @@ def test_worker_slices_give_the_same_order(monkeypatch: pytest.MonkeyPatch) -> N
         assert sorted_order(keys, descending, pace=yield_gil) == plain
 
 
+def test_sorting_back_to_the_fetch_order_copies_the_order_the_presort_made(monkeypatch) -> None:
+    # created_at, newest first, as fetched: a sort by another column and back to it reuses the
+    # order made on the fetch's worker (kept as an array), with no order computed again.
+    from mymove_viewer.table import sort_plan
+    from mymove_viewer.table.lead_table import LeadTable
+
+    rng = random.Random(3)
+    stamps = sorted(
+        f"2026-11-27T09:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z" for _ in range(300)
+    )
+    leads = make([rng.choice("abc") for _ in stamps], stamps, [""] * 300, False)
+    fields = [c.field for c in columns_for()]
+    created, name = fields.index("created_at"), fields.index("last_name")
+    ahead = presort(leads, (), "created_at", True, canonical=True)
+    assert ahead is not None and list(ahead.ranking.descending) == ahead.rows
+    table = LeadTable()
+    table.sort(created, True)
+    table.set_leads(leads, (), ahead, canonical_created=True)
+    table.sort(name, False)
+    for unwanted in ("order_in_place", "ranked_order", "rank_column"):
+        monkeypatch.setattr(sort_plan, unwanted, None)  # calling any of them would fail
+    table.sort(created, True)
+    assert table.rows == reference(leads, "created_at", True)
+
+
 def test_presort_of_a_missing_column_is_none() -> None:
     leads = make(["a"], ["x"], [""], False)
     assert presort(leads, (), "old_housing_tenure", False) is None
