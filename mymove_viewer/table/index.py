@@ -102,15 +102,16 @@ class RankedColumn:
 
 
 def worth_ranking_ahead(leads: Sequence[Lead], columns: Sequence[Column]) -> list[Column]:
-    """Every column a user can sort whose ranks do not come for free, the likeliest first
-    (none for a few hundred leads).
-    ``created_at`` is ranked over the index's instants (in order as fetched, no compare);
-    statuses change as the user works."""
+    """Every column a user can sort, the likeliest first (none for a few hundred leads), and
+    ``created_at`` last: the fetch ordered it one way already, and its keys usually come in
+    order, so it costs no compare; checking that they do cost a click ~7 ms at 100k leads.
+    Statuses change as the user works."""
     first = {field: i for i, field in enumerate(RANK_FIRST)}
     if len(leads) < RANK_AHEAD_FROM:
         return []
-    wanted = [c for c in columns if c.kind not in (CREATED, STATUS)]
-    return sorted(wanted, key=lambda c: first.get(c.field, len(first)))  # stable: table order
+    wanted = [c for c in columns if c.kind != STATUS]
+    last = len(first) + 1
+    return sorted(wanted, key=lambda c: last if c.kind == CREATED else first.get(c.field, last - 1))
 
 
 def rank_ahead(
@@ -132,8 +133,10 @@ def rank_ahead(
             up = order_in_place(ranks, False, pace)
             if up is None:
                 up = counting_order(ranks, False, pace)[0]
+        down = ranking.descending  # made on the way when the keys came in order
         del ranking
-        down = reversed_stably(up, ranks, pace)
+        if down is None:
+            down = reversed_stably(up, ranks, pace)
         kept = [each_array(partial(array, "I"), rows, pace) for rows in (up, down)]
         # Freed at once, 1M row numbers in sort order would hold the GIL for ~0.1 s each; in
         # slices here, nothing is left to free once the last column is in (the reaper's

@@ -142,8 +142,15 @@ class LeadTable:
 
     def add_ranking(self, leads: list[Lead], field: str, ranking: Ranking) -> bool:
         """Keep ranks of ``field`` computed elsewhere (a worker, ahead of a sort) for these very
-        leads; False (and nothing kept) if the table has moved on or ranked it already."""
-        if leads is not self.leads or field in self._ranks or len(ranking.ranks) != len(leads):
+        leads; False (and nothing kept) if the table has moved on or ranked it already with
+        every order this one brings (the fetch's presort keeps only the order it made)."""
+        if leads is not self.leads or len(ranking.ranks) != len(leads):
+            return False
+        kept = self._ranks.get(field)
+        if kept is not None and not (
+            (kept.ascending is None and ranking.ascending is not None)
+            or (kept.descending is None and ranking.descending is not None)
+        ):
             return False
         self._ranks[field] = ranking  # with both orders, if it brings them: a sort copies one
         return True

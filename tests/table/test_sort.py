@@ -164,6 +164,26 @@ def test_sorting_back_to_the_fetch_order_copies_the_order_the_presort_made(monke
     assert table.rows == reference(leads, "created_at", True)
 
 
+def test_a_ranking_made_ahead_is_kept_only_when_it_brings_an_order_the_table_lacks() -> None:
+    from mymove_viewer.table.lead_table import LeadTable
+
+    stamps = [f"2026-11-27T09:41:{s:02d}Z" for s in range(40)]
+    leads = make(["a"] * 40, stamps, [""] * 40, False)
+    created = [c.field for c in columns_for()].index("created_at")
+    ahead = presort(leads, (), "created_at", True, canonical=True)
+    table = LeadTable()
+    table.sort(created, True)
+    table.set_leads(leads, (), ahead, canonical_created=True)
+    column = columns_for()[created]
+    both = rank_column(leads, column)  # keys in order: both orders on the way
+    assert both.ascending is not None and both.descending is not None
+    assert not table.add_ranking(leads, "created_at", sort.Ranking(both.ranks, None, array("I")))
+    assert table.add_ranking(leads, "created_at", both)  # brings the ascending order
+    assert not table.add_ranking(leads, "created_at", both)  # nothing new any more
+    table.sort(created, False)
+    assert table.rows == list(range(40))
+
+
 def test_presort_of_a_missing_column_is_none() -> None:
     leads = make(["a"], ["x"], [""], False)
     assert presort(leads, (), "old_housing_tenure", False) is None
