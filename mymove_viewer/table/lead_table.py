@@ -17,6 +17,7 @@ from dataclasses import replace
 from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
+from ..slices import SLICE
 from .cells import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, Span, long_tip, pick
 from .display import CREATED, STATUS, TEXT, WORK_STATUS, Column, columns_for, display, status_column
 from .filter_query import created_terms, narrows, without_dates
@@ -483,9 +484,11 @@ class LeadTable:
         return len(plan.fresh)
 
     def _made_of_leads(self) -> list[object]:
-        """Every list, set and array the table holds about its leads (for ``_hand_over``)."""
+        """Every list, set and array the table holds about its leads (for ``_hand_over``; the
+        reaper leaves small ones to be freed at once, but cannot tell a small ranking)."""
+        ranks = [r for r in self._ranks.values() if len(r.ranks) > SLICE]
         return [self.leads, self._texts, self._order, self.rows, self._instants, self._lead_set,
-                self._positions, self._row_of, *self._ranks.values()]  # fmt: skip
+                self._positions, self._row_of, *ranks]  # fmt: skip
 
     def _hand_over(self, before: list[object]) -> None:
         """Have the reaper drop those of ``before`` the table no longer holds."""
