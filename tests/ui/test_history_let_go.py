@@ -4,11 +4,9 @@ written leads, a fetch's after a switch) freed or touched every lead there."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from mymove_viewer import reaper
 
-from .conftest import TIMEOUT_MS
+from .conftest import TIMEOUT_MS, export_all
 
 
 def test_an_exports_written_leads_are_handed_over_once_kept(
@@ -20,10 +18,7 @@ def test_an_exports_written_leads_are_handed_over_once_kept(
     qtbot.waitUntil(lambda: not window.history.queue.busy, timeout=TIMEOUT_MS)
     shown = window.model.leads
     assert not any(x is shown for x in handed)  # the fetch's list is the table's: kept as is
-    window.ask_export_path = lambda _path: tmp_path / "leads.csv"
-    window.confirm_export_all = lambda _n: True
-    with qtbot.waitSignal(window.exporter.finished, timeout=TIMEOUT_MS):
-        qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    export_all(qtbot, window, tmp_path / "leads.csv")
     qtbot.waitUntil(lambda: not window.history.queue.busy, timeout=TIMEOUT_MS)
     written = [x for x in handed if isinstance(x, list) and x and x is not shown]
     assert len(written) == 1 and set(written[0]) == set(shown)  # every lead, once
