@@ -318,7 +318,8 @@ class HistoryFlow(QObject):
         """A job is done with ``leads``: unless the table still shows this very list, the reaper
         drops it. Its job was then its last holder (the environment was switched, another fetch
         or a merge came), and dropped here with the job a list of 1M leads freed every lead on
-        the GUI thread in one go (~0.5-1 s), or touched each (~20 ms) if a merge kept them."""
+        the GUI thread in one go (most of a second, see ``reaper``), or touched each (10-30 ms)
+        if a merge kept them."""
         if leads is not self._session.model.leads:
             reaper.release(leads, delay=FREE_AFTER_S)
 
