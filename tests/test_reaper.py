@@ -109,3 +109,41 @@ def test_the_caller_has_a_moment_to_drop_its_own_references(monkeypatch) -> None
     assert not reaper.wait_idle(0.1)  # not started while the caller may still hold the list
     del items
     assert freed.wait(10) and where == ["reaper"]
+
+
+class Holder:
+    """Something with no length holding a large object (as a column's ``Ranking`` holds its
+    arrays): handed over whole."""
+
+    def __init__(self, freed: threading.Event, where: list[str]) -> None:
+        weakref.finalize(self, lambda: (where.append(threading.current_thread().name), freed.set()))
+
+
+def test_sets_dicts_and_other_objects_are_freed_on_the_reaper_thread() -> None:
+    where: list[str] = []
+    events = [threading.Event() for _ in range(3)]
+    in_set, in_dict = Item(), Item()
+    for item, event in ((in_set, events[0]), (in_dict, events[1])):
+        weakref.finalize(
+            item, lambda e=event: (where.append(threading.current_thread().name), e.set())
+        )
+    leads = {in_set, *(Item() for _ in range(reaper.SLICE))}
+    work = {Item(): in_dict, **{Item(): Item() for _ in range(reaper.SLICE)}}
+    holder = Holder(events[2], where)
+    reaper.release(leads, work, holder, None)
+    del leads, work, holder, in_set, in_dict, item
+    assert all(event.wait(10) for event in events)
+    assert reaper.wait_idle(10) and where == ["reaper"] * 3
+
+
+def test_the_collector_waits_while_the_reaper_holds_its_slices() -> None:
+    from mymove_viewer import gcpause
+
+    items, freed = watched_list()
+    seen: list[bool] = []
+    weakref.finalize(items[1], lambda: seen.append(gcpause.held()))
+    reaper.release(items)
+    del items
+    assert freed.wait(10) and reaper.wait_idle(10)
+    assert seen == [True]  # freed while the GUI's collector stood aside
+    assert not gcpause.held()  # and let go after

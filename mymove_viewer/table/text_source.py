@@ -130,7 +130,7 @@ class TextSource:
 
     def built_besides(self, kept: list[object]) -> list[list]:
         """What it built (for ``reaper.release``), except lists already in ``kept``."""
-        built = [self._texts, self._at, *self._fields.values()]
+        built = [self._texts, self._at, self._order, *self._fields.values()]
         return [x for x in built if not any(x is k for k in kept)]
 
     def instants(self, pace: Pace = None) -> list[float]:

@@ -19,6 +19,7 @@ from itertools import compress, repeat
 from operator import eq, is_not
 from typing import TYPE_CHECKING, Any
 
+from .. import reaper
 from ..api.fields import FIELDS
 from ..api.lead import Lead
 from ..slices import Pace, chunks
@@ -115,11 +116,13 @@ class LeadWork:
 
     def clear(self) -> None:
         """Forget every lead's work (the leads of another environment or client, or forgotten
-        stored leads: a lead of the same values there is another lead)."""
-        self.status.clear()
-        self.notes.clear()
-        self.exported.clear()
+        stored leads: a lead of the same values there is another lead). The old dicts go to the
+        reaper: clearing the first exports of 1M leads here held the GUI thread ~20 ms, and
+        freed the leads themselves when nothing else held them any more."""
+        old = (self.status, self.notes, self.exported)
+        self.status, self.notes, self.exported = {}, {}, {}
         self.version += 1
+        reaper.release(*old)
 
     # A large status change in two steps: on a worker (``prepare``), its leads hashed into a
     # dict and the whole new status dict made; here (``take_prepared``) that dict swapped in, if

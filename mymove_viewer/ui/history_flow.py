@@ -16,21 +16,24 @@ After **Forget stored leads…** the table no longer shows the forgotten leads: 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from .. import reaper
 from ..api import errors as E
 from ..api.errors import app_logger
+from ..api.lead import Lead
 from ..api.query import Environment, clean_client_id
 from ..slices import yield_gil
 from ..store import history_jobs as H
 from ..store.errors import StoreError, StoreTooNewError, StoreUnavailableError
 from ..store.history_jobs import Disk, Scope, retention
 from ..store.location import history_disabled
+from ..table.lead_table import FREE_AFTER_S
 from ..table.sort import presort
 from .after_paint import AfterPaint
 from .empty_state import window_text
@@ -299,8 +302,26 @@ class HistoryFlow(QObject):
         def job() -> StoredLeads:
             return H.merge_fetched(disk.get(), env.value, client, leads, fetched)
 
-        failed = self._failed("The leads are shown, but could not be kept in the lead history")
-        self.queue.put(job, lambda found: self._take_work(source, found), failed)  # type: ignore[arg-type]
+        shown = self._failed("The leads are shown, but could not be kept in the lead history")
+
+        def done(found: StoredLeads) -> None:
+            self._let_go(leads)
+            self._take_work(source, found)
+
+        def failed(error: Exception) -> None:
+            self._let_go(leads)
+            shown(error)
+
+        self.queue.put(job, done, failed)  # type: ignore[arg-type]
+
+    def _let_go(self, leads: Sequence[Lead]) -> None:
+        """A job is done with ``leads``: unless the table still shows this very list, the reaper
+        drops it. Its job was then its last holder (the environment was switched, another fetch
+        or a merge came), and dropped here with the job a list of 1M leads freed every lead on
+        the GUI thread in one go (most of a second, see ``reaper``), or touched each (10-30 ms)
+        if a merge kept them."""
+        if leads is not self._session.model.leads:
+            reaper.release(leads, delay=FREE_AFTER_S)
 
     @Slot(int)
     def _on_fetch_cancelled(self, gen: int) -> None:
@@ -351,6 +372,7 @@ class HistoryFlow(QObject):
 
         def written(_result: object = None) -> None:
             self._unsaved = [e for e in self._unsaved if e is not entry]
+            self._let_go(change.leads)  # an export's written leads: up to all of them
 
         def failed(error: Exception) -> None:
             written()

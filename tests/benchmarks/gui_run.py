@@ -165,15 +165,24 @@ class Ticker(QObject):
 
 
 def make_window(url: str, config: Path) -> MainWindow:
+    """As the app makes it (``ui.app``): the keychain asked on a worker after the first paint,
+    not on the GUI thread when the journey switches to another environment (loading the
+    keychain's backend there took ~55 ms of the switch), and waited for."""
     window = MainWindow(
         credentials=CredentialStore(backend=keyring.backends.fail.Keyring(), environ={}),
         settings_store=SettingsStore(config),
         demo=DemoSetup(url, DEMO_API_KEY, DEMO_CLIENT_ID),
+        defer_key_check=True,
     )
     window.panel.set_mode("days")
     window.panel.days_spin.setValue(QUERY_DAYS)
     window.show()
     QTest.qWaitForWindowExposed(window)
+    if window.keys.pending:
+        loop = QEventLoop()
+        window.keys.changed.connect(lambda _env: loop.quit() if not window.keys.pending else None)
+        QTimer.singleShot(10_000, loop.quit)
+        loop.exec()
     return window
 
 

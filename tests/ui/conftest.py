@@ -194,3 +194,13 @@ def fetched_24h(make_window, do_fetch, local_tz):
     window.panel.hours_spin.setValue(24)
     do_fetch(window)
     return window
+
+
+def export_all(qtbot, window, target) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+E of every shown row to ``target`` (the dialogs answered), until it is written."""
+    from PySide6.QtCore import Qt
+
+    window.ask_export_path = lambda _path: target
+    window.confirm_export_all = lambda _n: True
+    with qtbot.waitSignal(window.exporter.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
