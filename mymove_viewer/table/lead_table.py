@@ -60,6 +60,7 @@ class LeadTable:
         self._ranks: dict[str, Ranking] = {}  # per sorted column: 4 bytes a lead
         self._canonical_created = False
         self._positions: array | None = None  # where each lead sits in _order (filter_rows)
+        self._run: int | None = None  # search.order_run(_order), once a scan found it out
         self._source = TextSource([])  # builds the texts if a filter comes before set_index
         self._sorted_as: tuple[object, ...] | None = None
         self._wanted: tuple[int, bool] | None = None  # a sort planned, not applied yet
@@ -97,7 +98,7 @@ class LeadTable:
         self.columns = columns_for(extra_fields, self._status)
         self._texts = None
         self._ranks = {}
-        self._positions = None
+        self._positions, self._run = None, None
         self._canonical_created = canonical_created
         self._lead_set = self._period = self._instants = None  # a period: of the old leads
         # Made only when no order comes with the leads: 1M int objects made and then freed on
@@ -379,7 +380,7 @@ class LeadTable:
         whole = lambda values: values if values is not None and len(values) == n else None  # noqa: E731
         return FilterPlan(term, self.leads, self._order, candidates, whole(self._texts),
                           self.text_source(), self._sort is None, whole(self._positions),
-                          self._period, whole(self._instants), self.work)  # fmt: skip
+                          self._period, whole(self._instants), self.work, self._run)  # fmt: skip
 
     def _keep(self, plan: FilterPlan, result: FilterResult) -> bool:
         stale = plan.leads is not self.leads or plan.order is not self._order
@@ -388,6 +389,7 @@ class LeadTable:
         self._texts = result.texts if self._texts is None else self._texts
         self._instants = result.instants if self._instants is None else self._instants
         self._positions = result.positions or self._positions
+        self._run = result.run if result.run is not None else self._run
         return True
 
     def _filtered(self, candidates: list[int], term: str) -> list[int]:
@@ -470,7 +472,7 @@ class LeadTable:
         # Dropped from the cache since the plan started: stays dropped.
         self._ranks = {f: r for f, r in plan.ranks.items() if f in ranked or f == sort}
         self._canonical_created = plan.canonical
-        self._positions = None  # the order grows below
+        self._positions, self._run = None, None  # the order grows below
         texts, at = self._texts, self._instants  # the index may have come meanwhile
         n = len(state.leads)
         self._texts = plan.texts if texts is state.texts else _grown(texts, plan.fresh_texts, n)
@@ -512,6 +514,7 @@ class LeadTable:
             # Unfiltered, where a worker's sort put each lead is its position: the next scan
             # for a rare term needs them (a pass over every row otherwise).
             self._positions = row_of if new_rows is new_order else None
+            self._run = None
         self._order, self.rows, self._row_of = new_order, new_rows, row_of
         self._listener.moved(old_rows, sorting)
         self._counted()
