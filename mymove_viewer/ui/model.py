@@ -203,6 +203,9 @@ class LeadTableModel(QAbstractTableModel):
     def ranked_fields(self) -> list[str]:
         return self.table.ranked_fields()
 
+    def ordered_fields(self) -> list[str]:
+        return self.table.ordered_fields()
+
     def work_changed(self) -> None:
         """Leads' work status changed: the Status column repaints (one signal, no pass over
         the rows), and a filter reading the work runs again (``refilterNeeded``). A sort by

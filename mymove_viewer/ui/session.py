@@ -173,8 +173,9 @@ class LeadSession(QObject):
         if pending is not None and not self.sort_flow.busy:
             self.sort_flow.request(*pending)
         if leads:
-            ranked = set(model.ranked_fields())  # the presort's column: ranked already
-            columns = [c for c in model.columns if c.field not in ranked]
+            # The presort's column has the order it made: ranked ahead for the other one.
+            ordered = set(model.ordered_fields())
+            columns = [c for c in model.columns if c.field not in ordered]
             source = model.text_source()
             self.indexer.start(leads, self.span, self.after_paint_of, columns, source)
         self.indexing.emit()

@@ -183,6 +183,8 @@ def test_first_sort_of_any_column_uses_ranks_made_ahead(
     # Every column a user can sort, repeated values too (the Status column's come from the work).
     sortable = {c.field for c in model.columns} - {WORK_STATUS}
     assert set(model.ranked_fields()) >= sortable
+    # Either way: the fetch's own column (Created, newest first) had one order, from its presort.
+    assert set(model.ordered_fields()) >= sortable
 
     leads, fields = list(model.leads), ("email", "last_name", "new_state")
     want = {}  # as the GUI thread ranks on demand
