@@ -186,7 +186,7 @@ def test_first_sort_of_any_column_uses_ranks_made_ahead(
     # Either way: the fetch's own column (Created, newest first) had one order, from its presort.
     assert set(model.ordered_fields()) >= sortable
 
-    leads, fields = list(model.leads), ("email", "last_name", "new_state")
+    leads, fields = list(model.leads), ("email", "last_name", "new_state", "created_at")
     want = {}  # as the GUI thread ranks on demand
     for field in fields:
         ranking = rank_column(leads, model.columns[model.column_of(field)])
