@@ -42,7 +42,7 @@ from ..gcpause import building_many_objects
 from ..slices import yield_gil
 from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
-from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS
+from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS, REPEATING
 from .lead import Lead, parse_timestamp, sorts_as_text
 from .parse_learn import Learning, decoders, in_record_order, struct_types
 from .parse_odd import (
@@ -79,30 +79,9 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
-# Columns whose values repeat across many leads. Interning all 15 repeating columns measured
-# 490 B/lead but cost 45% more parse time than none (1,228 B). The first 9 gave 756 B for 18%
-# more. Names and ZIP codes then cost ~5% more CPU (A/B, 12 runs at 100k) for 525 B, and sorting
-# by them got twice as fast: a sort reads every lead's value, and one shared string object per
-# value stays in cache where 100k separate ones each cost a miss. Each column costs about the
-# same (a hash and a lookup per lead, ~5% of a slice's decode); ZIP+4 codes are left out: they
-# name a block or a building, so real answers hardly repeat them and interning would pay for
-# no sharing (the sandbox's few hundred codes repeat: ~110 B/lead more there).
-_INTERNED = tuple(
-    FIELDS.index(f)
-    for f in (
-        "offer_id",
-        "first_name",
-        "last_name",
-        "move_date",
-        "new_housing_tenure",
-        "new_city",
-        "new_state",
-        "new_postal_code",
-        "old_city",
-        "old_state",
-        "old_postal_code",
-    )
-)
+# Values that repeat share one string object (see ``fields.REPEATING``): a decoder makes a new
+# string for every value.
+_INTERNED = REPEATING
 
 HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
 BOUNDARY = re.compile(rb"\}\s*,\s*\{")

@@ -29,7 +29,7 @@ from itertools import repeat
 from operator import add, itemgetter, methodcaller
 from typing import Any
 
-from ..api.fields import CREATED_AT, FIELDS
+from ..api.fields import CREATED_AT, FIELDS, REPEATING
 from ..api.lead import Lead, posix_times
 from ..slices import Pace
 
@@ -209,21 +209,34 @@ def insert_rows(prep: Prepared, source: int) -> Iterator[tuple[Any, ...]]:
     return zip(repeat(source), prep.keys, prep.times, prep.blobs)
 
 
+# Leads made a few hundred at a time, while their decoded strings are still in the CPU's cache
+# when their values are shared.
+_READ_SLICE = 256
+
+
 def leads_from_json(blobs: list[bytes]) -> list[Lead]:
-    """Leads from their stored JSON; leads with the same extra-field names share one names
-    tuple, as parsing makes them."""
+    """Leads from their stored JSON, made as parsing makes them: leads with the same
+    extra-field names share one names tuple, and each repeated value of the ``REPEATING``
+    columns is one string object (without, 100k leads read back took 1,225 B a lead against a
+    fetch's 606 B: ~0.6 GB more for 1M stored leads)."""
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    values: list[dict[str, str]] = [{} for _ in REPEATING]
     out: list[Lead] = []
     _, decode, error = _codec()
-    for start in range(0, len(blobs), SLICE):
-        part = blobs[start : start + SLICE]
+    for start in range(0, len(blobs), _READ_SLICE):
+        part = blobs[start : start + _READ_SLICE]
         try:
             arrays = list(map(decode, part))
         except error:  # an odd lead (see the module's docstring): one by one
             arrays = [_decode_odd(blob) for blob in part]
+        if not arrays:
+            continue
         found = list(map(tuple, map(_names_of, arrays)))
         names = zip(map(shared.setdefault, found, found))  # 1-tuples
-        heads = map(add, map(_documented, arrays), names)
+        cols: list[Any] = list(zip(*map(_documented, arrays), strict=True))
+        for i, known in zip(REPEATING, values, strict=True):
+            cols[i] = map(known.setdefault, cols[i], cols[i])
+        heads = map(add, zip(*cols, strict=True), names)
         out += map(_new_lead, map(add, heads, map(_extra_values, arrays)))
     return out
 

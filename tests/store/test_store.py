@@ -179,6 +179,19 @@ def test_the_row_codec_reads_back_what_it_wrote() -> None:
     ]
 
 
+def test_leads_read_back_share_each_repeated_value_as_fetched_ones_do() -> None:
+    # Memory: 100k leads read back took 1,225 B a lead with a string per value, 606 B shared.
+    from mymove_viewer.api.fields import FIELDS, REPEATING
+
+    leads = make_leads(700)  # more than one slice of the read
+    back = leads_from_json(prepare(leads).blobs)
+    assert back == [Lead.build(lead[:19], *_sorted(lead)) for lead in leads]
+    for i in REPEATING:
+        objects: dict[str, str] = {}
+        for lead in back:
+            assert objects.setdefault(lead[i], lead[i]) is lead[i], FIELDS[i]
+
+
 def _sorted(lead: Lead) -> tuple[tuple[str, ...], list[str]]:
     pairs = sorted(lead.extra.items())
     return tuple(p[0] for p in pairs), [p[1] for p in pairs]
