@@ -232,10 +232,15 @@ def leads_from_json(blobs: list[bytes]) -> list[Lead]:
         if not arrays:
             continue
         found = list(map(tuple, map(_names_of, arrays)))
-        names = zip(map(shared.setdefault, found, found))  # 1-tuples
-        cols: list[Any] = list(zip(*map(_documented, arrays), strict=True))
+        plain = set(map(len, arrays)) == {_N + 1}  # no extra values (most leads): one transpose
+        cols: list[Any] = list(zip(*(arrays if plain else map(_documented, arrays)), strict=True))
         for i, known in zip(REPEATING, values, strict=True):
             cols[i] = map(known.setdefault, cols[i], cols[i])
+        if plain:
+            cols[_N] = map(shared.setdefault, found, found)
+            out += map(_new_lead, zip(*cols, strict=True))
+            continue
+        names = zip(map(shared.setdefault, found, found))  # 1-tuples
         heads = map(add, zip(*cols, strict=True), names)
         out += map(_new_lead, map(add, heads, map(_extra_values, arrays)))
     return out
