@@ -121,7 +121,7 @@ _LAST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
 def _instant_key(text: str) -> str:
-    if len(text) == 20 and _SEPARATORS(text) == _CANONICAL_SEPARATORS:
+    if sorts_as_text((text,)):  # the canonical form: its own key
         return text
     moment = parse_timestamp(text)
     if moment is None:

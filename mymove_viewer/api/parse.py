@@ -79,10 +79,6 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
-# Values that repeat share one string object (see ``fields.REPEATING``): a decoder makes a new
-# string for every value.
-_INTERNED = REPEATING
-
 HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
 BOUNDARY = re.compile(rb"\}\s*,\s*\{")
 WS = b" \t\r\n"
@@ -253,7 +249,7 @@ class _Tally:
     canonical: bool = True
     replaced: int = 0
     names: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=lambda: {(): ()})
-    interned: dict[int, dict[str, str]] = field(default_factory=lambda: {i: {} for i in _INTERNED})
+    interned: dict[int, dict[str, str]] = field(default_factory=lambda: {i: {} for i in REPEATING})
 
 
 def from_wire(blocks: list[Block], cancel: Callable[[], bool] | None = None) -> ParseResult:
@@ -330,7 +326,7 @@ def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[st
     # Values that repeat (states, cities, ZIPs, offers, dates) share one string object: a
     # decoder makes a new string for every value, and ~50 bytes each add up over 1M leads.
     interned = tally.interned
-    for i in _INTERNED:
+    for i in REPEATING:  # one string object per value (see ``fields.REPEATING``)
         cache = interned[i]
         cols[i] = map(cache.setdefault, cols[i], cols[i])
     leads, extras = _build(cols, interned, block.extras)
