@@ -56,6 +56,7 @@ class LeadTable(MergingTable):
         self._canonical_created = False
         self._positions: array | None = None  # where each lead sits in _order (filter_rows)
         self._run: int | None = None  # search.order_run(_order), once a scan found it out
+        self._order_ranks: tuple[array, bool] | None = None  # what _order is a sort by, if one
         self._source = TextSource([])  # builds the texts if a filter comes before set_index
         self._sorted_as: tuple[object, ...] | None = None
         self._wanted: tuple[int, bool] | None = None  # a sort planned, not applied yet
@@ -93,7 +94,7 @@ class LeadTable(MergingTable):
         self.columns = columns_for(extra_fields, self._status)
         self._texts = None
         self._ranks = {}
-        self._positions, self._run = None, None
+        self._positions, self._run, self._order_ranks = None, None, None
         self._canonical_created = canonical_created
         self._lead_set = self._period = self._instants = None  # a period: of the old leads
         # Made only when no order comes with the leads: 1M int objects made and then freed on
@@ -111,11 +112,13 @@ class LeadTable(MergingTable):
                 order = presorted.rows
                 if presorted.ranking is not None:
                     self._ranks[presorted.field] = presorted.ranking
+                    self._order_ranks = (presorted.ranking.ranks, descending)
             elif self.columns[column].kind == STATUS and leads:
                 # The fetch's worker cannot presort by the work: a sort planned, not made here.
                 self._wanted, self._sort = self._sort, None
             else:
                 order = self._sorted_order(column, descending)
+                self._order_ranks = (self._ranks[wanted[0]].ranks, descending)
             self._sorted_as = self._signature(column, descending) if self._sort else None
         self._order = order if order is not None else list(range(len(leads)))
         # Its texts are made in this order: a filter typed early shows its top rows first.
@@ -302,7 +305,8 @@ class LeadTable(MergingTable):
         self._sort, self._wanted = wanted, None
         self._sorted_as = self._signature(*wanted)
         old = [self._order, self.rows]  # 1M ints freed here would stall the window ~20-40 ms
-        self._show(result.order, result.rows, sorting=True, row_of=result.row_of)
+        by = None if plan.column.kind == STATUS else (result.ranking.ranks, plan.descending)
+        self._show(result.order, result.rows, sorting=True, row_of=result.row_of, ranks=by)
         reaper.release(*old, delay=FREE_AFTER_S)
         return True
 
@@ -379,7 +383,8 @@ class LeadTable(MergingTable):
         whole = lambda values: values if values is not None and len(values) == n else None  # noqa: E731
         return FilterPlan(term, self.leads, self._order, candidates, whole(self._texts),
                           self.text_source(), self._sort is None, whole(self._positions),
-                          self._period, whole(self._instants), self.work, self._run)  # fmt: skip
+                          self._period, whole(self._instants), self.work, self._run,
+                          self._order_ranks)  # fmt: skip
 
     def _keep(self, plan: FilterPlan, result: FilterResult) -> bool:
         stale = plan.leads is not self.leads or plan.order is not self._order
@@ -444,14 +449,15 @@ class LeadTable(MergingTable):
     # -- plumbing ------------------------------------------------------------------------------
 
     def _show(self, new_order: list[int], new_rows: list[int], *, sorting: bool = False,
-              row_of: array | None = None) -> None:  # fmt: skip
+              row_of: array | None = None,
+              ranks: tuple[array, bool] | None = None) -> None:  # fmt: skip
         self._listener.moving(sorting)
         old_rows = self.rows
         if new_order is not self._order:
             # Unfiltered, where a worker's sort put each lead is its position: the next scan
             # for a rare term needs them (a pass over every row otherwise).
             self._positions = row_of if new_rows is new_order else None
-            self._run = None
+            self._run, self._order_ranks = None, ranks
         self._order, self.rows, self._row_of = new_order, new_rows, row_of
         self._listener.moved(old_rows, sorting)
         self._counted()

@@ -118,6 +118,9 @@ class FilterPlan:
     instants: list[float] | None
     work: LeadWork | None = None  # what work terms read (the table's own, changing)
     run: int | None = None  # ``order_run(order)`` if known
+    # ``order`` is the stable order of every lead by these dense ranks, descending or not (as a
+    # sort made it): a rare term's few matches are put in it by their ranks, with no positions.
+    ranks: tuple[array, bool] | None = None
 
     @property
     def cheap(self) -> bool:
@@ -320,6 +323,12 @@ def _scan_all(
     for _span in chunks(range(n), pace, SCAN_SLICE):
         mask.extend(map(contains, islice(scanning, SCAN_SLICE), repeat(term)))
     if mask.count(1) * 16 < n:  # a rare term: its few matches sorted by their positions
+        if positions is None and plan.ranks is not None:
+            # Or by the ranks the order was sorted by (ties in memory order either way, as the
+            # sort's): working the positions out cost ~8 ms at 100k, a scan's half again.
+            ranks, descending = plan.ranks
+            found = sorted(compress(range(n), mask), key=ranks.__getitem__, reverse=descending)
+            return found, positions, run
         if positions is None:  # about what picking every row costs, and kept for next time
             positions = array("I", bytes(4 * n))
             for span in chunks(range(n), pace, SCAN_SLICE):

@@ -58,7 +58,8 @@ class MergingTable:
         # Dropped from the cache since the plan started: stays dropped.
         self._ranks = {f: r for f, r in plan.ranks.items() if f in ranked or f == sort}
         self._canonical_created = plan.canonical
-        self._positions, self._run = None, None  # the order grows below
+        # The order grows below (new leads' ties are placed by the merge, not by a sort).
+        self._positions, self._run, self._order_ranks = None, None, None
         texts, at = self._texts, self._instants  # the index may have come meanwhile
         n = len(state.leads)
         self._texts = plan.texts if texts is state.texts else _grown(texts, plan.fresh_texts, n)
