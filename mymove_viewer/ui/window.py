@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         self.overview.termPicked.connect(self.filter_edit.add_term)
         self.overview.periodPicked.connect(self.filter_edit.set_created)
         self.model.countsChanged.connect(self._on_counts)
-        self.table.leadActivated.connect(self.show_lead)
+        self.detail.follow(self.table, self.show_lead)
 
     # -- fetching --------------------------------------------------------------------------------
 

@@ -1,0 +1,44 @@
+"""What a first try of the real window (Xvfb, keys and clicks) found, driven here as a user
+would: the lead details follow the row picked in the table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from .conftest import TIMEOUT_MS
+from .test_window_table import click_row
+
+
+def test_open_details_follow_the_row_picked(qtbot, fetched) -> None:
+    window = fetched
+    model, table, detail = window.model, window.table, window.detail
+    click_row(qtbot, window, 0)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    qtbot.waitUntil(detail.isVisible, timeout=TIMEOUT_MS)
+    assert detail.lead == model.lead_at(0)
+
+    click_row(qtbot, window, 3)  # a click on another lead: the pane shows that one
+    assert detail.lead == model.lead_at(3)
+    last_name = model.data(model.index(3, model.column_of("last_name")))
+    assert detail.value_labels["last_name"].text() == last_name  # what the pane shows
+    qtbot.keyClick(table, Qt.Key.Key_Down)  # and so do the arrows
+    assert detail.lead == model.lead_at(4)
+
+    detail.close()  # closed, it stays closed while the rows are walked
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert detail.isHidden()
+
+
+def test_a_note_typed_then_a_click_elsewhere_keeps_it_for_its_lead(qtbot, fetched) -> None:
+    window = fetched
+    model, table, detail = window.model, window.table, window.detail
+    click_row(qtbot, window, 1)
+    qtbot.waitUntil(window.work_actions.note_action.isEnabled, timeout=TIMEOUT_MS)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    qtbot.waitUntil(detail.note_edit.hasFocus, timeout=TIMEOUT_MS)
+    first = model.lead_at(1)
+    qtbot.keyClicks(detail.note_edit, "call back")
+    click_row(qtbot, window, 2)
+    assert detail.lead == model.lead_at(2)
+    assert detail.note_edit.toPlainText() == ""
+    assert table.model().table.work.note_of(first) == "call back"
