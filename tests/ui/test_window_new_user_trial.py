@@ -1,9 +1,15 @@
 """What a first try of the real window (Xvfb, keys and clicks) found, driven here as a user
-would: the lead details follow the row picked in the table."""
+would: the lead details follow the row picked in the table; Ctrl+E exports from the filter
+box."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import csv
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit
 
 from .conftest import TIMEOUT_MS
 from .test_window_table import click_row
@@ -42,3 +48,36 @@ def test_a_note_typed_then_a_click_elsewhere_keeps_it_for_its_lead(qtbot, fetche
     assert detail.lead == model.lead_at(2)
     assert detail.note_edit.toPlainText() == ""
     assert table.model().table.work.note_of(first) == "call back"
+
+
+@pytest.fixture
+def x11_line_edits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Line edits as Qt's X11 key bindings make them on a Linux desktop (the tests' offscreen
+    platform has none): Ctrl+E is theirs, "move to the end of the line"."""
+    plain = QLineEdit.event
+
+    def event(self: QLineEdit, e: QEvent) -> bool:
+        override = e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent)
+        if override and QKeySequence(e.keyCombination()) == QKeySequence("Ctrl+E"):
+            e.accept()
+            return True
+        return plain(self, e)
+
+    monkeypatch.setattr(QLineEdit, "event", event)
+
+
+def test_ctrl_e_right_after_typing_a_filter_exports(qtbot, fetched, x11_line_edits, tmp_path):
+    window = fetched
+    window.focus_filter()
+    qtbot.keyClicks(window.filter_edit, "state:TX")
+    qtbot.waitUntil(lambda: 0 < window.model.rowCount() < 100, timeout=TIMEOUT_MS)
+    shown = window.model.rowCount()
+    target = tmp_path / "texas.csv"
+    window.ask_export_path = lambda _path: target
+    window.confirm_export_all = lambda _n: True
+    with qtbot.waitSignal(window.exporter.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window.filter_edit, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter_edit.hasFocus()  # still typing-ready
+    with target.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == shown and {r["new_state"] for r in rows} == {"TX"}
