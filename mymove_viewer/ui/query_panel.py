@@ -80,6 +80,7 @@ class QueryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("queryPanel")
+        self._setting_client_id = False
 
         self.environment_combo = QComboBox()
         _named(self.environment_combo, "environmentCombo", "Environment")
@@ -190,7 +191,7 @@ class QueryPanel(QWidget):
 
     def _connect(self) -> None:
         self.environment_combo.currentIndexChanged.connect(self._on_environment)
-        self.client_id_edit.textChanged.connect(self.changed)
+        self.client_id_edit.textChanged.connect(self._on_client_id_text)
         self.client_id_edit.editingFinished.connect(self.clientIdEdited)
         self.mode_group.buttonToggled.connect(self._on_mode)
         for spin in (self.hours_spin, self.days_spin):
@@ -235,11 +236,19 @@ class QueryPanel(QWidget):
         return self.client_id_edit.text().strip()
 
     def set_client_id(self, text: str, *, editable: bool = True) -> None:
-        self.client_id_edit.blockSignals(True)
-        self.client_id_edit.setText(text)
-        self.client_id_edit.blockSignals(False)
+        # Not by blocking the box's signals: its clear button follows its text through them (it
+        # stayed on an emptied box, and off a filled one).
+        self._setting_client_id = True
+        try:
+            self.client_id_edit.setText(text)
+        finally:
+            self._setting_client_id = False
         self.client_id_edit.setReadOnly(not editable)
         self.changed.emit()
+
+    def _on_client_id_text(self, _text: str) -> None:
+        if not self._setting_client_id:  # set_client_id says it once, when all is set
+            self.changed.emit()
 
     def focus_client_id(self) -> None:
         self.client_id_edit.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -1,6 +1,6 @@
 """What a first try of the real window (Xvfb, keys and clicks) found, driven here as a user
 would: the lead details follow the row picked in the table; Ctrl+E exports from the filter
-box."""
+box; the client ID's clear button shows only when there is something to clear."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import csv
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from mymove_viewer.api.query import Environment
+from mymove_viewer.sandbox import DEMO_CLIENT_ID
 
 from .conftest import TIMEOUT_MS
 from .test_window_table import click_row
@@ -81,3 +84,27 @@ def test_ctrl_e_right_after_typing_a_filter_exports(qtbot, fetched, x11_line_edi
     with target.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == shown and {r["new_state"] for r in rows} == {"TX"}
+
+
+def clear_button(edit: QLineEdit) -> QWidget:
+    """The ⓧ Qt puts in a line edit with a clear button."""
+    action = edit.findChild(QAction, "_q_qlineeditclearaction")
+    assert action is not None
+    (button,) = [o for o in action.associatedObjects() if isinstance(o, QWidget)]
+    return button
+
+
+def test_the_client_id_clear_button_follows_the_environment(qtbot, make_window) -> None:
+    window = make_window(client_ids={"production": DEMO_CLIENT_ID})  # none for Staging yet
+    combo, edit = window.panel.environment_combo, window.panel.client_id_edit
+    assert edit.text() == DEMO_CLIENT_ID
+    qtbot.waitUntil(lambda: clear_button(edit).isVisibleTo(edit), timeout=TIMEOUT_MS)
+
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # Staging: no client ID, nothing to clear
+    assert window.environment is Environment.STAGING and edit.text() == ""
+    qtbot.waitUntil(lambda: not clear_button(edit).isVisibleTo(edit), timeout=TIMEOUT_MS)
+
+    qtbot.keyClick(combo, Qt.Key.Key_Up)  # Production's ID is back, and the ⓧ with it
+    assert edit.text() == DEMO_CLIENT_ID
+    qtbot.waitUntil(lambda: clear_button(edit).isVisibleTo(edit), timeout=TIMEOUT_MS)
