@@ -1,6 +1,7 @@
 """What a first try of the real window (Xvfb, keys and clicks) found, driven here as a user
 would: the lead details follow the row picked in the table; Ctrl+E exports from the filter
-box; the client ID's clear button shows only when there is something to clear."""
+box; the client ID's clear button shows only when there is something to clear; Tab goes through the
+window in the order it is read."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import csv
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QToolButton, QWidget
 
 from mymove_viewer.api.query import Environment
 from mymove_viewer.sandbox import DEMO_CLIENT_ID
@@ -108,3 +109,23 @@ def test_the_client_id_clear_button_follows_the_environment(qtbot, make_window) 
     qtbot.keyClick(combo, Qt.Key.Key_Up)  # Production's ID is back, and the ⓧ with it
     assert edit.text() == DEMO_CLIENT_ID
     qtbot.waitUntil(lambda: clear_button(edit).isVisibleTo(edit), timeout=TIMEOUT_MS)
+
+
+def test_tab_goes_through_the_window_as_it_is_read(qtbot, fetched) -> None:
+    window = fetched
+    counts = window.overview
+    qtbot.waitUntil(lambda: bool(counts.tenure_label.buttons), timeout=TIMEOUT_MS)
+    order: list[QWidget] = []
+    window.panel.fetch_button.setFocus()
+    qtbot.waitUntil(window.panel.fetch_button.hasFocus, timeout=TIMEOUT_MS)
+    while window.table not in order and len(order) < 40:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+    watch = window.watch_flow
+    first = order[0]  # the watch button, beside the title
+    assert isinstance(first, QToolButton) and first.defaultAction() is watch.action
+    assert order[1] is watch.spin  # then its interval ("Mark all seen" is off: no new lead)
+    assert order[2:4] == [window.filter_edit, counts.chart]
+    shown = [*counts.states_label.buttons.values(), *counts.tenure_label.buttons.values()]
+    assert order[4:-1] == shown  # the counts beside the chart, left to right
+    assert order[-1] is window.table
