@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from ..table.filter_query import created_terms, parse_filter, without_dates
+from .window_keys import is_window_key
 
 HELP = (
     "Show only leads with every word (Ctrl+F; Esc clears).\n"
@@ -17,10 +18,6 @@ HELP = (
     "created:>=2026-11-30 (also <=, >, <) · status:contacted, -status:new · exported:no ·\n"
     "note:word · api.status: (a field the API calls status). Case and accents do not matter."
 )
-# The window's commands a user presses right after typing a filter. On X11 desktops Qt's line
-# edit takes Ctrl+E for "end of line" (and may take Ctrl+K, "delete to the end"), so from the
-# box these shortcuts did nothing: the box leaves them to the window.
-WINDOW_KEYS = frozenset(QKeySequence(k) for k in ("Ctrl+E", "Ctrl+Shift+E", "Ctrl+K"))
 
 
 class FilterEdit(QLineEdit):
@@ -68,13 +65,17 @@ class FilterEdit(QLineEdit):
         self.insert(text)  # unlike ``setText``, kept in the undo history
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            if event.key() == Qt.Key.Key_Escape and self.text():
-                event.accept()  # claim Esc before the window's Cancel shortcut sees it
-                return True
-            if QKeySequence(event.keyCombination()) in WINDOW_KEYS:
-                event.ignore()  # not claimed: the window's shortcut runs
-                return True
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.text()
+        ):
+            event.accept()  # claim Esc before the window's Cancel shortcut sees it
+            return True
+        if is_window_key(event):
+            event.ignore()  # not claimed: the window's shortcut (Ctrl+E…) runs
+            return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..api.errors import ValidationError
 from ..api.moments import LAST, in_zone, local_aware, to_utc, utc_clamped
 from ..api.query import MAX_DAYS, MAX_HOURS, Environment, Query
+from .window_keys import WindowKeys
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 
@@ -190,6 +191,16 @@ class QueryPanel(QWidget):
         grid.setColumnStretch(1, 1)
 
     def _connect(self) -> None:
+        self._window_keys = WindowKeys(self)  # Ctrl+E right after a fetch from a box exports
+        boxes = (
+            self.client_id_edit,
+            self.hours_spin,
+            self.days_spin,
+            self.start_edit,
+            self.end_edit,
+        )
+        for box in boxes:
+            box.installEventFilter(self._window_keys)
         self.environment_combo.currentIndexChanged.connect(self._on_environment)
         self.client_id_edit.textChanged.connect(self._on_client_id_text)
         self.client_id_edit.editingFinished.connect(self.clientIdEdited)

@@ -1,7 +1,7 @@
 """What a first try of the real window (Xvfb, keys and clicks) found, driven here as a user
-would: the lead details follow the row picked in the table; Ctrl+E exports from the filter
-box; the client ID's clear button shows only when there is something to clear; Tab goes through the
-window in the order it is read."""
+would: the lead details follow the row picked in the table; Ctrl+E exports from the filter and
+query boxes; the client ID's clear button shows only when there is something to clear; Tab
+goes through the window in the order it is read."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def test_a_note_typed_then_a_click_elsewhere_keeps_it_for_its_lead(qtbot, fetche
 @pytest.fixture
 def x11_line_edits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Line edits as Qt's X11 key bindings make them on a Linux desktop (the tests' offscreen
-    platform has none): Ctrl+E is theirs, "move to the end of the line"."""
+    platform has none): Ctrl+E is theirs, "move to the end of the line". Requested before the
+    window is made: PySide looks for a Python ``event`` once per widget."""
     plain = QLineEdit.event
 
     def event(self: QLineEdit, e: QEvent) -> bool:
@@ -70,7 +71,7 @@ def x11_line_edits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QLineEdit, "event", event)
 
 
-def test_ctrl_e_right_after_typing_a_filter_exports(qtbot, fetched, x11_line_edits, tmp_path):
+def test_ctrl_e_right_after_typing_a_filter_exports(qtbot, x11_line_edits, fetched, tmp_path):
     window = fetched
     window.focus_filter()
     qtbot.keyClicks(window.filter_edit, "state:TX")
@@ -129,3 +130,17 @@ def test_tab_goes_through_the_window_as_it_is_read(qtbot, fetched) -> None:
     shown = [*counts.states_label.buttons.values(), *counts.tenure_label.buttons.values()]
     assert order[4:-1] == shown  # the counts beside the chart, left to right
     assert order[-1] is window.table
+
+
+def test_ctrl_e_from_the_client_id_box_exports(qtbot, x11_line_edits, fetched, tmp_path):
+    window = fetched  # fetched with Enter in a query box, the focus still there
+    box = window.panel.client_id_edit
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=TIMEOUT_MS)
+    target = tmp_path / "week.csv"
+    window.ask_export_path = lambda _path: target
+    window.confirm_export_all = lambda _n: True
+    with qtbot.waitSignal(window.exporter.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(box, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    with target.open(encoding="utf-8", newline="") as f:
+        assert sum(1 for _row in csv.DictReader(f)) == window.model.rowCount()
