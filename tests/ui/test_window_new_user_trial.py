@@ -1,7 +1,7 @@
 """What a first try of the real window (Xvfb, keys and clicks) found, driven here as a user
 would: the lead details follow the row picked in the table; Ctrl+E exports from the filter and
 query boxes; the client ID's clear button shows only when there is something to clear; Tab
-goes through the window in the order it is read."""
+goes through the window in the order it is read; the demo gets new leads for its watch."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QToolButton, QWidget
 
 from mymove_viewer.api.query import Environment
-from mymove_viewer.sandbox import DEMO_CLIENT_ID
+from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
 
-from .conftest import TIMEOUT_MS
+from .conftest import FIXED_NOW, TIMEOUT_MS
 from .test_window_table import click_row
 
 
@@ -144,3 +144,21 @@ def test_ctrl_e_from_the_client_id_box_exports(qtbot, x11_line_edits, fetched, t
         qtbot.keyClick(box, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     with target.open(encoding="utf-8", newline="") as f:
         assert sum(1 for _row in csv.DictReader(f)) == window.model.rowCount()
+
+
+def test_the_demo_gets_new_leads_now_and_then(qtbot, make_window, sandbox, local_tz) -> None:
+    from mymove_viewer.ui.app import demo_arrivals, start_demo_fetch
+    from mymove_viewer.ui.window import DemoSetup
+
+    local_tz("UTC")
+    window = make_window(demo=DemoSetup(sandbox.base_url, DEMO_API_KEY, DEMO_CLIENT_ID))
+    window.clock = lambda: FIXED_NOW  # the sandbox's now, when its new leads are made
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        start_demo_fetch(window)
+    before, served = window.model.rowCount(), sandbox.count
+    arrivals = demo_arrivals(sandbox, window, interval_ms=10)
+    qtbot.waitUntil(lambda: sandbox.count >= served + 3, timeout=TIMEOUT_MS)
+    arrivals.stop()
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_F5)  # what a watch poll would find
+    assert window.model.rowCount() == before + sandbox.count - served
