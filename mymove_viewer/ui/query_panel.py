@@ -147,7 +147,7 @@ class QueryPanel(QWidget):
     def _layout(self) -> None:
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        env_label = QLabel("&Environment:")
+        env_label = QLabel("E&nvironment:")  # Alt+E is the Edit menu
         env_label.setBuddy(self.environment_combo)
         id_label = QLabel("Client &ID:")
         id_label.setBuddy(self.client_id_edit)

@@ -10,7 +10,7 @@ import csv
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QToolButton, QWidget
 
 from mymove_viewer.api.query import Environment
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
@@ -162,3 +162,18 @@ def test_the_demo_gets_new_leads_now_and_then(qtbot, make_window, sandbox, local
     with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
         qtbot.keyClick(window, Qt.Key.Key_F5)  # what a watch poll would find
     assert window.model.rowCount() == before + sandbox.count - served
+
+
+@pytest.mark.qt_log_ignore(  # popup menus on the offscreen platform
+    "does not support raise", "does not support grabbing", "does not support propagateSizeHints"
+)
+def test_alt_e_opens_the_edit_menu(qtbot, fetched) -> None:
+    window = fetched
+    window.table.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    # It went to the environment box, whose label had the same key.
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=TIMEOUT_MS)
+    edit = QApplication.activePopupWidget()
+    assert isinstance(edit, QMenu) and edit.title() == "&Edit"
+    assert not window.panel.environment_combo.hasFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
