@@ -141,7 +141,13 @@ def build_actions(w: ActionsHost) -> None:
         menus.addMenu("&File"),
         w.export_action, w.export_xlsx_action, w.excel_action, None, w.quit_action,
     )  # fmt: skip
-    edit_menu = _menu(menus.addMenu("&Edit"), w.copy_action, w.select_all_action, w.filter_action)
+    columns = a(  # the header's right-click menu, for the keyboard too
+        "C&olumns…", "columnsAction", [], w.table.pop_header_menu,
+        "Show or hide the table's columns (also by right-clicking a column header)",
+    )  # fmt: skip
+    edit_menu = _menu(
+        menus.addMenu("&Edit"), w.copy_action, w.select_all_action, w.filter_action, None, columns
+    )
     leads_menu = _menu(
         menus.addMenu("&Leads"), w.fetch_action, w.cancel_action, w.details_action,
         None, wf.action, wf.mark_seen_action, None, w.set_key_action,

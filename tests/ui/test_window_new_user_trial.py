@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QToolButton, QWidget
 
@@ -177,3 +177,31 @@ def test_alt_e_opens_the_edit_menu(qtbot, fetched) -> None:
     assert isinstance(edit, QMenu) and edit.title() == "&Edit"
     assert not window.panel.environment_combo.hasFocus()
     qtbot.keyClick(edit, Qt.Key.Key_Escape)
+
+
+@pytest.mark.qt_log_ignore(  # popup menus on the offscreen platform
+    "does not support raise", "does not support grabbing", "does not support propagateSizeHints"
+)
+def test_columns_are_shown_and_hidden_from_the_keyboard(qtbot, fetched) -> None:
+    window = fetched
+    email = window.model.column_of("email")
+    picked: list[str] = []
+
+    def in_columns_menu() -> None:  # the columns menu runs its own loop: act from inside it
+        menu = QApplication.activePopupWidget()
+        if menu is None or menu.objectName() != "columnsMenu":
+            QTimer.singleShot(10, in_columns_menu)
+            return
+        target = next(a for a in menu.actions() if a.text() == "Email")
+        menu.setActiveAction(target)  # as the arrows would
+        picked.append(target.text())
+        qtbot.keyClick(menu, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, in_columns_menu)
+    window.table.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # the Edit menu
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=TIMEOUT_MS)
+    edit = QApplication.activePopupWidget()
+    qtbot.keyClick(edit, Qt.Key.Key_O)  # C&olumns…
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=TIMEOUT_MS)
+    assert picked == ["Email"] and window.table.isColumnHidden(email)
