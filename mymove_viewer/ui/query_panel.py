@@ -77,6 +77,7 @@ class QueryPanel(QWidget):
     fetchRequested = Signal()
     cancelRequested = Signal()
     setKeyRequested = Signal()
+    fetchBlocked = Signal(str)  # why Fetch is off, as said beside it ("": it is on, or quiet)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -333,6 +334,7 @@ class QueryPanel(QWidget):
         self.fetch_button.setEnabled(reason is None)
         self.reason_label.setText("" if quiet else reason or "")
         self.fetch_button.setToolTip(reason or "Fetch leads (F5)")
+        self.fetchBlocked.emit(self.reason_label.text())
 
     def set_busy(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)

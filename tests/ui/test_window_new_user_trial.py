@@ -205,3 +205,14 @@ def test_columns_are_shown_and_hidden_from_the_keyboard(qtbot, fetched) -> None:
     qtbot.keyClick(edit, Qt.Key.Key_O)  # C&olumns…
     qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=TIMEOUT_MS)
     assert picked == ["Email"] and window.table.isColumnHidden(email)
+
+
+def test_the_empty_table_says_what_fetch_still_needs(qtbot, make_window) -> None:
+    window = make_window(client_ids={})  # a first start: no client ID yet
+    state = window.empty_state
+    qtbot.waitUntil(lambda: "client ID" in state.message[1], timeout=TIMEOUT_MS)
+    assert state.message[0] == "No leads yet" and state.label.isVisible()
+    window.panel.client_id_edit.setFocus()
+    qtbot.keyClicks(window.panel.client_id_edit, DEMO_CLIENT_ID)  # all Fetch needed
+    qtbot.waitUntil(lambda: state.message[1].startswith("Choose a time window"), timeout=TIMEOUT_MS)
+    assert window.panel.fetch_button.isEnabled()
