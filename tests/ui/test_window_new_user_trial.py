@@ -216,3 +216,22 @@ def test_the_empty_table_says_what_fetch_still_needs(qtbot, make_window) -> None
     qtbot.keyClicks(window.panel.client_id_edit, DEMO_CLIENT_ID)  # all Fetch needed
     qtbot.waitUntil(lambda: state.message[1].startswith("Choose a time window"), timeout=TIMEOUT_MS)
     assert window.panel.fetch_button.isEnabled()
+
+
+def test_the_selection_count_and_the_watch_state_read_apart(qtbot, fetched) -> None:
+    window = fetched
+    status = window.status
+    click_row(qtbot, window, 0)
+    window.watch_flow.action.trigger()  # "Watching for new leads · last checked …"
+    qtbot.waitUntil(lambda: status.watch_label.isVisible(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: status.selected_label.isVisible(), timeout=TIMEOUT_MS)
+    count, watch = status.selected_label, status.watch_label
+    count_end = (
+        count.x()
+        + count.contentsRect().left()
+        + count.fontMetrics().horizontalAdvance(count.text())
+    )
+    watch_start = watch.x() + watch.contentsRect().left()
+    # "1 selected  Watching for new leads" read as one phrase: a clear gap between them.
+    assert watch_start - count_end >= count.fontMetrics().horizontalAdvance("  ·  ")
+    window.watch_flow.action.trigger()
