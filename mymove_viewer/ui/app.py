@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEventLoop, QRectF, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QObject, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -20,9 +22,13 @@ from ..settings import SettingsStore
 from . import gc_guard
 from .window import DemoSetup, MainWindow
 
+if TYPE_CHECKING:
+    from ..sandbox import Sandbox
+
 log = app_logger(__name__)
 
 DEMO_LEADS = 4000  # over the sandbox's 30 days: about 130 in the last 24 hours
+DEMO_ARRIVAL_MS = 40_000  # a new demo lead or two this often, as real ones trickle in
 SELF_TEST_TIMEOUT_MS = 30_000
 
 
@@ -111,7 +117,8 @@ def run_gui(*, demo: bool = False, base_url: str | None = None, self_test: bool 
         window.show()
         if self_test:
             return _self_test(window)
-        if demo:
+        if sandbox is not None:  # the demo
+            demo_arrivals(sandbox, window)
             start_demo_fetch(window)
         return app.exec()
     finally:
@@ -136,6 +143,17 @@ def display_problem(environ: dict[str, str] | None = None) -> str | None:
         "No display was found, so the window cannot open. Run it from a desktop session, "
         "or use the command line: mymove-viewer export --help."
     )
+
+
+def demo_arrivals(sandbox: Sandbox, parent: QObject, interval_ms: int = DEMO_ARRIVAL_MS) -> QTimer:
+    """New leads arriving in the demo sandbox now and then: without them "Watch for new leads"
+    had nothing to show in the demo, ever."""
+    timer = QTimer(parent)
+    timer.setInterval(interval_ms)
+    pick = random.Random()
+    timer.timeout.connect(lambda: sandbox.add_leads(pick.randint(1, 2)))  # a few µs: 1-2 leads
+    timer.start()
+    return timer
 
 
 def start_demo_fetch(window: MainWindow) -> int | None:

@@ -28,6 +28,9 @@ class CountsBar(QWidget):
         self._layout.addWidget(self._prefix)
         self._layout.addStretch(1)
         self._slots: list[tuple[QLabel, QLabel, QToolButton]] = []
+        # Tab reaches the counts after this widget (or after the buttons of this bar), not after
+        # every widget made before them.
+        self.tab_after: QWidget | None = None
 
     def text(self) -> str:
         return self._text
@@ -65,6 +68,23 @@ class CountsBar(QWidget):
                 button.hide()
         finally:
             self.setUpdatesEnabled(True)
+        self._order_tabs()
+
+    def last_tab(self) -> QWidget | None:
+        """The widget Tab reaches last in this bar, or the one it follows when it has none."""
+        if self._slots:
+            return self._slots[-1][2]
+        after = self.tab_after
+        return after.last_tab() if isinstance(after, CountsBar) else after
+
+    def _order_tabs(self) -> None:
+        after = self.tab_after
+        before = after.last_tab() if isinstance(after, CountsBar) else after
+        if before is None:
+            return
+        for _sep, _plain, button in self._slots:  # a few: the widest recount has ~8
+            QWidget.setTabOrder(before, button)
+            before = button
 
     def _slot(self, i: int) -> tuple[QLabel, QLabel, QToolButton]:
         """The separator, plain label and button of part ``i``, made the first time needed."""

@@ -3,11 +3,11 @@ selectable text, plus copy buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -24,10 +24,13 @@ from ..api.lead import Lead
 from ..table.display import CREATED, NOTE_HEADER, STATUS, Column, display
 from ..table.work import LABELS
 from .detail_value import ValueLabel
+from .model import LeadRole
 from .note_edit import NoteEdit
 
 if TYPE_CHECKING:
     from ..table.work import LeadWork
+    from .model import LeadTableModel
+    from .table_view import LeadTableView
 
 # Laying out a value's whole text froze the window for 6 s at 1 MB (146 s at 20 MB). A longer
 # value shows its start, says how long it is, and its Copy button copies every character.
@@ -114,6 +117,22 @@ class DetailPane(QDockWidget):
     @property
     def lead(self) -> Lead | None:
         return self._lead
+
+    def follow(self, table: LeadTableView, show: Callable[[int], None]) -> None:
+        """Enter or a double-click in ``table`` shows that row's lead (``show``), and while the
+        pane is open it follows the current row (a click, the arrows): it never shows one lead
+        while another one is selected."""
+        table.leadActivated.connect(show)
+        table.selectionModel().currentRowChanged.connect(self._current_moved)
+
+    def _current_moved(self, current: QModelIndex, _before: QModelIndex) -> None:
+        if self.isHidden() or not current.isValid():
+            return
+        lead = current.data(LeadRole)
+        # A sort or a merge moves the shown lead's row: the same lead, nothing to redo (a note
+        # being typed stays as it is).
+        if lead is not None and lead != self._lead:
+            self.show_lead(lead, cast("LeadTableModel", current.model()).columns)
 
     def show_lead(self, lead: Lead, columns: Sequence[Column]) -> None:
         self.note_edit.commit()  # the note typed for the lead shown before is its own

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, SignalInstance, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractItemView, QLabel
 
@@ -60,7 +60,11 @@ class EmptyState(QObject):
     window tells it what a fetch asked (``asking``), that its answer is shown (``answered``)
     and that the leads were dropped for another environment (``forget``)."""
 
-    def __init__(self, view: QAbstractItemView, model: LeadTableModel) -> None:
+    def __init__(
+        self, view: QAbstractItemView, model: LeadTableModel, blocked: SignalInstance | None = None
+    ) -> None:
+        """``blocked``: says why Fetch is off ("" when it is on); before any fetch the message
+        says that, not "press F5", which would then do nothing."""
         super().__init__(view)
         self._view, self._model = view, model
         self.label = QLabel(view.viewport())
@@ -77,6 +81,9 @@ class EmptyState(QObject):
         self._pending: tuple[str, Query, str] | None = None  # the fetch under way
         self._asked: tuple[str, Query, str] | None = None  # the fetch whose answer is shown
         self._message: tuple[str, str] | None = None
+        self._blocked = ""
+        if blocked is not None:
+            blocked.connect(self._on_blocked)
         view.viewport().installEventFilter(self)
         model.countsChanged.connect(self._on_counts)
         self._on_counts(model.shown_count(), model.total_count())
@@ -99,6 +106,11 @@ class EmptyState(QObject):
         self._asked = self._pending = None
         self._on_counts(self._model.shown_count(), self._model.total_count())
 
+    @Slot(str)
+    def _on_blocked(self, reason: str) -> None:
+        self._blocked = reason
+        self._on_counts(self._model.shown_count(), self._model.total_count())
+
     @Slot(int, int)
     def _on_counts(self, shown: int, total: int) -> None:
         if shown:
@@ -107,6 +119,8 @@ class EmptyState(QObject):
             message = nothing_matches(total)
         elif self._asked is not None:
             message = nothing_came(*self._asked)
+        elif self._blocked:
+            message = (FIRST_HINT[0], f"{self._blocked} Then press F5 (or Fetch) to fetch leads.")
         else:
             message = FIRST_HINT
         if message == self._message:

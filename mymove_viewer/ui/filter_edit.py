@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from ..table.filter_query import created_terms, parse_filter, without_dates
+from .window_keys import is_window_key
 
 HELP = (
     "Show only leads with every word (Ctrl+F; Esc clears).\n"
@@ -71,6 +72,9 @@ class FilterEdit(QLineEdit):
             and self.text()
         ):
             event.accept()  # claim Esc before the window's Cancel shortcut sees it
+            return True
+        if is_window_key(event):
+            event.ignore()  # not claimed: the window's shortcut (Ctrl+E…) runs
             return True
         return super().event(event)
 

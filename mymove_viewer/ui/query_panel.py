@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..api.errors import ValidationError
 from ..api.moments import LAST, in_zone, local_aware, to_utc, utc_clamped
 from ..api.query import MAX_DAYS, MAX_HOURS, Environment, Query
+from .window_keys import WindowKeys
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 
@@ -76,10 +77,12 @@ class QueryPanel(QWidget):
     fetchRequested = Signal()
     cancelRequested = Signal()
     setKeyRequested = Signal()
+    fetchBlocked = Signal(str)  # why Fetch is off, as said beside it ("": it is on, or quiet)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("queryPanel")
+        self._setting_client_id = False
 
         self.environment_combo = QComboBox()
         _named(self.environment_combo, "environmentCombo", "Environment")
@@ -145,7 +148,7 @@ class QueryPanel(QWidget):
     def _layout(self) -> None:
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        env_label = QLabel("&Environment:")
+        env_label = QLabel("E&nvironment:")  # Alt+E is the Edit menu
         env_label.setBuddy(self.environment_combo)
         id_label = QLabel("Client &ID:")
         id_label.setBuddy(self.client_id_edit)
@@ -189,8 +192,18 @@ class QueryPanel(QWidget):
         grid.setColumnStretch(1, 1)
 
     def _connect(self) -> None:
+        self._window_keys = WindowKeys(self)  # Ctrl+E right after a fetch from a box exports
+        boxes = (
+            self.client_id_edit,
+            self.hours_spin,
+            self.days_spin,
+            self.start_edit,
+            self.end_edit,
+        )
+        for box in boxes:
+            box.installEventFilter(self._window_keys)
         self.environment_combo.currentIndexChanged.connect(self._on_environment)
-        self.client_id_edit.textChanged.connect(self.changed)
+        self.client_id_edit.textChanged.connect(self._on_client_id_text)
         self.client_id_edit.editingFinished.connect(self.clientIdEdited)
         self.mode_group.buttonToggled.connect(self._on_mode)
         for spin in (self.hours_spin, self.days_spin):
@@ -235,11 +248,19 @@ class QueryPanel(QWidget):
         return self.client_id_edit.text().strip()
 
     def set_client_id(self, text: str, *, editable: bool = True) -> None:
-        self.client_id_edit.blockSignals(True)
-        self.client_id_edit.setText(text)
-        self.client_id_edit.blockSignals(False)
+        # Not by blocking the box's signals: its clear button follows its text through them (it
+        # stayed on an emptied box, and off a filled one).
+        self._setting_client_id = True
+        try:
+            self.client_id_edit.setText(text)
+        finally:
+            self._setting_client_id = False
         self.client_id_edit.setReadOnly(not editable)
         self.changed.emit()
+
+    def _on_client_id_text(self, _text: str) -> None:
+        if not self._setting_client_id:  # set_client_id says it once, when all is set
+            self.changed.emit()
 
     def focus_client_id(self) -> None:
         self.client_id_edit.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -313,6 +334,7 @@ class QueryPanel(QWidget):
         self.fetch_button.setEnabled(reason is None)
         self.reason_label.setText("" if quiet else reason or "")
         self.fetch_button.setToolTip(reason or "Fetch leads (F5)")
+        self.fetchBlocked.emit(self.reason_label.text())
 
     def set_busy(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)

@@ -70,6 +70,9 @@ class StatusLine:
         self.watch_label = QLabel()
         self.watch_label.setObjectName("watchStatus")
         self.watch_label.setAccessibleName("Watch status")
+        # Room from the selection count before it: "1 selected  Watching for new leads" read as
+        # one phrase.
+        self.watch_label.setContentsMargins(16, 0, 0, 0)
         self.watch_label.hide()
         self.selected_label = QLabel()
         self.selected_label.setObjectName("selectedCount")

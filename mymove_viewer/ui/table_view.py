@@ -85,6 +85,11 @@ class LeadTableView(QTableView):
         menu = self.build_header_menu()
         menu.exec(self.horizontalHeader().mapToGlobal(pos))
 
+    def pop_header_menu(self) -> None:
+        """The columns menu without a mouse (Edit → Columns…), under the header's left end."""
+        header = self.horizontalHeader()
+        self.build_header_menu().exec(header.mapToGlobal(QPoint(0, header.height())))
+
     def build_header_menu(self) -> QMenu:
         model = self.model()
         header = self.horizontalHeader()

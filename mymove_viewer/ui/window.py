@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         created = self.model.column_of("created_at")
         header.setSortIndicator(created, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.setSortingEnabled(True)
-        self.empty_state = EmptyState(self.table, self.model)
+        self.empty_state = EmptyState(self.table, self.model, self.panel.fetchBlocked)
         self.overview = OverviewPanel(self.model, self.paint_gate.wait_quiet)
         self.session.after_paint_of = self.table.viewport()
 
@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         self.overview.termPicked.connect(self.filter_edit.add_term)
         self.overview.periodPicked.connect(self.filter_edit.set_created)
         self.model.countsChanged.connect(self._on_counts)
-        self.table.leadActivated.connect(self.show_lead)
+        self.detail.follow(self.table, self.show_lead)
 
     # -- fetching --------------------------------------------------------------------------------
 

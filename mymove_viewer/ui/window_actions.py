@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QMenu, QMenuBar, QToolButton
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QMenu, QMenuBar, QToolButton, QWidget
 
 if TYPE_CHECKING:
     from ..settings import Settings
+    from .overview import OverviewPanel
     from .table_view import LeadTableView
     from .watch_flow import WatchFlow
 
@@ -23,6 +24,8 @@ class ActionsHost(Protocol):
     table: LeadTableView
     table_bar: QHBoxLayout
     watch_flow: WatchFlow
+    filter_edit: QLineEdit
+    overview: OverviewPanel
 
     fetch_action: QAction
     cancel_action: QAction
@@ -138,18 +141,41 @@ def build_actions(w: ActionsHost) -> None:
         menus.addMenu("&File"),
         w.export_action, w.export_xlsx_action, w.excel_action, None, w.quit_action,
     )  # fmt: skip
-    edit_menu = _menu(menus.addMenu("&Edit"), w.copy_action, w.select_all_action, w.filter_action)
+    columns = a(  # the header's right-click menu, for the keyboard too
+        "C&olumns…", "columnsAction", [], w.table.pop_header_menu,
+        "Show or hide the table's columns (also by right-clicking a column header)",
+    )  # fmt: skip
+    edit_menu = _menu(
+        menus.addMenu("&Edit"), w.copy_action, w.select_all_action, w.filter_action, None, columns
+    )
     leads_menu = _menu(
         menus.addMenu("&Leads"), w.fetch_action, w.cancel_action, w.details_action,
         None, wf.action, wf.mark_seen_action, None, w.set_key_action,
     )  # fmt: skip
     for menu in (file_menu, edit_menu, leads_menu):
         menu.setToolTipsVisible(True)
+    buttons = []
     for action, at in ((wf.action, 1), (wf.mark_seen_action, 3)):
         button = QToolButton()
         button.setDefaultAction(action)
         w.table_bar.insertWidget(at, button)
+        buttons.append(button)
     w.table_bar.insertWidget(2, wf.spin)
+    _tab_as_read(w, [buttons[0], wf.spin, buttons[1]])
 
     w.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
     w.table.addActions([w.copy_action, w.details_action, w.export_action, w.export_xlsx_action])
+
+
+def _tab_as_read(w: ActionsHost, watch: list[QWidget]) -> None:
+    """Tab in the order the eye reads the bar above the table: the ``watch`` controls (made
+    after the table, so Tab reached them only after it), then the filter box, the chart, its
+    counts, the table."""
+    before = w.filter_edit.previousInFocusChain()
+    while not before.focusPolicy() & Qt.FocusPolicy.TabFocus:  # setTabOrder needs one it reaches
+        before = before.previousInFocusChain()
+    for widget in watch:
+        QWidget.setTabOrder(before, widget)
+        before = widget
+    counts = w.overview
+    counts.states_label.tab_after, counts.tenure_label.tab_after = counts.chart, counts.states_label
