@@ -1,0 +1,89 @@
+"""New leads start at the table's top left; a watch poll's merge keeps the user's place
+(new-user trial: after an environment switch the empty table stayed scrolled sideways, its
+left columns and empty-state text off-screen)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollBar
+
+from mymove_viewer.sandbox import DEMO_CLIENT_ID, Sandbox
+from mymove_viewer.ui.query_panel import to_qdatetime
+
+from .conftest import FIXED_NOW, TIMEOUT_MS
+from .test_window_empty_state import shown_message
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    # A week of leads (~60 a day) before FIXED_NOW, none earlier.
+    with Sandbox(leads=400, seed=7, now=FIXED_NOW, days=7) as sb:
+        yield sb
+
+
+def bars(window) -> tuple[QScrollBar, QScrollBar]:
+    return window.table.horizontalScrollBar(), window.table.verticalScrollBar()
+
+
+def scroll_away(qtbot, window) -> tuple[int, int]:
+    """Drag the scroll bars to their far end, as a user would (the vertical one if there are
+    rows); returns where they stopped."""
+    across, down = bars(window)
+    for bar in (across, down) if window.model.rowCount() else (across,):
+        qtbot.waitUntil(lambda bar=bar: bar.maximum() > bar.minimum(), timeout=TIMEOUT_MS)
+        bar.setValue(bar.maximum())
+    assert across.value() > across.minimum() and window.table.horizontalHeader().offset() > 0
+    return across.value(), down.value()
+
+
+def at_top_left(window) -> bool:
+    across, down = bars(window)
+    header = window.table.horizontalHeader()
+    return (
+        across.value() == across.minimum()
+        and down.value() == down.minimum()
+        and (header.offset() == 0)
+    )
+
+
+def small_window(make_window, **kwargs):
+    window = make_window(**kwargs)
+    window.clock = window.watch.clock = lambda: FIXED_NOW  # the sandbox's fixed "now"
+    window.resize(900, 640)  # narrower than the columns, shorter than the rows
+    return window
+
+
+def test_new_leads_and_a_switch_start_at_the_top_left(qtbot, make_window, do_fetch) -> None:
+    # Staging asks the same server for the same client: its answers depend on the window asked.
+    window = small_window(
+        make_window, client_ids={"production": DEMO_CLIENT_ID, "staging": DEMO_CLIENT_ID}
+    )
+    window.panel.days_radio.click()
+    window.panel.days_spin.setValue(7)
+    do_fetch(window)
+    assert window.model.rowCount() > 100
+
+    scroll_away(qtbot, window)
+    do_fetch(window)  # a new answer: its first row and first column
+    assert at_top_left(window)
+
+    scroll_away(qtbot, window)
+    window.panel.environment_combo.setCurrentIndex(1)  # Staging: the leads go
+    assert window.model.rowCount() == 0
+    assert at_top_left(window)
+    assert "No leads yet" in shown_message(window)  # in sight, not scrolled off
+
+    # An empty answer after the empty table was scrolled sideways (its header is as wide).
+    scroll_away(qtbot, window)
+    panel = window.panel
+    qtbot.mouseClick(panel.range_radio, Qt.MouseButton.LeftButton)
+    panel.start_edit.setDateTime(to_qdatetime(datetime(2026, 10, 1)))  # before any lead
+    panel.end_edit.setDateTime(to_qdatetime(datetime(2026, 10, 2)))
+    do_fetch(window)
+    assert window.model.rowCount() == 0
+    assert at_top_left(window)
+    assert "No leads for client" in shown_message(window)
