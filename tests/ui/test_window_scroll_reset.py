@@ -16,6 +16,7 @@ from mymove_viewer.ui.query_panel import to_qdatetime
 
 from .conftest import FIXED_NOW, TIMEOUT_MS
 from .test_window_empty_state import shown_message
+from .test_window_watch import FAST_POLL_S
 
 
 @pytest.fixture
@@ -87,3 +88,25 @@ def test_new_leads_and_a_switch_start_at_the_top_left(qtbot, make_window, do_fet
     assert window.model.rowCount() == 0
     assert at_top_left(window)
     assert "No leads for client" in shown_message(window)
+
+
+def test_a_watch_merge_keeps_the_place(qtbot, make_window, do_fetch, sandbox) -> None:
+    window = small_window(make_window, watch_interval_s=FAST_POLL_S)
+    window.watch.interval_s = 600  # one poll, when Watch is turned on
+    window.panel.hours_radio.click()
+    window.panel.hours_spin.setValue(24)
+    do_fetch(window)
+    first = window.model.total_count()
+    assert first > 30
+
+    across, down = bars(window)
+    place = scroll_away(qtbot, window)
+    table = window.table
+    top = window.model.lead_at(table.rowAt(0))
+    sandbox.add_leads(3)
+    with qtbot.waitSignal(window.watch_flow.merged, timeout=TIMEOUT_MS) as merged:
+        window.watch_flow.action.trigger()
+    assert merged.args == [3] and window.model.total_count() == first + 3
+    # Not a pixel sideways, and the same lead at the top (rows inserted above move it down).
+    assert across.value() == place[0] and table.horizontalHeader().offset() == place[0]
+    assert window.model.lead_at(table.rowAt(0)) == top and down.value() >= place[1]
