@@ -45,17 +45,21 @@ def _starts(moment: datetime, unit: str, n: int) -> bool:
     return moment.day == 1 and moment.month == 1 and moment.year % n == 0
 
 
-def _text(moment: datetime, bar_unit: str, unit: str, first: bool) -> str:
+def _text(moment: datetime, bar_unit: str, unit: str, first: bool, dated: bool) -> str:
+    """``dated``: the bars are not all in the current year, so the first label says the date
+    and year ("Dec 3 2025"), as the January ones always do; otherwise labels stay short."""
     month = _MONTHS[moment.month - 1]
     if unit == "y" or bar_unit == YEAR:
         return f"{moment.year:04d}"
     if unit == "m" or bar_unit == MONTH:
         return f"{month} {moment.year:04d}" if first or moment.month == 1 else month
+    day = f"{month} {moment.day}"
+    if (first and dated) or (moment.month == 1 and moment.day == 1):  # say which year
+        day = f"{day} {moment.year:04d}"
     if unit == "h" and moment.hour:
-        return f"{moment.hour:02d}:00"
-    if moment.month == 1 and moment.day == 1:  # where the year changes, say which
-        return f"{month} 1 {moment.year:04d}"
-    return f"{month} {moment.day}"  # a day, or the midnight that starts one
+        hour = f"{moment.hour:02d}:00"
+        return f"{day} {hour}" if first and dated else hour
+    return day  # a day, or the midnight that starts one
 
 
 def bar_starts(data: Volume, tz: tzinfo | None) -> list[datetime]:
@@ -68,13 +72,16 @@ def time_ticks(
     starts: Sequence[datetime],
     width: int,
     text_width: Callable[[str], int],
+    this_year: int,
 ) -> list[Tick]:
     """Labels for ``data``'s bars drawn ``width`` px wide, each starting at its bar's left edge
     (bar ``i`` starts at ``i * width // len(data)``); ``starts``: ``bar_starts(data, tz)``;
-    ``text_width`` measures a label in px."""
+    ``text_width`` measures a label in px; ``this_year``: today's, in the same zone (bars in
+    another year get one on the first label: "Dec 3" alone would read as this year's)."""
     n = len(data)
     if not n or width <= 0:
         return []
+    dated = not starts[0].year == starts[-1].year == this_year
     px_per_s = width / max(1.0, data.edges[-1] - data.edges[0])
     best: list[Tick] = []
     for unit, step in _STEPS.get(data.unit, []):
@@ -83,7 +90,7 @@ def time_ticks(
         if _SECONDS[unit] * step * px_per_s < text_width(_SHORTEST[unit]) + GAP:
             continue
         picked = [i for i, moment in enumerate(starts) if _starts(moment, unit, step)]
-        best = [(i, _text(starts[i], data.unit, unit, k == 0)) for k, i in enumerate(picked)]
+        best = [(i, _text(starts[i], data.unit, unit, k == 0, dated)) for k, i in enumerate(picked)]
         ticks = _fitting(best, n, width, text_width)
         if ticks is not None:
             return ticks

@@ -4,7 +4,7 @@ kept until the bars, the zone or the width change, so a paint only draws."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPalette
@@ -19,7 +19,9 @@ TICK = 3  # px of tick mark below the baseline
 class TimeAxis:
     def __init__(self, chart: QWidget) -> None:
         self._chart = chart
-        self._for: tuple[tuple[float, ...], tzinfo | None, int, int] | None = None
+        self._for: tuple[tuple[float, ...], tzinfo | None, int, int, int] | None = None
+        # Today's year decides whether labels name theirs; the window pins it with its clock.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._ticks: list[Tick] = []
         self._starts: list[datetime] = []  # of the bars with the edges ``self._for[0]``
 
@@ -28,15 +30,16 @@ class TimeAxis:
 
     def ticks(self, data: Volume, tz: tzinfo | None, width: int) -> list[Tick]:
         metrics = self._chart.fontMetrics()
+        this_year = self.clock().astimezone(tz).year  # the bars' zone (None: the computer's)
         cached = self._for
         # Labels depend on the bars' edges only, not their counts: a recount after a filter
         # keystroke brings equal edges (a C-level tuple compare) and keeps them.
         if cached is None or cached[0] != data.edges or cached[1] != tz:
             self._starts = bar_starts(data, tz)
-        elif cached[2:] == (width, metrics.height()):
+        elif cached[2:] == (width, metrics.height(), this_year):
             return self._ticks
-        self._ticks = time_ticks(data, self._starts, width, _measure(metrics))
-        self._for = (data.edges, tz, width, metrics.height())
+        self._ticks = time_ticks(data, self._starts, width, _measure(metrics), this_year)
+        self._for = (data.edges, tz, width, metrics.height(), this_year)
         return self._ticks
 
     def paint(self, painter: QPainter, data: Volume, tz: tzinfo | None, area: QRect) -> None:

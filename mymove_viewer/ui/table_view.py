@@ -166,6 +166,14 @@ class LeadTableView(QTableView):
             # These change the selection without selectionChanged.
             for signal in (model.layoutChanged, model.modelReset, model.rowsInserted):
                 signal.connect(self._count_soon)
+            # A reset is new leads (a fetch, another environment, stored ones): they start at
+            # the first row and column, not where the old ones were scrolled. A watch merge
+            # inserts rows instead, and keeps the user's place (``watch_flow.keep_top_row``).
+            model.modelReset.connect(self._to_top_left)
+
+    def _to_top_left(self) -> None:
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            bar.setValue(bar.minimum())
 
     def _dropped_later(self, rows: int) -> None:
         # After the model's own signals for this change, whose slots update the status bar too.

@@ -35,15 +35,22 @@ MANY_INSERTS = 256  # selection ranges × row inserts (see ``selection_through_i
 @contextmanager
 def keep_top_row(table: QTableView) -> Iterator[None]:
     """Keep the lead at the top of the view there while rows are inserted above it. A user at
-    the very top stays at the top, where newest-first puts the new leads."""
+    the very top stays at the top, where newest-first puts the new leads. Sideways it stays put
+    too: ``scrollTo`` would also bring the top-left cell's column fully into view."""
     anchor = None
     if table.verticalScrollBar().value() > 0:
         top = table.indexAt(QPoint(0, 0))
         if top.isValid():
             anchor = QPersistentModelIndex(top)
+    across = table.horizontalScrollBar()
+    x = across.value()
     yield
     if anchor is not None and anchor.isValid():
+        # Qt grows the scroll range at its next layout: scrolled to the end, the anchor's new
+        # row would be clamped back and the view slide by the rows inserted above.
+        table.updateGeometries()
         table.scrollTo(QModelIndex(anchor), QAbstractItemView.ScrollHint.PositionAtTop)
+        across.setValue(x)
 
 
 @contextmanager

@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
 
     @clock.setter
     def clock(self, clock: Callable[[], datetime]) -> None:
-        self.session.clock = clock  # tests pin it
+        self.session.clock = self.overview.chart.axis.clock = clock  # tests pin it
 
     # -- construction ----------------------------------------------------------------------------
 
