@@ -29,6 +29,7 @@ SLICE = 4096  # items per C-level pass: ~1 ms of GIL for the usual pass (a looku
 # as many still hold the GIL ~1-2 ms (more on a busy machine), which the GUI may have to wait for.
 SCAN_SLICE = 2 * SLICE
 SORT_SLICE = 16384  # one sorted() of this many keys holds the GIL ~5-10 ms
+MERGE_SLICE = 65536  # rows taken from heapq.merge (Python code, so not one hold) between paces
 
 
 def yield_gil() -> None:

@@ -9,9 +9,9 @@ only. Every order is stable in both directions: equal keys keep their fetched or
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from typing import Any
 from ..api.fields import FIELDS
 from ..api.lead import Lead, instant_keys
 from ..slices import (
+    MERGE_SLICE,
     SORT_SLICE,
     Pace,
     chunks,
@@ -335,9 +336,9 @@ def sorted_order(
 ) -> list[int]:
     """Row order for ``keys``, stable in both directions (equal keys keep their fetched order).
 
-    With ``pace`` (on a worker thread) large inputs are sorted in slices, then merged in pieces
-    (``_merged``); one ``sorted`` over a million keys would hold the GIL for most of a second.
-    On the GUI thread a plain ``sorted`` is faster.
+    With ``pace`` (on a worker thread) large inputs are sorted in slices and merged by
+    ``heapq.merge`` (Python code, so other threads get the GIL); one ``sorted`` over a million
+    keys would hold it for most of a second. On the GUI thread a plain ``sorted`` is faster.
     """
     n = len(keys)
     # A list's item lookup is ~15 % faster than an array's, which makes an int object per call.
@@ -349,50 +350,8 @@ def sorted_order(
     blocks = []
     for span in chunks(range(n), pace, SORT_SLICE):
         blocks.append(sorted(span, key=key, reverse=descending))
-    return _merged(blocks, keys, descending, pace)
-
-
-def _merged(
-    blocks: list[list[int]], keys: Sequence[Any], descending: bool, pace: Callable[[], object]
-) -> list[int]:
-    """The stable merge of ``blocks`` (consecutive spans of rows, each sorted stably), in
-    pieces of about ``SORT_SLICE`` rows: every block is cut at the same keys (a binary search
-    each), and each piece is one ``sorted`` of its blocks' runs, which merges them in C. Equal
-    keys fall in one piece, in block order: stable. ``heapq.merge`` did it in Python code,
-    2-3x slower (~50 ms of a 100k sort)."""
-    # A sample of every block's keys, each block's every step-th: between two neighbours in
-    # it, each block holds at most ``step`` rows, so ``len(blocks)`` neighbours apart make
-    # pieces of ~``SORT_SLICE`` rows (a piece per sample key was 60x as many binary searches
-    # and paces at 1M: slower than ``heapq.merge``).
-    step = max(1, SORT_SLICE // len(blocks))
-    sample = sorted({keys[b[i]] for b in blocks for i in range(step - 1, len(b), step)})
-    cuts = sample[len(blocks) - 1 :: len(blocks)]
-    if descending:
-        cuts.reverse()
-    key = keys.__getitem__
-    starts = [0] * len(blocks)
+    merged = heapq.merge(*blocks, key=key, reverse=descending)
     out: list[int] = []
-    for cut in [*cuts, None]:
-        piece: list[int] = []
-        for i, block in enumerate(blocks):
-            end = len(block) if cut is None else _after(block, keys, cut, descending, starts[i])
-            piece += block[starts[i] : end]
-            starts[i] = end
-        out += sorted(piece, key=key, reverse=descending)
-        pace()
+    for part in chunks(merged, pace, MERGE_SLICE):  # pace() also checks for a cancel
+        out += part
     return out
-
-
-def _after(block: list[int], keys: Sequence[Any], cut: Any, descending: bool, lo: int) -> int:
-    """Where the rows of ``block`` (from ``lo``) with keys up to ``cut`` (down to, descending)
-    end."""
-    if not descending:
-        return bisect_right(block, cut, lo, key=keys.__getitem__)
-    hi = len(block)
-    while lo < hi:  # the keys fall: bisect's search, for the other direction
-        mid = (lo + hi) // 2
-        if keys[block[mid]] < cut:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
