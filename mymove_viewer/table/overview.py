@@ -135,7 +135,10 @@ class Volume:
     def period(self, i: int) -> tuple[float, float]:
         return self.edges[i], self.edges[i + 1]
 
-    def label(self, i: int, tz: tzinfo | None = None) -> str:
+    def label(self, i: int, tz: tzinfo | None = None, this_year: int | None = None) -> str:
+        """Bar ``i``'s period and count (a tooltip, the keyboard's hint). A day or an hour names
+        its year when the bars span more than a year, or are not all in ``this_year`` (today's,
+        if given): "Dec 3" under a 2025 window read as this December."""
         start = wall_clock(self.edges[i], tz)
         n = self.counts[i]
         month = _MONTHS[start.month - 1]
@@ -145,7 +148,12 @@ class Volume:
             day = f"{month} {start.year:04d}"
         else:
             day = f"{month} {start.day}"
-            if self.edges[-1] - self.edges[0] > 366 * 86_400.0:  # "Jan 5" would be ambiguous
+            if self.edges[-1] - self.edges[0] > 366 * 86_400.0 or (
+                this_year is not None
+                and not wall_clock(self.edges[0], tz).year
+                == wall_clock(self.edges[-2], tz).year
+                == this_year
+            ):
                 day += f" {start.year:04d}"
         if self.unit == HOUR:
             end = wall_clock(self.edges[i + 1], tz)

@@ -25,6 +25,10 @@ class TimeAxis:
         self._ticks: list[Tick] = []
         self._starts: list[datetime] = []  # of the bars with the edges ``self._for[0]``
 
+    def label(self, data: Volume, i: int, tz: tzinfo | None) -> str:
+        """Bar ``i``'s tooltip text, naming its year as the labels below do."""
+        return data.label(i, tz, self.clock().astimezone(tz).year)
+
     def height(self) -> int:
         return self._chart.fontMetrics().height() + TICK + 2
 

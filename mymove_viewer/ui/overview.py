@@ -107,7 +107,7 @@ class VolumeChart(QWidget):
 
     def _changed(self) -> None:
         self.update()
-        hint = self.keys.hint(lambda i: self._volume.label(i, self.tz), self._selected)
+        hint = self.keys.hint(lambda i: self.axis.label(self._volume, i, self.tz), self._selected)
         if hint != self._hint:
             self._hint = hint
             self.setAccessibleDescription(hint)
@@ -199,7 +199,7 @@ class VolumeChart(QWidget):
         return super().event(event)
 
     def tooltip_for(self, i: int) -> str:
-        text = self._volume.label(i, self.tz)
+        text = self.axis.label(self._volume, i, self.tz)
         return f"{text}\nClick to show only these leads" if self._selected != i else text
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

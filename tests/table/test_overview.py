@@ -13,6 +13,7 @@ from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.table.overview import (
     DAY,
     HOUR,
+    Volume,
     breakdown,
     bucket_counts,
     bucket_edges,
@@ -113,3 +114,18 @@ def test_extended_adds_new_values_and_grows_the_axis_at_the_end() -> None:
     assert grown is not None and grown.edges[: len(base.edges)] == base.edges
     assert extended(base, [start - 7200], None, UTC) is None  # before the first bucket
     assert extended(base, [], (start, start + 3 * 86400), UTC) is None  # hours become days
+
+
+def test_a_bars_label_names_its_year_when_the_bars_are_not_this_years() -> None:
+    """A tooltip and the keyboard's hint say "Dec 3 2025" under a 2025 window, as the axis
+    does; bars all in today's year (or no year given) keep "Dec 3"."""
+    day = 86_400.0
+    start = datetime(2025, 12, 3, tzinfo=UTC).timestamp()
+    past = Volume(DAY, tuple(start + i * day for i in range(4)), (1, 2, 3))
+    assert past.label(0, UTC) == "Dec 3 · 1 lead"
+    assert past.label(0, UTC, this_year=2025) == "Dec 3 · 1 lead"
+    assert past.label(2, UTC, this_year=2026) == "Dec 5 2025 · 3 leads"
+    across = Volume(DAY, tuple(start + i * day for i in range(0, 61, 20)), (4, 5, 6))
+    assert across.label(2, UTC, this_year=2026) == "Jan 12 2026 · 6 leads"  # two bars in 2025
+    hours = Volume(HOUR, (start, start + 3600), (7,))
+    assert hours.label(0, UTC, this_year=2026) == "Dec 3 2025 00:00–01:00 · 7 leads"

@@ -64,3 +64,24 @@ def test_a_past_years_window_names_its_year(qtbot, make_window, do_fetch, local_
     window.clock = lambda: datetime(2025, 12, 20, tzinfo=UTC)
     labels = fetch_range(qtbot, window, do_fetch, datetime(2025, 11, 3), datetime(2025, 12, 3))
     assert all(re.fullmatch(DAY_LABEL, t) for t in labels), labels
+
+
+def test_a_past_years_bar_names_its_year_in_its_tooltip(
+    qtbot, make_window, do_fetch, local_tz
+) -> None:
+    """The tooltip and the keyboard's hint say the bar's year, as the axis does."""
+    local_tz("UTC")
+    window = make_window()
+    window.clock = lambda: FIXED_NOW  # today is in 2026
+    window.resize(1600, 760)
+    chart = window.overview.chart
+    fetch_range(qtbot, window, do_fetch, datetime(2025, 11, 3), datetime(2025, 12, 3))
+    assert chart.tooltip_for(0).startswith("Nov 3 2025 · ")
+    chart.setFocus()
+    qtbot.keyClick(chart, Qt.Key.Key_End)
+    hint = window.overview.chart_hint
+    qtbot.waitUntil(hint.isVisible, timeout=TIMEOUT_MS)
+    assert re.search(r"Dec \d{1,2} 2025 · ", hint.text()), hint.text()
+
+    fetch_range(qtbot, window, do_fetch, datetime(2026, 10, 3), datetime(2026, 11, 3))
+    assert chart.tooltip_for(0).startswith("Oct 3 · ")  # this year's: short, as before

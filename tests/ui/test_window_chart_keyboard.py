@@ -99,7 +99,7 @@ def test_keyboard_chooses_and_clears_a_bar(qtbot, fetched) -> None:
     qtbot.keyClick(chart, Qt.Key.Key_Left)
     qtbot.keyClick(chart, Qt.Key.Key_Left)
     assert chart.keys.index == newest - 2
-    assert chart.volume.label(newest - 2, chart.tz) in hint.text()
+    assert chart.axis.label(chart.volume, newest - 2, chart.tz) in hint.text()
     qtbot.keyClick(chart, Qt.Key.Key_Return)
     assert chart.selected == newest - 2
     # The bar's period goes into the filter box as text, like a click (every filter shows there).
@@ -135,7 +135,8 @@ def test_a_chosen_bar_is_outlined_and_named(qtbot, fetched) -> None:
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(slot.center().x(), 5))
     assert chart.selected == i and chart.keys.index == i
     hint = window.overview.chart_hint
-    assert hint.isVisible() and hint.text().startswith(f"Showing only {chart.volume.label(i)}")
+    label = chart.axis.label(chart.volume, i, chart.tz)
+    assert hint.isVisible() and hint.text().startswith(f"Showing only {label}")
     after = chart.grab().toImage()
     # The chosen bar's column is outlined, from the top of the chart down.
     outline = chart.palette().color(QPalette.ColorRole.Highlight).darker(140)
