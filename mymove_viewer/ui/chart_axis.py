@@ -27,14 +27,17 @@ class TimeAxis:
 
     def label(self, data: Volume, i: int, tz: tzinfo | None) -> str:
         """Bar ``i``'s tooltip text, naming its year as the labels below do."""
-        return data.label(i, tz, self.clock().astimezone(tz).year)
+        return data.label(i, tz, self._this_year(tz))
+
+    def _this_year(self, tz: tzinfo | None) -> int:
+        return self.clock().astimezone(tz).year  # in the bars' zone (None: the computer's)
 
     def height(self) -> int:
         return self._chart.fontMetrics().height() + TICK + 2
 
     def ticks(self, data: Volume, tz: tzinfo | None, width: int) -> list[Tick]:
         metrics = self._chart.fontMetrics()
-        this_year = self.clock().astimezone(tz).year  # the bars' zone (None: the computer's)
+        this_year = self._this_year(tz)
         cached = self._for
         # Labels depend on the bars' edges only, not their counts: a recount after a filter
         # keystroke brings equal edges (a C-level tuple compare) and keeps them.

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QMenu, QMenuBar, QToolButton, QWidget
 
+from .window_keys import EXPORT_KEY, EXPORT_XLSX_KEY, SET_KEY_KEY
+
 if TYPE_CHECKING:
     from ..settings import Settings
     from .overview import OverviewPanel
@@ -106,11 +108,11 @@ def build_actions(w: ActionsHost) -> None:
         "&Filter…", "filterAction", [key("Ctrl+F")], w.focus_filter, "Filter the leads"
     )
     w.export_action = a(
-        "&Export selected…", "exportAction", [key("Ctrl+E")], w.export_selected,
+        "&Export selected…", "exportAction", [key(EXPORT_KEY)], w.export_selected,
         "Export the selected leads to CSV",
     )  # fmt: skip
     w.export_xlsx_action = a(
-        "Export as Excel &workbook (.xlsx)…", "exportXlsxAction", [key("Ctrl+Shift+E")],
+        "Export as Excel &workbook (.xlsx)…", "exportXlsxAction", [key(EXPORT_XLSX_KEY)],
         w.export_selected_xlsx, "Export the selected leads as an Excel workbook",
     )  # fmt: skip
     w.excel_action = QAction("Excel-compatible CSV (UTF-8 with BOM)", w)  # type: ignore[call-overload]
@@ -131,7 +133,7 @@ def build_actions(w: ActionsHost) -> None:
         "Show every field of the current lead",
     )  # fmt: skip
     w.set_key_action = a(
-        "Set API &key…", "setKeyAction", [key("Ctrl+K")], w.open_key_dialog,
+        "Set API &key…", "setKeyAction", [key(SET_KEY_KEY)], w.open_key_dialog,
         "Set, test or forget the API key of this environment",
     )  # fmt: skip
     w.quit_action = a("&Quit", "quitAction", [key("Ctrl+Q")], w.close, "Close the window")

@@ -7,7 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence
 
-WINDOW_KEYS = frozenset(QKeySequence(k) for k in ("Ctrl+E", "Ctrl+Shift+E", "Ctrl+K"))
+# The window's actions take their shortcuts from here (``window_actions``): one place for both.
+EXPORT_KEY, EXPORT_XLSX_KEY, SET_KEY_KEY = "Ctrl+E", "Ctrl+Shift+E", "Ctrl+K"
+WINDOW_KEYS = frozenset(QKeySequence(k) for k in (EXPORT_KEY, EXPORT_XLSX_KEY, SET_KEY_KEY))
 
 
 def is_window_key(event: QEvent) -> bool:
