@@ -1,7 +1,7 @@
 """Run one blocking job at a time on a QThread, delivering only the newest job's outcome.
 
-The pattern follows superqt's ``_qthreading``: a worker object is moved to a fresh ``QThread``
-and reports through signals, which Qt queues to the GUI thread. Every job gets a generation
+The pattern follows superqt's ``_qthreading``: each job runs on a fresh ``QThread`` and reports
+through signals, which Qt queues to the GUI thread. Every job gets a generation
 number; starting a new job or calling ``invalidate`` bumps it, and signals that carry an older
 generation are dropped here, so a slow old job can never overwrite a newer result. Threads are
 tracked until they have really ended, so ``shutdown`` can join them before Qt objects die.
@@ -26,21 +26,27 @@ Job = Callable[[Report, CancelToken], object]
 # still runs aborts the whole process ("QThread: Destroyed while thread ... is still running"),
 # which is what closing the window did while a long job ran; kept here instead, they outlive
 # the window and the interpreter waits for them on its way out.
-_stragglers: list[tuple[QThread, QObject]] = []
+_stragglers: list[QThread] = []
 
 
 def _forget_finished_stragglers() -> None:
-    _stragglers[:] = [(t, w) for t, w in _stragglers if not t.isFinished()]
+    _stragglers[:] = [t for t in _stragglers if not t.isFinished()]
 
 
 @atexit.register
 def _join_stragglers() -> None:
-    for thread, _worker in _stragglers:
+    for thread in _stragglers:
         thread.wait()  # cancelled already: the job ends at its next check
     _stragglers.clear()
 
 
-class _Worker(QObject):
+class _Worker(QThread):
+    """One job on its own thread. ``run`` is a Python override of ``QThread.run``, which takes
+    the GIL before anything else. The earlier worker object moved to a plain thread had its
+    ``run`` slot called through ``started``: PySide looks up a Python object's meta-object
+    without the GIL there, and that crashed the process (SIGSEGV in
+    ``MetaObjectBuilder::update``) about once in 15 starts while another thread ran Python."""
+
     progress = Signal(int, object, object)
     succeeded = Signal(int, object)
     failed = Signal(int, object)
@@ -56,7 +62,6 @@ class _Worker(QObject):
     def _report(self, a: object, b: object = None) -> None:
         self.progress.emit(self._generation, a, b)
 
-    @Slot()
     def run(self) -> None:
         gen, token = self._generation, self._token
         try:
@@ -74,9 +79,6 @@ class _Worker(QObject):
                 self.succeeded.emit(gen, result)
         finally:
             self._job = None  # type: ignore[assignment]  # drop the job's data with the thread
-            thread = self.thread()
-            if thread is not None:
-                thread.quit()
             self.done.emit(gen)
 
 
@@ -95,7 +97,7 @@ class BackgroundRunner(QObject):
         self._name = name
         self._generation = 0
         self._token: CancelToken | None = None
-        self._running: dict[int, tuple[QThread, _Worker, CancelToken]] = {}
+        self._running: dict[int, tuple[_Worker, CancelToken]] = {}
         self._closed = False
 
     @property
@@ -117,19 +119,16 @@ class BackgroundRunner(QObject):
         self._generation += 1
         gen = self._generation
         token = CancelToken()
-        thread = QThread()
-        thread.setObjectName(f"{self._name}-{gen}")
         worker = _Worker(gen, job, token)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
+        worker.setObjectName(f"{self._name}-{gen}")
         worker.progress.connect(self._on_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
         worker.done.connect(self._on_done)
-        self._running[gen] = (thread, worker, token)
+        self._running[gen] = (worker, token)
         self._token = token
-        thread.start()
+        worker.start()
         self.started.emit(gen)
         return gen
 
@@ -152,15 +151,14 @@ class BackgroundRunner(QObject):
         self.invalidate()
         _forget_finished_stragglers()
         clean = True
-        for gen, (thread, worker, token) in list(self._running.items()):
+        for gen, (thread, token) in list(self._running.items()):
             token.cancel()
-            thread.quit()
             if thread.wait(timeout_ms):
                 del self._running[gen]
             else:
                 clean = False
                 log.warning("background thread %s did not stop in time", thread.objectName())
-                _stragglers.append((thread, worker))
+                _stragglers.append(thread)
         return clean
 
     # -- worker signals (queued to this object's thread) ---------------------------------------
@@ -206,6 +204,6 @@ class BackgroundRunner(QObject):
     def _on_done(self, gen: int) -> None:
         entry = self._running.pop(gen, None)
         if entry is not None:
-            # The worker has asked its thread to quit; joining takes microseconds and makes
-            # sure the QThread is not destroyed while still running.
+            # ``done`` is the job's last word; joining takes microseconds and makes sure the
+            # QThread is not destroyed while its ``run`` is still returning.
             entry[0].wait()

@@ -81,6 +81,7 @@ def big(size: int | None) -> bool:
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
+    env["PYTHONFAULTHANDLER"] = "1"  # a crashed child prints every thread's stack for the log
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("MYMOVE_API_KEY", None)
     return env
