@@ -107,6 +107,17 @@ def has_key_job(
     return job
 
 
+def no_key_hint(env_label: str, keychain: bool) -> str:
+    """Why Fetch waits for a key. Without a keychain a key set earlier was kept only until the
+    app closed, so a user who set one yesterday is told why it is gone, not just that it is."""
+    if keychain:
+        return f"No API key is set for {env_label}. Use “Set API key…” (Ctrl+K)."
+    return (
+        f"No API key is set for {env_label}. Without a keychain on this computer a key is kept "
+        "only until the app closes: use “Set API key…” (Ctrl+K) to enter it for this session."
+    )
+
+
 class KeyCheck(QObject):
     """Whether each environment has an API key. The answer (never the key) is cached; the
     keychain is asked again for the key itself when a request needs it. A deferred check asks
@@ -378,7 +389,7 @@ class Environments(QObject):
         if problem:
             return problem
         if not has_key:
-            return f"No API key is set for {self.env.label}. Use “Set API key…” (Ctrl+K)."
+            return no_key_hint(self.env.label, self.keys.credentials.keychain_available())
         return None
 
     @Slot()
