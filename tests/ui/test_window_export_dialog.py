@@ -1,0 +1,97 @@
+"""The real Save dialog of Export (Ctrl+E), answered by typing and clicking as a user would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QFileDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
+
+# The offscreen platform says so when a dialog raises itself: harmless, nothing about the app.
+# On the test itself, as pytest-qt reads only the closest mark (else the conftest's).
+offscreen_dialogs = pytest.mark.qt_log_ignore(
+    "does not support propagateSizeHints", "does not support raise"
+)
+
+Step = tuple[type[QWidget], Callable[[QWidget], None]]  # on this kind of modal window, do this
+
+
+def answer_modals(steps: list[Step]) -> list[QTimer]:
+    """Take the steps in order, each on the modal window of its kind once it is up. Each step
+    has its own timer, armed before the step runs: a step may open a question that runs its
+    own event loop, and a timer does not fire again while its own slot is running."""
+    timers: list[QTimer] = []
+
+    def arm() -> None:
+        timer = QTimer()
+        timer.setInterval(20)
+        timers.append(timer)
+
+        def tick() -> None:
+            modal = QApplication.activeModalWidget()
+            if not steps or not isinstance(modal, steps[0][0]):
+                return
+            _kind, action = steps.pop(0)
+            timer.stop()
+            if steps:
+                arm()
+            action(modal)
+
+        timer.timeout.connect(tick)
+        timer.start()
+
+    arm()
+    return timers
+
+
+def save_button(dialog: QWidget) -> QWidget:
+    box = dialog.findChild(QDialogButtonBox)
+    return box.button(QDialogButtonBox.StandardButton.Save)
+
+
+@offscreen_dialogs
+def test_a_name_typed_without_suffix_asks_before_replacing(qtbot, fetched, tmp_path) -> None:
+    from PySide6.QtCore import Qt
+
+    window = fetched
+    existing = tmp_path / "leads.csv"
+    existing.write_text("yesterday's export\n", encoding="utf-8")
+    window.settings.last_export_dir = str(tmp_path)
+    window.confirm_export_all = lambda _count: True
+    suggested: list[str] = []
+    asked: list[str] = []
+
+    def type_leads_and_save(dialog: QWidget) -> None:
+        edit = dialog.findChild(QLineEdit)
+        suggested.append(edit.text())
+        edit.setText("leads")
+        save_button(dialog).click()
+
+    def refuse_replacing(box: QWidget) -> None:
+        asked.append(box.text())  # type: ignore[attr-defined]
+        box.button(QMessageBox.StandardButton.No).click()  # type: ignore[attr-defined]
+
+    steps: list[Step] = [
+        (QFileDialog, type_leads_and_save),
+        (QMessageBox, refuse_replacing),
+        (QFileDialog, lambda dialog: dialog.reject()),  # type: ignore[attr-defined]
+    ]
+    timers = answer_modals(steps)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    for timer in timers:
+        timer.stop()
+    assert suggested and suggested[0].startswith("leads-production-")
+    assert suggested[0].endswith(".csv")
+    assert asked and "leads.csv" in asked[0] and "already exists" in asked[0], asked
+    assert not steps and not window.export_flow.runner.busy
+    assert existing.read_text(encoding="utf-8") == "yesterday's export\n"
+    assert sorted(p.name for p in Path(tmp_path).iterdir() if p.suffix == ".csv") == ["leads.csv"]
