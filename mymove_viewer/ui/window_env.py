@@ -22,6 +22,7 @@ from ..api.errors import app_logger
 from ..api.query import BASE_URLS, Environment, Query, check_base_url, clean_client_id
 from ..credentials import CredentialStore, InvalidKeyError, KeychainError
 from .fetch import FetchRequest
+from .query_panel import FUTURE_START, seconds_until_start
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -243,6 +244,9 @@ class Environments(QObject):
         self.key_dialog: KeyDialog | None = None
         self._base_title = ""  # what the title says before the app's name: the environment
         self.env = self._first_environment()
+        self._start_comes = QTimer(self)  # a range's start in the future has come
+        self._start_comes.setSingleShot(True)
+        self._start_comes.timeout.connect(self.update_fetch_state)
         keys.changed.connect(self._on_keys_changed)
         panel.changed.connect(self.update_fetch_state)
         panel.environmentChanged.connect(self._on_environment_changed)
@@ -367,10 +371,15 @@ class Environments(QObject):
         if reason is not None:
             return reason
         try:
-            self._panel.query()
+            query = self._panel.query()
         except E.ValidationError as exc:
             return exc.message
-        return None
+        wait = seconds_until_start(query, self._session.clock())
+        if wait is None:
+            return None
+        # Asked again once the start has come, so Fetch turns on without another edit.
+        self._start_comes.start(int(min(wait, 86_400) * 1000) + 1)
+        return FUTURE_START
 
     def watch_block_reason(self) -> str | None:
         """Why no request can be made (client ID, address, key); None when one can."""
