@@ -59,12 +59,15 @@ def save_button(dialog: QWidget) -> QWidget:
 
 
 @offscreen_dialogs
-def test_a_name_typed_without_suffix_asks_before_replacing(qtbot, fetched, tmp_path) -> None:
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_name_typed_without_suffix_asks_before_replacing(
+    qtbot, fetched, tmp_path, suffix: str
+) -> None:
     from PySide6.QtCore import Qt
 
     window = fetched
-    existing = tmp_path / "leads.csv"
-    existing.write_text("yesterday's export\n", encoding="utf-8")
+    existing = tmp_path / f"leads{suffix}"
+    existing.write_text("yesterday's export\n", encoding="utf-8")  # its content is not read
     window.settings.last_export_dir = str(tmp_path)
     window.confirm_export_all = lambda _count: True
     suggested: list[str] = []
@@ -86,12 +89,13 @@ def test_a_name_typed_without_suffix_asks_before_replacing(qtbot, fetched, tmp_p
         (QFileDialog, lambda dialog: dialog.reject()),  # type: ignore[attr-defined]
     ]
     timers = answer_modals(steps)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    shift = Qt.KeyboardModifier.ShiftModifier if suffix == ".xlsx" else Qt.KeyboardModifier(0)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | shift)
     for timer in timers:
         timer.stop()
     assert suggested and suggested[0].startswith("leads-production-")
-    assert suggested[0].endswith(".csv")
-    assert asked and "leads.csv" in asked[0] and "already exists" in asked[0], asked
+    assert suggested[0].endswith(suffix)
+    assert asked and f"leads{suffix}" in asked[0] and "already exists" in asked[0], asked
     assert not steps and not window.export_flow.runner.busy
     assert existing.read_text(encoding="utf-8") == "yesterday's export\n"
-    assert sorted(p.name for p in Path(tmp_path).iterdir() if p.suffix == ".csv") == ["leads.csv"]
+    assert [p.name for p in Path(tmp_path).iterdir() if p.suffix == suffix] == [existing.name]
