@@ -20,7 +20,7 @@ from .. import APP_NAME
 from ..api import errors as E
 from ..api.errors import app_logger
 from ..api.query import BASE_URLS, Environment, Query, check_base_url, clean_client_id
-from ..credentials import CredentialStore, InvalidKeyError, KeychainError
+from ..credentials import CredentialStore, InvalidKeyError, KeychainError, KeySource, KeyStatus
 from .fetch import FetchRequest
 from .query_panel import FUTURE_START, seconds_until_start
 from .worker import BackgroundRunner
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .key_dialog import KeyDialog
     from .query_panel import QueryPanel
     from .session import LeadSession
+    from .status import StatusLine
     from .watch_flow import WatchFlow
     from .worker import Report
 
@@ -52,6 +53,7 @@ class EnvWidgets:
     fetch_action: QAction
     set_key_action: QAction
     watch_flow: WatchFlow
+    status: StatusLine
 
     @classmethod
     def of(cls, window: EnvWidgets) -> EnvWidgets:
@@ -64,6 +66,7 @@ class EnvWidgets:
             window.fetch_action,
             window.set_key_action,
             window.watch_flow,
+            window.status,
         )
 
 
@@ -117,6 +120,17 @@ def no_key_hint(env_label: str, keychain: bool) -> str:
         f"No API key is set for {env_label}. Without a keychain on this computer a key is kept "
         "only until the app closes: use “Set API key…” (Ctrl+K) to enter it for this session."
     )
+
+
+def key_kept_text(env_label: str, status: KeyStatus) -> str:
+    """Where the key just set (or forgotten) for an environment is now kept."""
+    if status.source is KeySource.KEYCHAIN:
+        return f"The API key for {env_label} is saved in the keychain."
+    if status.source is KeySource.SESSION:
+        return f"The API key for {env_label} is kept until the app closes; it is not saved."
+    if status.source is KeySource.ENVIRONMENT_VARIABLE:
+        return f"The MYMOVE_API_KEY environment variable's key is used for {env_label}."
+    return f"No API key is set for {env_label} now."
 
 
 class KeyCheck(QObject):
@@ -441,11 +455,15 @@ class Environments(QObject):
             self.key_dialog.reject()
 
     @Slot(str)
-    def _on_key_changed(self, _env: str) -> None:
+    def _on_key_changed(self, env: str) -> None:
         self.refresh_keys()
         banner = self._w.banner
         if banner.kind == "error" and banner.action_text() == "Set API key…":
             banner.clear()
+        # The dialog closes on Save: without this nothing said where the key went.
+        self._w.status.show(
+            key_kept_text(Environment(env).label, self.keys.credentials.status(env))
+        )
 
     @Slot(int)
     def _on_key_dialog_closed(self, _result: int) -> None:

@@ -41,6 +41,8 @@ def test_hint_says_a_session_key_is_gone_after_a_restart(
     dialog.key_edit.setText(DEMO_API_KEY)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert window.panel.fetch_button.isEnabled() and window.panel.reason_label.text() == ""
+    said = window.status_label.text()  # the dialog closed: the window says where the key went
+    assert said == "The API key for Production is kept until the app closes; it is not saved."
     window.close()
 
     # The next start: a new process, so a new store with nothing in it.
@@ -62,11 +64,28 @@ def test_hint_says_a_session_key_is_gone_after_a_restart(
         dispose(again)
 
 
-def test_hint_with_a_keychain_does_not_mention_sessions(qtbot, make_window, monkeypatch) -> None:
+def test_with_a_keychain_no_session_hint_and_saving_says_where(
+    qtbot, make_window, monkeypatch
+) -> None:
     from tests.memory_keyring import MemoryKeyring
 
     window = make_window(key=False)
-    monkeypatch.setattr(window.keys, "credentials", CredentialStore(MemoryKeyring(), environ={}))
+    keychain = MemoryKeyring()
+    store = CredentialStore(keychain, environ={}, service="mymove-viewer-test")
+    monkeypatch.setattr(window.keys, "credentials", store)
     window.refresh_keys()
     reason = window.panel.reason_label.text()
     assert "No API key is set for Production" in reason and SESSION_ONLY not in reason
+
+    dialog = window.open_key_dialog()
+    assert dialog is not None and not dialog.session_check.isChecked()
+    dialog.key_edit.setText(DEMO_API_KEY)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert window.status_label.text() == "The API key for Production is saved in the keychain."
+    assert keychain.items and window.panel.fetch_button.isEnabled()
+
+    dialog = window.open_key_dialog()
+    qtbot.mouseClick(dialog.forget_button, Qt.MouseButton.LeftButton)
+    assert window.status_label.text() == "No API key is set for Production now."
+    assert DEMO_API_KEY not in window.status_label.text()
+    dialog.reject()
