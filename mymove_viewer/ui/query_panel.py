@@ -138,6 +138,10 @@ class QueryPanel(QWidget):
         _named(self.fetch_button, "fetchButton", "Fetch leads")
         self.fetch_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
+        # Enter presses the focused button, as Space does: outside a dialog Qt does that only
+        # for "auto default" buttons, so Enter on a preset reached by Tab did nothing.
+        for button in (*self.preset_buttons.values(), self.cancel_button, self.set_key_button):
+            button.setAutoDefault(True)
         _named(self.cancel_button, "cancelButton", "Cancel fetch")
         self.cancel_button.setEnabled(False)
         self.reason_label = QLabel()
