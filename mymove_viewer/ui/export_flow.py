@@ -122,7 +122,11 @@ class ExportFlow(WindowTask):
         session = w.session
         shown = session.model.shown_count()
         if not shown:
-            w.status.show("Nothing to export: fetch leads first (F5).")
+            w.status.show(
+                "Nothing to export: the filter hides every lead. Clear it (Esc in the filter box)."
+                if session.model.total_count()
+                else "Nothing to export: fetch leads first (F5)."
+            )
             return
         if self.runner.busy:
             w.status.show("An export is already running; press Esc to cancel it.")

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .conftest import TIMEOUT_MS
+
 # The offscreen platform says so when a dialog raises itself: harmless, nothing about the app.
 # On the test itself, as pytest-qt reads only the closest mark (else the conftest's).
 offscreen_dialogs = pytest.mark.qt_log_ignore(
@@ -99,3 +101,17 @@ def test_a_name_typed_without_suffix_asks_before_replacing(
     assert not steps and not window.export_flow.runner.busy
     assert existing.read_text(encoding="utf-8") == "yesterday's export\n"
     assert [p.name for p in Path(tmp_path).iterdir() if p.suffix == suffix] == [existing.name]
+
+
+def test_export_with_every_lead_filtered_out_says_so(qtbot, fetched) -> None:
+    from PySide6.QtCore import Qt
+
+    window = fetched
+    window.ask_export_path = lambda _suggested: pytest.fail("no file is asked for")
+    qtbot.keyClicks(window.filter_edit, "no-such-lead-zzz")
+    qtbot.waitUntil(lambda: window.model.shown_count() == 0, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.filter_flow.busy, timeout=TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    said = window.status_label.text()
+    assert said.startswith("Nothing to export: the filter hides every lead.")
+    assert "fetch leads first" not in said and window.model.total_count() > 300
