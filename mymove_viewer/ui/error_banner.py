@@ -55,6 +55,7 @@ class Banner(QFrame):
         self.action_button = QPushButton()
         self.action_button.setObjectName(f"{name}Action")
         self.action_button.clicked.connect(self._run_action)
+        self.action_button.setAutoDefault(True)  # Enter presses it once focused (Retry…)
         self.close_button = QToolButton()
         self.close_button.setObjectName(f"{name}Close")
         self.close_button.setText("✕")

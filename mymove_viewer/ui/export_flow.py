@@ -88,13 +88,21 @@ class ExportFlow(WindowTask):
     # Dialogs and writers are imported where used: the window's first paint needs none of them.
 
     def ask_path(self, suggested: Path) -> Path | None:
-        from PySide6.QtWidgets import QFileDialog
+        from PySide6.QtWidgets import QDialog, QFileDialog
 
         fmt = FORMATS[XLSX if suggested.suffix.lower() == ".xlsx" else CSV]
-        name, _filter = QFileDialog.getSaveFileName(self._w, fmt.title, str(suggested), fmt.filter)
-        if not name:
-            return None
-        path = Path(name)
+        dialog = QFileDialog(self._w, fmt.title, str(suggested), fmt.filter)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        # The dialog adds the suffix itself, before it asks about replacing a file: a name
+        # typed without one ("leads") used to get ".csv" only afterwards, and an existing
+        # leads.csv was overwritten without a question.
+        dialog.setDefaultSuffix(fmt.suffix.lstrip("."))
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+                return None
+            path = Path(dialog.selectedFiles()[0])
+        finally:
+            dialog.deleteLater()
         return path if path.suffix else path.with_suffix(fmt.suffix)
 
     def confirm_all(self, count: int) -> bool:
@@ -114,7 +122,11 @@ class ExportFlow(WindowTask):
         session = w.session
         shown = session.model.shown_count()
         if not shown:
-            w.status.show("Nothing to export: fetch leads first (F5).")
+            w.status.show(
+                "Nothing to export: the filter hides every lead. Clear it (Esc in the filter box)."
+                if session.model.total_count()
+                else "Nothing to export: fetch leads first (F5)."
+            )
             return
         if self.runner.busy:
             w.status.show("An export is already running; press Esc to cancel it.")

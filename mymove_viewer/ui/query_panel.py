@@ -40,6 +40,19 @@ def _count_spin(name: str, unit: str, maximum: int, value: int) -> QSpinBox:
     return spin
 
 
+def seconds_until_start(query: Query, now: datetime) -> float | None:
+    """How long until a date range's start comes, or None when it has begun (or the window is
+    "the last N hours/days"): a range that starts later has no lead yet to fetch."""
+    if query.start is None or query.start <= now:
+        return None
+    return (query.start - now).total_seconds()
+
+
+FUTURE_START = (
+    "The range starts in the future, where there are no leads yet. Choose a start before now."
+)
+
+
 def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
     widget.setObjectName(name)
     widget.setAccessibleName(accessible)
@@ -125,6 +138,10 @@ class QueryPanel(QWidget):
         _named(self.fetch_button, "fetchButton", "Fetch leads")
         self.fetch_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
+        # Enter presses the focused button, as Space does: outside a dialog Qt does that only
+        # for "auto default" buttons, so Enter on a preset reached by Tab did nothing.
+        for button in (*self.preset_buttons.values(), self.cancel_button, self.set_key_button):
+            button.setAutoDefault(True)
         _named(self.cancel_button, "cancelButton", "Cancel fetch")
         self.cancel_button.setEnabled(False)
         self.reason_label = QLabel()

@@ -20,8 +20,9 @@ from .. import APP_NAME
 from ..api import errors as E
 from ..api.errors import app_logger
 from ..api.query import BASE_URLS, Environment, Query, check_base_url, clean_client_id
-from ..credentials import CredentialStore, InvalidKeyError, KeychainError
+from ..credentials import CredentialStore, InvalidKeyError, KeychainError, KeySource, KeyStatus
 from .fetch import FetchRequest
+from .query_panel import FUTURE_START, seconds_until_start
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from .key_dialog import KeyDialog
     from .query_panel import QueryPanel
     from .session import LeadSession
+    from .status import StatusLine
     from .watch_flow import WatchFlow
     from .worker import Report
 
@@ -51,6 +53,7 @@ class EnvWidgets:
     fetch_action: QAction
     set_key_action: QAction
     watch_flow: WatchFlow
+    status: StatusLine
 
     @classmethod
     def of(cls, window: EnvWidgets) -> EnvWidgets:
@@ -63,6 +66,7 @@ class EnvWidgets:
             window.fetch_action,
             window.set_key_action,
             window.watch_flow,
+            window.status,
         )
 
 
@@ -105,6 +109,28 @@ def has_key_job(
             report(env, state)
 
     return job
+
+
+def no_key_hint(env_label: str, keychain: bool) -> str:
+    """Why Fetch waits for a key. Without a keychain a key set earlier was kept only until the
+    app closed, so a user who set one yesterday is told why it is gone, not just that it is."""
+    if keychain:
+        return f"No API key is set for {env_label}. Use “Set API key…” (Ctrl+K)."
+    return (
+        f"No API key is set for {env_label}. Without a keychain on this computer a key is kept "
+        "only until the app closes: use “Set API key…” (Ctrl+K) to enter it for this session."
+    )
+
+
+def key_kept_text(env_label: str, status: KeyStatus) -> str:
+    """Where the key just set (or forgotten) for an environment is now kept."""
+    if status.source is KeySource.KEYCHAIN:
+        return f"The API key for {env_label} is saved in the keychain."
+    if status.source is KeySource.SESSION:
+        return f"The API key for {env_label} is kept until the app closes; it is not saved."
+    if status.source is KeySource.ENVIRONMENT_VARIABLE:
+        return f"The MYMOVE_API_KEY environment variable's key is used for {env_label}."
+    return f"No API key is set for {env_label} now."
 
 
 class KeyCheck(QObject):
@@ -232,6 +258,9 @@ class Environments(QObject):
         self.key_dialog: KeyDialog | None = None
         self._base_title = ""  # what the title says before the app's name: the environment
         self.env = self._first_environment()
+        self._start_comes = QTimer(self)  # a range's start in the future has come
+        self._start_comes.setSingleShot(True)
+        self._start_comes.timeout.connect(self.update_fetch_state)
         keys.changed.connect(self._on_keys_changed)
         panel.changed.connect(self.update_fetch_state)
         panel.environmentChanged.connect(self._on_environment_changed)
@@ -356,10 +385,15 @@ class Environments(QObject):
         if reason is not None:
             return reason
         try:
-            self._panel.query()
+            query = self._panel.query()
         except E.ValidationError as exc:
             return exc.message
-        return None
+        wait = seconds_until_start(query, self._session.clock())
+        if wait is None:
+            return None
+        # Asked again once the start has come, so Fetch turns on without another edit.
+        self._start_comes.start(int(min(wait, 86_400) * 1000) + 1)
+        return FUTURE_START
 
     def watch_block_reason(self) -> str | None:
         """Why no request can be made (client ID, address, key); None when one can."""
@@ -378,7 +412,7 @@ class Environments(QObject):
         if problem:
             return problem
         if not has_key:
-            return f"No API key is set for {self.env.label}. Use “Set API key…” (Ctrl+K)."
+            return no_key_hint(self.env.label, self.keys.credentials.keychain_available())
         return None
 
     @Slot()
@@ -421,11 +455,15 @@ class Environments(QObject):
             self.key_dialog.reject()
 
     @Slot(str)
-    def _on_key_changed(self, _env: str) -> None:
+    def _on_key_changed(self, env: str) -> None:
         self.refresh_keys()
         banner = self._w.banner
         if banner.kind == "error" and banner.action_text() == "Set API key…":
             banner.clear()
+        # The dialog closes on Save: without this nothing said where the key went.
+        self._w.status.show(
+            key_kept_text(Environment(env).label, self.keys.credentials.status(env))
+        )
 
     @Slot(int)
     def _on_key_dialog_closed(self, _result: int) -> None:
