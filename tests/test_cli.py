@@ -99,6 +99,7 @@ def test_client_id_defaults_to_the_saved_one(sandbox: Sandbox, tmp_path: Path) -
         (["--start", "yesterday", "--end", "2026-11-02T00:00:00Z"], "RFC 3339"),
         (["--start", "2026-11-02T00:00:00Z"], "needs --end"),
         (["--start", "2026-11-02T00:00:00Z", "--end", "2026-11-01T00:00:00Z"], "before"),
+        (["--start", "9999-01-01T00:00:00Z", "--end", "9999-01-02T00:00:00Z"], "in the future"),
     ],
 )
 def test_validation_errors_exit_2_without_a_request(sandbox, args, message) -> None:

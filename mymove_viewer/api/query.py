@@ -64,6 +64,13 @@ class Query:
         span = timedelta(hours=self.hours or 0, days=self.days or 0)
         return (sent_at - span).timestamp(), sent_at.timestamp()
 
+    def seconds_until_start(self, now: datetime) -> float | None:
+        """How long until a date range's start comes, or None when it has begun (or the window
+        is "the last N hours/days"): a range that starts later has no lead yet to fetch."""
+        if self.start is None or self.start <= now:
+            return None
+        return (self.start - now).total_seconds()
+
     @classmethod
     def last_hours(cls, hours: int) -> Query:
         return cls(hours=hours).validated()

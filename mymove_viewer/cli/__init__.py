@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -297,7 +298,12 @@ def _query(args: argparse.Namespace) -> Query | None:
         return Query.last_days(args.days)
     if not args.end:
         raise E.ValidationError("--start needs --end as well.")
-    return Query.between(parse_rfc3339(args.start, "start"), parse_rfc3339(args.end, "end"))
+    query = Query.between(parse_rfc3339(args.start, "start"), parse_rfc3339(args.end, "end"))
+    if query.seconds_until_start(datetime.now(UTC)) is not None:
+        raise E.ValidationError(
+            "--start is in the future, where there are no leads yet: give a start before now."
+        )
+    return query
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -40,14 +40,6 @@ def _count_spin(name: str, unit: str, maximum: int, value: int) -> QSpinBox:
     return spin
 
 
-def seconds_until_start(query: Query, now: datetime) -> float | None:
-    """How long until a date range's start comes, or None when it has begun (or the window is
-    "the last N hours/days"): a range that starts later has no lead yet to fetch."""
-    if query.start is None or query.start <= now:
-        return None
-    return (query.start - now).total_seconds()
-
-
 FUTURE_START = (
     "The range starts in the future, where there are no leads yet. Choose a start before now."
 )

@@ -22,7 +22,7 @@ from ..api.errors import app_logger
 from ..api.query import BASE_URLS, Environment, Query, check_base_url, clean_client_id
 from ..credentials import CredentialStore, InvalidKeyError, KeychainError, KeySource, KeyStatus
 from .fetch import FetchRequest
-from .query_panel import FUTURE_START, seconds_until_start
+from .query_panel import FUTURE_START
 from .worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -388,7 +388,7 @@ class Environments(QObject):
             query = self._panel.query()
         except E.ValidationError as exc:
             return exc.message
-        wait = seconds_until_start(query, self._session.clock())
+        wait = query.seconds_until_start(self._session.clock())
         if wait is None:
             return None
         # Asked again once the start has come, so Fetch turns on without another edit.

@@ -139,3 +139,13 @@ def test_a_query_covers_its_window_from_when_it_was_sent() -> None:
     assert Query.last_days(2).covers(sent)[0] == (sent - timedelta(days=2)).timestamp()
     start, end = sent - timedelta(days=9), sent - timedelta(days=8)
     assert Query.between(start, end).covers(sent) == (start.timestamp(), end.timestamp())
+
+
+def test_seconds_until_start_only_for_a_range_that_has_not_begun() -> None:
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    later = Query.between(now + timedelta(minutes=90), now + timedelta(days=1))
+    assert later.seconds_until_start(now) == 5400
+    assert later.seconds_until_start(now + timedelta(minutes=90)) is None  # it starts now
+    begun = Query.between(now - timedelta(days=1), now + timedelta(days=1))
+    assert begun.seconds_until_start(now) is None
+    assert Query.last_hours(24).seconds_until_start(now) is None
