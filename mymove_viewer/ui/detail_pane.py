@@ -99,8 +99,9 @@ class DetailPane(QDockWidget):
         self.copy_address_button = QPushButton("Copy address")
         self.copy_address_button.setObjectName("copyAddressButton")
         self.copy_address_button.clicked.connect(self.copy_address)
-        buttons.addWidget(self.copy_email_button)
-        buttons.addWidget(self.copy_address_button)
+        for button in (self.copy_email_button, self.copy_address_button):
+            button.setAutoDefault(True)  # Enter presses it once focused, as Space does
+            buttons.addWidget(button)
         buttons.addStretch(1)
         outer.addLayout(buttons)
         outer.addStretch(1)
@@ -172,6 +173,7 @@ class DetailPane(QDockWidget):
         button.setObjectName(f"copy_{field}")
         button.setToolTip(f"Copy all {len(raw):,} characters of this field")
         button.clicked.connect(lambda: QGuiApplication.clipboard().setText(raw))
+        button.setAutoDefault(True)
         line.addWidget(note, 1)
         line.addWidget(button)
         rows.addLayout(line)

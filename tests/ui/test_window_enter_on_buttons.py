@@ -1,4 +1,5 @@
-"""Enter presses the focused button of the query panel and of the error banner, as Space does:
+"""Enter presses the focused button of the query panel, the error banner and the details pane,
+as Space does:
 a keyboard user who tabs to "Today" or to "Retry" and presses Enter expects it to act."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from mymove_viewer.sandbox import Fault
 
@@ -39,3 +41,18 @@ def test_enter_on_the_banners_retry_fetches_again(qtbot, make_window, sandbox) -
         qtbot.keyClick(retry, Qt.Key.Key_Return)
         assert window.controller.busy  # the fetch started at once
     assert window.model.rowCount() > 0 and window.banner.message() == ""
+
+
+def test_enter_on_the_details_copy_buttons_copies(qtbot, fetched) -> None:
+    window = fetched
+    window.table.setCurrentIndex(window.model.index(2, 0))
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)  # the details pane, for that lead
+    lead, detail = window.model.lead_at(2), window.detail
+    assert detail.isVisible() and detail.lead == lead
+    QGuiApplication.clipboard().clear()
+    detail.copy_address_button.setFocus()
+    qtbot.keyClick(detail.copy_address_button, Qt.Key.Key_Return)
+    assert lead.get("new_address_1") in QGuiApplication.clipboard().text()
+    qtbot.keyClick(detail.copy_email_button, Qt.Key.Key_Enter)
+    assert QGuiApplication.clipboard().text() == lead.get("email")
