@@ -1,6 +1,6 @@
 """Enter presses the focused button of the query panel, the error banner and the details pane,
-as Space does:
-a keyboard user who tabs to "Today" or to "Retry" and presses Enter expects it to act."""
+as Space does: a keyboard user who tabs to "Today" or to "Retry" and presses Enter expects it
+to act."""
 
 from __future__ import annotations
 
