@@ -50,8 +50,12 @@ def backoff_delay(interval_s: float, failures: int) -> float:
 def describe_delay(seconds: float) -> str:
     if seconds < 60:
         return f"{max(1, round(seconds))} s"
-    minutes = round(seconds / 60)
-    return f"{minutes} min"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    # Only a 429's Retry-After waits this long (the back-off stops at 30 minutes).
+    if seconds < 48 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
 
 
 def clock_time(moment: datetime) -> str:

@@ -14,6 +14,7 @@ from mymove_viewer.api import errors as E
 from mymove_viewer.api.query import Environment
 from mymove_viewer.sandbox import Fault
 from mymove_viewer.ui.retry_wait import wait_text
+from mymove_viewer.ui.watch import describe_delay
 
 from .conftest import FAST, FIXED_NOW, TIMEOUT_MS
 
@@ -38,6 +39,10 @@ def test_wait_text_rounds_up_in_plain_units() -> None:
     ]  # fmt: skip
     assert [wait_text(s) for s in (7200, 7201, 48 * 3600, 366 * 86400)] == [
         "2 h", "3 h", "2 days", "366 days",
+    ]  # fmt: skip
+    # Watch's "retrying in …" after a poll's 429 that asked for hours: not "1440 min".
+    assert [describe_delay(s) for s in (45, 1800, 7200, 86400, 366 * 86400)] == [
+        "45 s", "30 min", "2 h", "24 h", "366 days",
     ]  # fmt: skip
 
 
