@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from ..api import errors as E
@@ -70,6 +72,12 @@ class Banner(QFrame):
         row.addWidget(self.action_button)
         row.addWidget(self.close_button)
         self._action: Callable[[], None] | None = None
+        # A held action (``hold_action``): seconds left, and the button's text for them.
+        self._held: tuple[Callable[[], float], Callable[[int], str]] | None = None
+        self._base_text = ""  # the button's text when not held
+        self._countdown = QTimer(self)
+        self._countdown.setSingleShot(True)
+        self._countdown.timeout.connect(self._tick)
         self._kind = ""
         self.set_kind(kind)
         self.hide()
@@ -97,9 +105,65 @@ class Banner(QFrame):
         self.message_label.setText(redact(message))
         self.message_label.setToolTip(redact(detail))
         self._action = action
+        self._release()
         self.action_button.setText(action_text or "")
         self.action_button.setVisible(bool(action_text and action))
         self.show()
+
+    def hold_action(self, left: Callable[[], float], text: Callable[[int], str]) -> None:
+        """Keep the action button disabled while ``left()`` seconds remain, its text
+        ``text(whole seconds left)`` updated each second; then it turns back as it was."""
+        self._held = (left, text)
+        self._base_text = self.action_button.text()
+        # As wide as its longest text from the start: the message would reflow at each tick.
+        self.action_button.setText(text(math.ceil(left())))
+        self.action_button.setMinimumWidth(self.action_button.sizeHint().width())
+        self._tick()
+
+    @property
+    def holding(self) -> bool:
+        """The action button waits (``hold_action``)."""
+        return self._held is not None
+
+    @property
+    def counting(self) -> bool:
+        """The countdown's timer runs: only while held and shown."""
+        return self._countdown.isActive()
+
+    def release_action(self) -> None:
+        """End a ``hold_action`` now: the button is enabled with its own text."""
+        if self._held is not None:
+            self._release()
+            self.action_button.setText(self._base_text)
+
+    def _release(self) -> None:
+        self._held = None
+        self._countdown.stop()
+        self.action_button.setEnabled(True)
+        self.action_button.setMinimumWidth(0)
+
+    def _tick(self) -> None:
+        if self._held is None:
+            return
+        left, text = self._held
+        seconds = left()
+        if seconds <= 0:
+            self.release_action()
+            return
+        whole = math.ceil(seconds)
+        self.action_button.setEnabled(False)
+        self.action_button.setText(text(whole))
+        if self.isVisible():  # a hidden banner needs no ticks: it catches up when shown
+            # The next tick when the whole seconds left drop by one, not a drifting 1 s.
+            self._countdown.start(max(1, math.ceil((seconds - (whole - 1)) * 1000)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._tick()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)  # dismissed, or the window closed: the countdown stops
+        self._countdown.stop()
 
     def message(self) -> str:
         return "" if self.isHidden() else self.message_label.text()
@@ -109,6 +173,7 @@ class Banner(QFrame):
 
     def clear(self) -> None:
         self._action = None
+        self.release_action()
         self.message_label.clear()
         self.hide()
 

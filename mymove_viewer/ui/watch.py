@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QSpinBox, QWidget
 
-from ..api.errors import ApiError
+from ..api.errors import ApiError, RateLimitedError
 from ..api.query import MAX_HOURS, Query
 from .fetch import FetchController, FetchRequest
 
 DEFAULT_MINUTES = 2
 MIN_MINUTES, MAX_MINUTES = 1, 60
 BACKOFF_CAP_S = 30 * 60.0
+TIMER_CAP_S = 86_400.0  # a QTimer holds < 25 days; a longer wait is asked again then
 
 Clock = Callable[[], datetime]
 
@@ -49,8 +50,12 @@ def backoff_delay(interval_s: float, failures: int) -> float:
 def describe_delay(seconds: float) -> str:
     if seconds < 60:
         return f"{max(1, round(seconds))} s"
-    minutes = round(seconds / 60)
-    return f"{minutes} min"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    # Only a 429's Retry-After waits this long (the back-off stops at 30 minutes).
+    if seconds < 48 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
 
 
 def clock_time(moment: datetime) -> str:
@@ -107,6 +112,8 @@ class WatchController(QObject):
         self._last_checked: datetime | None = None
         self.failures = 0
         self.polls_done = 0
+        # Seconds a 429's Retry-After still asks to wait (``retry_wait``): no poll before.
+        self.wait_left: Callable[[], float] = lambda: 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.poll)
@@ -189,6 +196,10 @@ class WatchController(QObject):
     def poll(self) -> None:
         if not self._running or self.in_flight:
             return
+        wait = self.wait_left()
+        if wait > 0:  # MYMOVE said when to ask again: polling sooner only meets another 429
+            self._schedule(wait)
+            return
         if self._controller.busy:  # a manual fetch: one request at a time, try again later
             self._schedule(self._interval_s)
             return
@@ -235,7 +246,8 @@ class WatchController(QObject):
             return
         self._current = None
         detail = error.message if isinstance(error, ApiError) else str(error)
-        self._failed(detail)
+        said = error.retry_after if isinstance(error, RateLimitedError) else None
+        self._failed(detail, said or 0.0)
 
     @Slot(int)
     def _on_cancelled(self, gen: int) -> None:
@@ -245,9 +257,10 @@ class WatchController(QObject):
         if self._running:
             self._schedule(self._interval_s)
 
-    def _failed(self, detail: str) -> None:
+    def _failed(self, detail: str, at_least: float = 0.0) -> None:
+        """``at_least``: the seconds a 429's Retry-After asked to wait."""
         self.failures += 1
-        delay = backoff_delay(self._interval_s, self.failures)
+        delay = max(backoff_delay(self._interval_s, self.failures), at_least)
         checked = (
             f"Last checked {clock_time(self._last_checked)}"
             if self._last_checked is not None
@@ -255,10 +268,10 @@ class WatchController(QObject):
         )
         self.statusChanged.emit(f"{checked} · retrying in {describe_delay(delay)}", detail)
         if self._running:
-            self._timer.start(max(1, int(delay * 1000)))
+            self._timer.start(max(1, int(min(delay, TIMER_CAP_S) * 1000)))
 
     def _schedule(self, delay: float) -> None:
-        self._timer.start(max(1, int(delay * 1000)))
+        self._timer.start(max(1, int(min(delay, TIMER_CAP_S) * 1000)))
         if self._running and not self.failures:
             nxt = datetime.now().timestamp() + delay
             parts = ["Watching for new leads"]

@@ -24,7 +24,7 @@ from .after_paint import AfterPaint
 from .copy_flow import CopyFlow
 from .detail_pane import DetailPane
 from .empty_state import EmptyState
-from .error_banner import Banner, show_fetch_error
+from .error_banner import Banner
 from .export_flow import CSV, XLSX, ExportFlow
 from .fetch import FetchOutcome, FetchRequest
 from .filter_edit import FilterEdit
@@ -32,6 +32,7 @@ from .filter_flow import FilterFlow
 from .history_flow import HistoryFlow
 from .overview import OverviewPanel
 from .query_panel import QueryPanel
+from .retry_wait import RetryWait
 from .selection import first_row
 from .session import LeadSession
 from .settings_writer import SettingsWriter
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.views = ViewsMenu.of(self)  # saved views: after _connect, so a view's layout wins
         self.history = HistoryFlow.of(self)  # stored leads, statuses kept (issue 18)
+        self.retry_wait = RetryWait.of(self)  # after a 429's Retry-After: Retry, F5, polls wait
         self.work_actions = WorkActions.of(self)  # work status: Leads menu, table, detail pane
         self.envs.offer_choices()
         self.saved.restore(self)
@@ -304,7 +306,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return None
         self.envs.update_fetch_state()
-        if self.fetch_block_reason() is not None:
+        if self.fetch_block_reason() is not None or self.retry_wait.refused():
             return None
         started = self.clock()
         request = self._request(self.panel.query())
@@ -365,7 +367,7 @@ class MainWindow(QMainWindow):
         if self.watch_flow.is_poll(gen):
             return  # the watch shows a quiet status and retries
         self.status.hide_progress()
-        self.show_error(error)
+        self.retry_wait.show_error(error)  # the banner, its Retry waiting out a Retry-After
         if self.model.total_count():
             self._set_idle_status("The fetch failed; the table still shows the previous leads.")
         else:  # the first fetch: there are no previous leads to speak of
@@ -377,10 +379,6 @@ class MainWindow(QMainWindow):
             return
         self.status.hide_progress()
         self._set_idle_status("Fetch cancelled; the table is unchanged.")
-
-    def show_error(self, error: E.ApiError) -> None:
-        focus_id = self.panel.focus_client_id
-        show_fetch_error(self.banner, error, self.open_key_dialog, focus_id, self.fetch)
 
     @Slot()
     def sync_busy(self) -> None:
