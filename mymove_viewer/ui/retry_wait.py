@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Slot
 from ..api import errors as E
 from ..api.query import Environment
 from .error_banner import show_fetch_error
+from .watch import describe_delay
 
 if TYPE_CHECKING:
     from .error_banner import Banner
@@ -31,13 +32,7 @@ Target = tuple[Environment, str]  # whose requests wait: environment and client 
 
 def wait_text(seconds: int) -> str:
     """'28 s', '3 min', '2 h', '3 days': rounded up, so it never says 'in 0 min'."""
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 2 * 3600:
-        return f"{math.ceil(seconds / 60)} min"
-    if seconds < 48 * 3600:
-        return f"{math.ceil(seconds / 3600)} h"
-    return f"{math.ceil(seconds / 86400)} days"
+    return describe_delay(seconds, up=True)
 
 
 def retry_text(seconds: int) -> str:

@@ -47,15 +47,18 @@ def backoff_delay(interval_s: float, failures: int) -> float:
     return max(interval_s, min(interval_s * 2 ** min(failures, 30), BACKOFF_CAP_S))
 
 
-def describe_delay(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(1, round(seconds))} s"
+def describe_delay(seconds: float, *, up: bool = False) -> str:
+    """'45 s', '30 min', '2 h', '3 days', to the nearest unit; ``up``: rounded up, as a
+    countdown reads (never "in 0 min"), in seconds up to 89."""
+    whole: Callable[[float], int] = math.ceil if up else round
+    if seconds < (90 if up else 60):
+        return f"{max(1, whole(seconds))} s"
     if seconds < 2 * 3600:
-        return f"{round(seconds / 60)} min"
+        return f"{whole(seconds / 60)} min"
     # Only a 429's Retry-After waits this long (the back-off stops at 30 minutes).
     if seconds < 48 * 3600:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
+        return f"{whole(seconds / 3600)} h"
+    return f"{whole(seconds / 86400)} days"
 
 
 def clock_time(moment: datetime) -> str:
