@@ -333,6 +333,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output is not None and not args.output.strip():
         # `-o "$FILE"` with FILE unset: the leads must not land on stdout (a log, a terminal).
         raise E.ValidationError("-o needs a file name; leave -o out to write to stdout.")
+    if args.client_id is not None and not args.client_id.strip():
+        # Not "no client ID is saved … pass --client-id": it was passed, empty.
+        raise E.ValidationError(
+            "--client-id is empty: give the client ID MYMOVE sent you, or leave --client-id out "
+            "to use the one saved in the app."
+        )
     if args.format is None:  # the file's name says what it is
         named_xlsx = bool(args.output) and args.output.lower().endswith(".xlsx")
         args.format = "xlsx" if named_xlsx else "csv"

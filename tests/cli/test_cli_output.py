@@ -76,3 +76,21 @@ def test_help_says_export_writes_workbooks_and_replaces_the_file() -> None:
     export_help = " ".join(run_cli("export", "--help").stdout.split())
     assert "replacing the file if it exists" in export_help
     assert "--env {production,staging} default: production" in export_help
+
+
+def test_an_empty_client_id_is_named_as_empty_not_as_missing(sandbox: Sandbox) -> None:
+    # `--client-id "$ID"` with ID unset said "No client ID is saved … Pass --client-id".
+    proc = run_cli(*export_args(sandbox, "--days", "1", "--client-id", " "))
+    assert proc.returncode == 2
+    assert "--client-id is empty" in proc.stderr and "saved for" not in proc.stderr
+    assert sandbox.requests == []
+
+
+def test_key_status_problem_line_is_prefixed_as_other_errors_are() -> None:
+    proc = run_cli(
+        "key", "status", key=None, env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    )
+    assert proc.returncode == 7
+    assert proc.stdout.startswith("Production: ")
+    assert proc.stderr.startswith("mymove-viewer: "), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
