@@ -138,12 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a view saved in the app for this environment: its filter, columns, sort and "
         "window (--hrs, --days or --start/--end override the window)",
     )
-    export.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write here, replacing the file if it exists (default: stdout)",
-    )
+    replaces = "write here, replacing the file if it exists (default: stdout)"
+    export.add_argument("-o", "--output", metavar="FILE", help=replaces)
     export.add_argument(
         "--format",
         choices=["csv", "xlsx"],
@@ -172,7 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     history.add_store_command(sub)
 
-    sandbox = sub.add_parser("sandbox", help="run a local fake Partner API with demo leads")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run a local fake Partner API with demo leads",
+        description="Serve synthetic leads on this computer the way the Partner API does, until "
+        "Ctrl+C. It prints its base URL, client ID, demo key and an export command to try.",
+    )
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
     sandbox.add_argument("--leads", type=int, default=500, help="how many leads to serve")
     sandbox.add_argument("--days", type=int, default=30, help="leads spread over this many days")
