@@ -110,11 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export",
-        help="fetch leads and write them as CSV",
+        help="fetch leads and write them as CSV or an Excel workbook",
+        description="Fetch the leads of one time window and write them as CSV (to standard "
+        "output, or to -o FILE) or as an Excel workbook (-o FILE.xlsx).",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument("--env", choices=ENVIRONMENTS, default="production")
+    export.add_argument(
+        "--env", choices=ENVIRONMENTS, default="production", help="default: production"
+    )
     export.add_argument(
         "--base-url",
         dest="export_base_url",
@@ -134,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a view saved in the app for this environment: its filter, columns, sort and "
         "window (--hrs, --days or --start/--end override the window)",
     )
-    export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    replaces = "write here, replacing the file if it exists (default: stdout)"
+    export.add_argument("-o", "--output", metavar="FILE", help=replaces)
     export.add_argument(
         "--format",
         choices=["csv", "xlsx"],
@@ -145,17 +150,30 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--no-formula-guard",
         action="store_true",
-        help="do not prefix cells starting with = + - @ (for machine readers)",
+        help="do not prefix cells starting with = + - @, tab, CR or NUL (for machine readers)",
     )
     history.add_export_options(export)
 
-    key = sub.add_parser("key", help="store, check or forget the API key in the OS keychain")
+    key = sub.add_parser(
+        "key",
+        help="store, check or forget the API key in the OS keychain",
+        description="set: save the key, read from a hidden prompt or one line on stdin (never "
+        "from the command line); status: say where the key is, never the key; delete: remove "
+        "it from the keychain.",
+    )
     key.add_argument("action", choices=["set", "status", "delete"])
-    key.add_argument("--env", choices=ENVIRONMENTS, default="production")
+    key.add_argument(
+        "--env", choices=ENVIRONMENTS, default="production", help="default: production"
+    )
 
     history.add_store_command(sub)
 
-    sandbox = sub.add_parser("sandbox", help="run a local fake Partner API with demo leads")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run a local fake Partner API with demo leads",
+        description="Serve synthetic leads on this computer the way the Partner API does, until "
+        "Ctrl+C. It prints its base URL, client ID, demo key and an export command to try.",
+    )
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
     sandbox.add_argument("--leads", type=int, default=500, help="how many leads to serve")
     sandbox.add_argument("--days", type=int, default=30, help="leads spread over this many days")
@@ -313,6 +331,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     # Every argument is checked before the keychain or the network is touched (exit 2).
     if args.end and args.start is None:
         raise E.ValidationError("--end needs --start as well.")
+    if args.output is not None and not args.output.strip():
+        # `-o "$FILE"` with FILE unset: the leads must not land on stdout (a log, a terminal).
+        raise E.ValidationError("-o needs a file name; leave -o out to write to stdout.")
+    if args.client_id is not None and not args.client_id.strip():
+        # Not "no client ID is saved … pass --client-id": it was passed, empty.
+        raise E.ValidationError(
+            "--client-id is empty: give the client ID MYMOVE sent you, or leave --client-id out "
+            "to use the one saved in the app."
+        )
     if args.format is None:  # the file's name says what it is
         named_xlsx = bool(args.output) and args.output.lower().endswith(".xlsx")
         args.format = "xlsx" if named_xlsx else "csv"

@@ -75,7 +75,8 @@ def _key_status(store: CredentialStore, env: Environment) -> int:
     print(f"{env.label}: {line}")
     if not status.problem:
         return OK
-    print(command_line_wording(status.problem), file=sys.stderr)
+    # Prefixed as every other error is, so a script's log says which program wrote it.
+    print(f"mymove-viewer: {command_line_wording(status.problem)}", file=sys.stderr)
     return KEYCHAIN if status.keychain_failed else USAGE
 
 

@@ -88,7 +88,9 @@ def write_xlsx(
         # folder (/dev/fd) holds no files: then the usual temporary folder it is.
         with _scratch_folder(None if direct else real.parent) as scratch:
             workbook = xlsxwriter.Workbook(
-                raw if cancel is None else _CancellableFile(raw, cancel),
+                # Wrapped even without a cancel: after a failed write (disk full, a closed pipe)
+                # the abandoned zip writer's end record must go nowhere, not into a traceback.
+                _CancellableFile(raw, cancel or _never),
                 {
                     "constant_memory": True,
                     "tmpdir": scratch,
@@ -250,13 +252,17 @@ def _discard(workbook: xlsxwriter.Workbook) -> None:
                 handle.close()
 
 
+def _never() -> bool:
+    return False
+
+
 class _CancellableFile:
     """The workbook's output as the zip writer sees it: every write checks ``cancel`` first.
 
     Saving a large workbook (zipping the sheet) takes seconds after the last row; this makes
     Cancel, or closing the window, stop it within one write instead of waiting it out. Once
-    cancelled it swallows everything: the abandoned zip writer still writes its end record when
-    it is garbage-collected, after the real file is closed and gone.
+    cancelled, or once a write failed, it swallows everything: the abandoned zip writer still
+    writes its end record when it is garbage-collected, after the real file is closed and gone.
     """
 
     def __init__(self, raw: BinaryIO, cancel: Callable[[], bool]) -> None:
@@ -266,21 +272,35 @@ class _CancellableFile:
         self._pos = 0  # once stopped: where the zip writer believes it is
 
     def write(self, data: bytes) -> int:
-        if not self._stopped and self._cancel():
-            self._stopped = True
-            with suppress(OSError, ValueError):
-                self._pos = self._raw.tell()
-            raise ExportCancelled("Export cancelled.")
         if self._stopped:
             # Positions must keep adding up: the zip writer's end record subtracts them, and a
             # negative size raised struct.error from its __del__ ("Exception ignored in").
             self._pos += len(data)
             return len(data)
-        return self._raw.write(data)
+        if self._cancel():
+            self._stop()
+            raise ExportCancelled("Export cancelled.")
+        with self._stop_on_failure():
+            return self._raw.write(data)
+
+    @contextmanager
+    def _stop_on_failure(self) -> Iterator[None]:
+        """Disk full, reader gone: the abandoned zip writer's end record goes nowhere too."""
+        try:
+            yield
+        except OSError:
+            self._stop()
+            raise
+
+    def _stop(self) -> None:
+        self._stopped = True
+        with suppress(OSError, ValueError):
+            self._pos = self._raw.tell()
 
     def seek(self, offset: int, whence: int = 0) -> int:
         if not self._stopped:
-            return self._raw.seek(offset, whence)
+            with self._stop_on_failure():
+                return self._raw.seek(offset, whence)
         self._pos = offset if whence == 0 else self._pos + offset
         return self._pos
 
@@ -289,7 +309,8 @@ class _CancellableFile:
 
     def flush(self) -> None:
         if not self._stopped:
-            self._raw.flush()
+            with self._stop_on_failure():
+                self._raw.flush()
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._raw, name)

@@ -392,6 +392,11 @@ def main(
         print(f"  Client ID: {sandbox.client_id}")
         print(f"  API key:   {DEMO_API_KEY}  (demo key for this sandbox only)")
         print(f"  Try: curl -H 'Authorization: {DEMO_API_KEY}' '{sandbox.leads_url}?days=7'")
+        # The command line's own export, ready to paste: what a new user came to try.
+        print(
+            f"  Export: MYMOVE_API_KEY={DEMO_API_KEY} mymove-viewer export "
+            f"--base-url {sandbox.base_url} --client-id {sandbox.client_id} --days 7 -o leads.csv"
+        )
         print("Press Ctrl+C to stop.", flush=True)
         if on_ready is not None:
             on_ready(sandbox)
