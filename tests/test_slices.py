@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -84,3 +85,22 @@ def test_shed_empties_lists_a_slice_at_a_time_with_pace_between() -> None:
     kept = list(range(10))
     shed(kept)  # no pace (the GUI thread): the caller's own ``del`` frees it
     assert kept == list(range(10))
+
+
+def test_the_gil_is_offered_at_most_every_offer_interval_per_thread(monkeypatch) -> None:
+    clock = [100.0]
+    sleeps: list[float] = []
+    monkeypatch.setattr(slices.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(slices.time, "sleep", sleeps.append)
+    monkeypatch.setattr(slices, "_offered", threading.local())
+    slices.yield_gil()
+    clock[0] += slices.OFFER_S / 2
+    slices.yield_gil()  # too soon: no second sleep
+    assert sleeps == [0]
+    clock[0] += slices.OFFER_S
+    slices.yield_gil()
+    assert sleeps == [0, 0]
+    other = threading.Thread(target=slices.yield_gil)  # another thread offers on its own clock
+    other.start()
+    other.join()
+    assert sleeps == [0, 0, 0]

@@ -61,8 +61,9 @@ _HEADERS = {
 # 756 B for 18% more. Names and ZIP codes then cost ~5% more CPU (A/B, 12 runs at 100k) for
 # 525 B, and sorting by them got twice as fast: a sort reads every lead's value, and one shared
 # string object per value stays in cache where 100k separate ones each cost a miss. Each column
-# costs about the same (a hash and a lookup per lead, ~5% of a slice's decode); ZIP+4 codes are
-# left out: they name a block or a building, so real answers hardly repeat them and interning
+# costs about the same (a hash and a lookup per lead, ~5% of a slice's decode) until its values
+# stop growing, when the parse decodes it as a literal of those values (``parse_share``) and it
+# costs nothing; ZIP+4 codes are left out: they name a block or a building, so real answers hardly repeat them and interning
 # would pay for no sharing (the sandbox's few hundred codes repeat: ~110 B/lead more there).
 REPEATING = tuple(
     FIELDS.index(f)

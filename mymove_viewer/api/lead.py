@@ -25,8 +25,8 @@ _DATE_PREFIX = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # Where ``YYYY-MM-DDTHH:MM:SSZ`` has its separators. ``parse_timestamp`` also takes forms of the
 # same length that do not sort as text: "t" or a space for "T" (RFC 3339 allows both), and
 # what ``fromisoformat`` reads beyond RFC 3339 (an ISO week date such as ``2026-W48-5T…``).
-_SEPARATORS = itemgetter(slice(4, 20, 3))  # characters 4, 7, 10, 13, 16 and 19
-_CANONICAL_SEPARATORS = "--T::Z"
+_CANONICAL_SEPARATORS = tuple(zip((4, 7, 10, 13, 16, 19), "--T::Z", strict=True))
+_JOIN_FROM = 16  # fewer stamps are checked one by one: joining costs more than it saves
 
 
 def sorts_as_text(stamps: Sequence[str], *, validate: bool = False) -> bool:
@@ -40,8 +40,17 @@ def sorts_as_text(stamps: Sequence[str], *, validate: bool = False) -> bool:
         return True
     if set(map(len, stamps)) != {20}:
         return False
-    if set(map(_SEPARATORS, stamps)) != {_CANONICAL_SEPARATORS}:
-        return False
+    count = len(stamps)
+    if count < _JOIN_FROM:
+        if not all(s[4:20:3] == "--T::Z" for s in stamps):
+            return False
+    else:
+        # Every 20th character of the stamps joined, from each separator's place: a few C calls
+        # (slicing each stamp for its separators made a string per stamp, ~1.6x the time).
+        joined = "".join(stamps)
+        for at, separator in _CANONICAL_SEPARATORS:
+            if joined[at::20] != separator * count:
+                return False
     if validate:
         try:
             deque(map(datetime.fromisoformat, stamps), maxlen=0)  # a C loop that keeps nothing
@@ -111,9 +120,17 @@ def instant_keys(texts: Sequence[str]) -> list[str]:
     a parsed instant (~50 ms at 100k leads, in the fetch's first sort)."""
     out: list[str] = []
     for part in chunks(texts):
-        out += part if sorts_as_text(part) else map(_instant_key, part)
+        if sorts_as_text(part):
+            out += part
+            continue
+        # The few values in another form are found by halving the slice into pieces of
+        # ``_FEW``: one ``-05:00`` stamp cost its slice of 4,096 a Python call per value (~8 ms).
+        for piece in chunks(part, size=_FEW):
+            out += piece if sorts_as_text(piece) else map(_instant_key, piece)
     return out
 
+
+_FEW = 64
 
 _EPOCH_KEY = "1970-01-01T00:00:00Z"
 _FIRST = datetime(1, 1, 2, tzinfo=UTC).timestamp()

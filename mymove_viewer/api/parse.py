@@ -54,6 +54,7 @@ from .parse_odd import (
     odd_slice,
     parsed_text,
 )
+from .parse_share import Sharing
 
 _N = len(FIELDS)
 # ~130 leads. Decoded and built one after the other, a slice's ~2,600 strings are still in the
@@ -225,6 +226,7 @@ def _sliced(
     view = memoryview(body)
     learning = Learning()
     tally = _Tally()
+    sharing = Sharing(tally.interned)
     leads: list[Lead] = []
     clock = time.perf_counter
     offered = clock()
@@ -232,8 +234,11 @@ def _sliced(
         for start, stop in ranges:
             if cancel is not None and cancel():
                 raise CancelledError("The fetch was cancelled.")
-            block = decode_slice(b"".join((b"[", view[start:stop], b"]")), learning)
+            piece = b"".join((b"[", view[start:stop], b"]"))
+            sizes = sharing.sizes()
+            block = sharing.decode(piece, learning.extras) or decode_slice(piece, learning)
             leads += _block_leads(block, tally)
+            sharing.learned(sizes, len(block.structs))
             if clock() - offered >= PACE_S:
                 yield_gil()  # a waiting GUI thread takes the GIL now
                 offered = clock()
@@ -327,6 +332,8 @@ def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[st
     # decoder makes a new string for every value, and ~50 bytes each add up over 1M leads.
     interned = tally.interned
     for i in REPEATING:  # one string object per value (see ``fields.REPEATING``)
+        if i in block.shared:
+            continue
         cache = interned[i]
         cols[i] = map(cache.setdefault, cols[i], cols[i])
     leads, extras = _build(cols, interned, block.extras)

@@ -59,19 +59,27 @@ class Learning:
 def struct_types(extras: tuple[str, ...]) -> tuple[type[msgspec.Struct], type[msgspec.Struct]]:
     """Struct types holding ``FIELDS`` then ``extras`` (absent: ``UNSET``), refusing any other
     field: one with strings only, one that also takes nulls."""
+    return (struct_type("_Strict", extras, str, ""), struct_type("_Wire", extras, str | None, None))
+
+
+def struct_type(
+    name: str,
+    extras: tuple[str, ...],
+    value: Any,
+    default: Any,
+    types: dict[int, Any] | None = None,
+) -> type[msgspec.Struct]:
+    """A struct type holding ``FIELDS`` (of type ``value``, or ``types[i]`` for field ``i``)
+    then ``extras`` (``value`` or absent: ``UNSET``), refusing any other field."""
     attrs = [f"e{i}" for i in range(len(extras))]  # any name, even one no identifier spells
-    rename = dict(zip(attrs, extras, strict=True))
-    unset = msgspec.UnsetType
-    return tuple(  # type: ignore[return-value]
-        msgspec.defstruct(
-            name,
-            [(f, value, default) for f in FIELDS]
-            + [(a, value | unset, msgspec.UNSET) for a in attrs],
-            rename=rename,
-            forbid_unknown_fields=True,
-            gc=False,
-        )
-        for name, value, default in (("_Strict", str, ""), ("_Wire", str | None, None))
+    types = types or {}
+    return msgspec.defstruct(
+        name,
+        [(f, types.get(i, value), default) for i, f in enumerate(FIELDS)]
+        + [(a, value | msgspec.UnsetType, msgspec.UNSET) for a in attrs],
+        rename=dict(zip(attrs, extras, strict=True)),
+        forbid_unknown_fields=True,
+        gc=False,
     )
 
 
@@ -96,7 +104,12 @@ def in_record_order(structs: list[Any], extras: tuple[str, ...], piece: bytes) -
     if len(extras) < 2 or not structs:
         return True
     attrs = type(structs[0]).__struct_fields__[len(FIELDS) :]
-    present = [list(map(is_not, map(attrgetter(a), structs), repeat(msgspec.UNSET))) for a in attrs]
+    columns = [list(map(attrgetter(a), structs)) for a in attrs]
+    if sum(col.count(msgspec.UNSET) != len(col) for col in columns) < 2:
+        # One extra at most held in this slice (a field learned from a few records elsewhere):
+        # no record holds two, and the per-record counts below cost ~10 us a slice.
+        return True
+    present = [list(map(is_not, col, repeat(msgspec.UNSET))) for col in columns]
     if max(reduce(lambda a, b: list(map(add, a, b)), present)) < 2:
         return True
     raws = list(map(bytes, _raw_records.decode(piece)))

@@ -41,6 +41,7 @@ class Block:
     nullable: bool = False
     odd: list[tuple[int, Any, int]] = field(default_factory=list)
     extras: tuple[str, ...] = KNOWN_EXTRA_FIELDS  # the extra fields the structs hold, in order
+    shared: tuple[int, ...] = ()  # columns whose values are shared objects already (parse_share)
 
     def __len__(self) -> int:
         return len(self.structs) + len(self.odd)

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.settings_writer = SettingsWriter(settings_store, self)  # the disk off this thread
         self._closed = False
         self.keys = KeyCheck(credentials, demo, defer_key_check, self)
-        if defer_key_check:
+        if defer_key_check:  # the app's start-up: first the window, then the workers' loads
             AfterPaint(self, self.check_keys_in_background, CHECK_FALLBACK_MS)
 
         loaded = self._store.load()
@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         self.controller, self.paint_gate, self.indexer = s.controller, s.paint_gate, s.indexer
         self.paint_gate.watch(self)  # the window's paints hold the session's workers back
         self.model = s.model
+        if defer_key_check:
+            AfterPaint(self, self.controller.prepare, CHECK_FALLBACK_MS)
         self.export_flow = ExportFlow(self)
         self.exporter = self.export_flow.runner
         self.copy_flow = CopyFlow(self)

@@ -167,7 +167,9 @@ class Ticker(QObject):
 def make_window(url: str, config: Path) -> MainWindow:
     """As the app makes it (``ui.app``): the keychain asked on a worker after the first paint,
     not on the GUI thread when the journey switches to another environment (loading the
-    keychain's backend there took ~55 ms of the switch), and waited for."""
+    keychain's backend there took ~55 ms of the switch), and waited for; so is the HTTP
+    client the app loads after the first paint (``FetchController.prepare``), as a user's
+    first click comes later than that."""
     window = MainWindow(
         credentials=CredentialStore(backend=keyring.backends.fail.Keyring(), environ={}),
         settings_store=SettingsStore(config),
@@ -183,6 +185,14 @@ def make_window(url: str, config: Path) -> MainWindow:
         window.keys.changed.connect(lambda _env: loop.quit() if not window.keys.pending else None)
         QTimer.singleShot(10_000, loop.quit)
         loop.exec()
+    if window.controller.preparing:
+        loop = QEventLoop()
+        poll = QTimer(interval=5)
+        poll.timeout.connect(lambda: loop.quit() if not window.controller.preparing else None)
+        poll.start()
+        QTimer.singleShot(10_000, loop.quit)
+        loop.exec()
+        poll.stop()
     return window
 
 

@@ -9,6 +9,8 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
+
 from mymove_viewer.credentials import CredentialStore
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
 from mymove_viewer.settings import Settings
@@ -46,7 +48,8 @@ _PROBE = textwrap.dedent(
             return False
 
     def quit_once_checked():
-        if not watcher.window.key_check_pending:
+        window = watcher.window
+        if not window.key_check_pending and not window.controller.preparing:
             poll.stop()
             app.quit()
 
@@ -59,6 +62,7 @@ _PROBE = textwrap.dedent(
     code = main([])
     print("loaded before the first paint:", watcher.seen)
     print("keyring loaded by exit:", "keyring" in sys.modules)
+    print("httpx loaded by exit:", "httpx" in sys.modules)
     sys.exit(code)
     """
 )
@@ -78,8 +82,27 @@ def test_first_paint_of_the_app_loads_no_keychain_or_network_code(tmp_path: Path
     )
     assert proc.returncode == 0, proc.stderr
     assert "loaded before the first paint: []" in proc.stdout, proc.stdout
-    # The window did ask the keychain, after the paint (the app quit once it had answered).
+    # The window did ask the keychain, after the paint (the app quit once it had answered), and
+    # loaded the HTTP client the first fetch needs.
     assert "keyring loaded by exit: True" in proc.stdout, proc.stdout
+    assert "httpx loaded by exit: True" in proc.stdout, proc.stdout
+
+
+def test_the_app_loads_what_a_fetch_needs_on_a_worker_after_the_first_paint(
+    qtbot, settings_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mymove_viewer.ui import fetch
+
+    loaded_on: list[threading.Thread] = []
+    monkeypatch.setattr(
+        fetch, "prepare_fetch", lambda *_: loaded_on.append(threading.current_thread())
+    )
+    window, _ = _deferred_window(qtbot, settings_store, CountingKeyring())
+    assert not loaded_on  # nothing before the window is shown
+    window.show()
+    qtbot.waitUntil(lambda: bool(loaded_on) and not window.controller.preparing, timeout=TIMEOUT_MS)
+    assert loaded_on[0] is not threading.main_thread()
+    _close(window)
 
 
 class CountingKeyring(MemoryKeyring):

@@ -1,0 +1,138 @@
+"""Repeating values decoded as literals (``api.parse_share``): the leads never change, only how
+their values come to be shared."""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+import pytest
+
+from mymove_viewer.api import parse as parse_module
+from mymove_viewer.api import parse_share
+from mymove_viewer.api.fields import FIELD_INDEX, REPEATING
+from mymove_viewer.api.parse import parse_leads
+
+from .odd_records import sandbox_records, whole_body_decode
+
+STATE = FIELD_INDEX["new_state"]
+CITY = FIELD_INDEX["new_city"]
+RECORD = {
+    "offer_id": "10000",
+    "created_at": "2017-10-04T15:49:54Z",
+    "first_name": "John",
+    "last_name": "Smith",
+    "email": "js@atestemail.com",
+    "move_date": "2017-10-04T00:00:00Z",
+    "new_housing_tenure": "own",
+    "new_address_1": "123 Main St.",
+    "new_address_2": "Apt. 1",
+    "new_city": "Charlotte",
+    "new_state": "NC",
+    "new_postal_code": "28203",
+    "new_postal_code_plus4": "0000",
+    "old_address_1": "567 Washington St.",
+    "old_address_2": "Apt. 2",
+    "old_city": "Charlotte",
+    "old_state": "NC",
+    "old_postal_code": "28203",
+    "old_postal_code_plus4": "0000",
+}
+
+
+class _Watched(parse_share.Sharing):
+    """The parse's ``Sharing``, remembered with the slices it decoded."""
+
+    made: ClassVar[list[_Watched]] = []
+
+    def __init__(self, caches: dict[int, dict[str, str]]) -> None:
+        super().__init__(caches)
+        self.decoded = 0
+        _Watched.made.append(self)
+
+    def decode(self, piece: bytes, extras: tuple[str, ...]) -> parse_share.Block | None:
+        block = super().decode(piece, extras)
+        self.decoded += block is not None
+        return block
+
+
+@pytest.fixture
+def watched(monkeypatch: pytest.MonkeyPatch) -> list[_Watched]:
+    _Watched.made = []
+    monkeypatch.setattr(parse_module, "Sharing", _Watched)
+    return _Watched.made
+
+
+def _body(records: list[dict[str, str]]) -> bytes:
+    return json.dumps({"leads": records}, separators=(",", ":")).encode()
+
+
+def _assert_as_whole(raw: bytes) -> list[tuple[str, ...]]:
+    sliced, whole = parse_leads(raw), whole_body_decode(raw)
+    assert sliced.leads == whole.leads
+    assert (sliced.extra_fields, sliced.skipped) == (whole.extra_fields, whole.skipped)
+    return sliced.leads
+
+
+def test_the_sandbox_body_is_decoded_as_literals_and_gives_the_same_leads(
+    watched: list[_Watched],
+) -> None:
+    raw = b'{"leads":[' + b",".join(sandbox_records(6000)) + b"]}"
+    leads = _assert_as_whole(raw)
+    (sharing,) = watched
+    assert sharing.decoded > len(parse_module._split(raw) or []) // 2
+    assert {FIELD_INDEX[f] for f in ("offer_id", "new_state", "last_name")} <= set(
+        sharing.literal_columns
+    )
+    for column in REPEATING:  # one object per value, whichever way its slice was decoded
+        assert len({id(lead[column]) for lead in leads}) == len({lead[column] for lead in leads})
+
+
+def test_a_value_first_seen_after_its_column_became_a_literal_is_kept_exactly(
+    watched: list[_Watched],
+) -> None:
+    records = [dict(RECORD, first_name=f"n{i}") for i in range(3000)]
+    records[2000]["new_state"] = "Nevada é"
+    records[2500]["new_state"] = "Nevada é"
+    records[2700]["old_state"] = ""
+    raw = _body(records)
+    # The same value written with an escape must be the same value (a literal matches text).
+    raw = raw.replace(b'"Nevada \xc3\xa9"', b'"Nevada \\u00e9"', 1)
+    leads = _assert_as_whole(raw)
+    assert leads[2000][STATE] == "Nevada é" and leads[2000][STATE] is leads[2500][STATE]
+    assert leads[2700].old_state == ""
+    (sharing,) = watched
+    assert sharing.decoded and STATE in sharing.literal_columns
+
+
+def test_a_column_whose_values_keep_coming_stays_plain_strings(watched: list[_Watched]) -> None:
+    records = [dict(RECORD, new_city=f"City {i}", first_name=f"n{i % 7}") for i in range(3000)]
+    leads = _assert_as_whole(_body(records))
+    (sharing,) = watched
+    assert CITY not in sharing.literal_columns
+    assert STATE in sharing.literal_columns and FIELD_INDEX["first_name"] in sharing.literal_columns
+    assert leads[0][STATE] is leads[-1][STATE]
+
+
+def test_a_literal_that_keeps_missing_goes_back_to_plain_strings(
+    watched: list[_Watched],
+) -> None:
+    # The same state for long enough to become a literal, then a new one every 150 records: each
+    # slice's miss would cost a new decoder.
+    records = [dict(RECORD, first_name=f"n{i}") for i in range(6000)]
+    for i in range(1500, 6000):
+        records[i]["new_state"] = f"S{i // 150}"
+    _assert_as_whole(_body(records))
+    (sharing,) = watched
+    assert STATE not in sharing.literal_columns
+    assert FIELD_INDEX["old_state"] in sharing.literal_columns
+
+
+def test_the_same_body_twice_still_shares_within_each_parse() -> None:
+    # ``typing`` keeps literals by their values: the second parse gets the first one's, whose
+    # objects its plain slices must share too.
+    raw = b'{"leads":[' + b",".join(sandbox_records(3000)) + b"]}"
+    parse_leads(raw)
+    leads = parse_leads(raw).leads
+    for column in REPEATING:
+        assert len({id(lead[column]) for lead in leads}) == len({lead[column] for lead in leads})
