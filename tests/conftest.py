@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import httpx
 import pytest
 
+from mymove_viewer.api import parse_share
 from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.settings import SettingsStore
 from tests.sandbox.helpers import NOW
@@ -31,6 +33,19 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     # Nor the real lead history (issue 18): every CLI export stores what it fetched.
     monkeypatch.setenv("MYMOVE_VIEWER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("MYMOVE_API_KEY", raising=False)
+
+
+_PARSES = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_parse_learning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test parses as a new process would: with nothing learned from other tests' bodies
+    (``api.parse_share`` keeps what it learns for the process's life)."""
+    made = parse_share._Made
+    for name in ("values", "drifted", "decoders", "latest"):
+        monkeypatch.setattr(made, name, {})
+    monkeypatch.setattr(made, "own", f"\x00test {next(_PARSES)}")
 
 
 # --- the sandbox tests (tests/sandbox/); tests/api, ui and reliability have their own -----------

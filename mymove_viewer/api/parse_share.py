@@ -7,27 +7,27 @@ up among the literal's values and returns that value's own object: no string is 
 value is shared already. At 100k sandbox leads, decoding the 11 columns as literals took the
 parse from ~182 to ~132 ms of CPU (the decode itself 95 → 75 ms).
 
-The values are learned from the body itself, so nothing depends on what the sandbox sends: a
-column becomes a literal once a slice decoded as plain strings brought it no new value (its
-values then rarely grow: states, offers, tenures, move dates; names and ZIP codes only when an
-answer's few hundred repeat). A slice holding a value some literal lacks fails its decode and is
-decoded again as plain strings, which learns the new values; a column that keeps missing, or
-grows past ``MAX_VALUES``, stays plain strings for the rest of the body. The leads are the same
-either way: a literal only ever holds values already seen, as the strings they are.
+The values are learned from the bodies themselves, so nothing depends on what the sandbox sends:
+a column becomes a literal once a slice decoded as plain strings brought it no new value (its
+values then rarely grow: states, offers, tenures; names and ZIP codes only when an answer's few
+hundred repeat). A slice holding a value some literal lacks fails its decode and is decoded again
+as plain strings, which learns the new values; a column that keeps missing (move dates, which
+move on day by day), or grows past ``MAX_VALUES``, stays plain strings for the rest of the body.
+The leads are the same either way: a literal only ever holds values already seen, as the
+strings they are. What is learned is kept for the next body (see ``_Made``).
 """
 
 from __future__ import annotations
 
-from itertools import count
-from typing import Any, Literal
+import re
+import threading
+from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from .fields import REPEATING
+from .fields import FIELD_INDEX, REPEATING
 from .parse_learn import in_record_order, struct_type
 from .parse_odd import Block
-
-_BODIES = count()
 
 # Larger literals cost more to make again after a miss (~1 ms per 300 values across columns);
 # a column with more distinct values than this is not repeating enough to pay.
@@ -35,32 +35,59 @@ MAX_VALUES = 1024
 # A slice this small says little about whether a column's values stopped growing.
 MIN_RECORDS = 32
 # Misses a column may make before it goes back to plain strings: a few at first (the last
-# values of a small set show up late), then one per 16 slices it decoded.
+# values of a small set show up late), then one per 128 slices it decoded (a miss makes a new
+# decoder, ~0.4 ms: about what a column's literal saves over 100 slices).
 MISS_ALLOWANCE = 3
 MISS_EVERY = 128
+# A column that went back to plain strings in this many bodies is not tried again.
+DRIFTED_BODIES = 2
+# Decoders made in a process's life (each kept: see ``_Made``), ~20-40 KB each.
+MAX_DECODERS = 64
+
+
+class _Made:
+    """Process-wide, for every parse (on whichever thread): the values each column has been a
+    literal of, in the order learned, and the decoders made for them. Kept for the process's
+    life on purpose: a decoder's struct type is a reference cycle, and a parse freezes what it
+    leaves alive (``gcpause``), so a decoder dropped afterwards would never be freed (~200 KB a
+    parse of 20k leads, measured, when each parse made its own; a decoder is ~66 KB). Values
+    only grow, so bodies like earlier ones make no decoder; once ``MAX_DECODERS`` are made, a
+    body uses the last one made for its columns, whose literals lack only values learned since
+    (a slice holding one is decoded as plain strings)."""
+
+    lock: ClassVar[threading.Lock] = threading.Lock()
+    values: ClassVar[dict[int, dict[str, str]]] = {}  # column -> value -> its one object
+    drifted: ClassVar[dict[int, int]] = {}  # column -> bodies in which it went back to plain
+    # (extras, (column, how many of its values)…) -> decoder; (extras, columns) -> latest key
+    decoders: ClassVar[dict[tuple[Any, ...], msgspec.json.Decoder[Any]]] = {}
+    latest: ClassVar[dict[tuple[Any, ...], tuple[Any, ...]]] = {}
+    # First in every literal: ``typing`` keeps literals by their values, and one with equal
+    # values but other objects (made before the values were reset, in tests) would be returned.
+    # A record holding this text decodes to an equal string.
+    own: ClassVar[str] = "\x00mymove-viewer literal"
+
+
+# msgspec's error for a value its literal lacks, naming the field (FIELDS are never renamed).
+_MISSED = re.compile(r"Invalid enum value .* - at `\$\[\d+\]\.(\w+)`", re.DOTALL)
 
 
 class Sharing:
     """Which ``REPEATING`` columns of one body are decoded as literals of the values seen so
-    far. ``caches`` are the parse's own (column → value → the one object for it)."""
+    far. ``caches`` are the parse's own (column → value → the one object for it); they start
+    with the values earlier bodies made literals of, so a value is one object across bodies."""
 
-    __slots__ = (
-        "_caches",
-        "_decoder",
-        "_extras",
-        "_literal",
-        "_misses",
-        "_own",
-        "_plain",
-        "_shared",
-    )
+    __slots__ = ("_caches", "_decoder", "_extras", "_literal", "_misses", "_plain", "_shared")
 
     def __init__(self, caches: dict[int, dict[str, str]]) -> None:
         self._caches = caches
-        self._own = f"\x00parse {next(_BODIES)}"
         self._literal: dict[int, int] = {}  # column -> slices decoded with it a literal
         self._misses: dict[int, int] = {}
-        self._plain: set[int] = set()  # columns left as plain strings for this body
+        with _Made.lock:
+            for i, known in _Made.values.items():
+                caches[i].update(known)
+            # A column whose values drift (dates that move on day by day) went back to plain
+            # strings in earlier bodies: each of its misses would cost a decode and a decoder.
+            self._plain = {i for i, n in _Made.drifted.items() if n >= DRIFTED_BODIES}
         self._decoder: msgspec.json.Decoder[Any] | None = None
         self._extras: tuple[str, ...] | None = None
         self._shared: tuple[int, ...] = ()
@@ -71,16 +98,18 @@ class Sharing:
 
     def decode(self, piece: bytes, extras: tuple[str, ...]) -> Block | None:
         """``piece``'s records as structs whose literal columns hold shared values; None when
-        no column is a literal yet or the slice is not in that shape (a value not seen yet, a
+        no column is a literal or the slice is not in that shape (a value its literal lacks, a
         null, a number, an unknown field: the caller decodes it as plain strings)."""
-        if not self._literal:
-            return None
-        if self._decoder is None or extras != self._extras:
+        if self._literal and (self._decoder is None or extras != self._extras):
             self._make(extras)
-        assert self._decoder is not None
+        if self._decoder is None:
+            return None
         try:
             structs = self._decoder.decode(piece)
-        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+        except msgspec.ValidationError as error:
+            self._missed(str(error))
+            return None
+        except (msgspec.DecodeError, UnicodeDecodeError):
             return None
         if not in_record_order(structs, extras, piece):
             return None
@@ -89,43 +118,72 @@ class Sharing:
         return Block(structs, extras=extras, shared=self._shared)
 
     def sizes(self) -> list[int]:
-        """How many values each column has seen; pass to ``learned`` after a plain slice."""
+        """How many values each column has seen; pass to ``learned`` after the slice."""
         caches = self._caches
         return [len(caches[i]) for i in REPEATING]
 
     def learned(self, sizes: list[int], records: int) -> None:
-        """After each slice (its values now in the caches): a literal column that grew missed
-        (its slice was decoded as plain strings); a plain one that did not grow becomes a
-        literal."""
+        """After each slice (its values now in the caches): a literal column that grew needs
+        its new values (its slice was decoded as plain strings); a plain one that did not grow
+        becomes a literal."""
         changed = False
         plain = self._plain
         for i, before in zip(REPEATING, sizes, strict=True):
             values = len(self._caches[i])
             grew = values > before
             if i in self._literal:
-                if not grew:
-                    continue
-                changed = True
-                misses = self._misses[i] = self._misses.get(i, 0) + 1
-                if values > MAX_VALUES or misses > MISS_ALLOWANCE + self._literal[i] // MISS_EVERY:
-                    del self._literal[i]
-                    plain.add(i)
+                changed = changed or grew
             elif not grew and records >= MIN_RECORDS and values <= MAX_VALUES and i not in plain:
                 self._literal[i] = 0
                 changed = True
         if changed:
             self._decoder = None  # made again, with the values learned, for the next slice
 
+    def _missed(self, error: str) -> None:
+        found = _MISSED.fullmatch(error)
+        i = FIELD_INDEX.get(found[1], -1) if found else -1
+        if i not in self._literal:
+            return  # not a literal's miss: a null, a number, an unknown field
+        misses = self._misses[i] = self._misses.get(i, 0) + 1
+        if misses > MISS_ALLOWANCE + self._literal[i] // MISS_EVERY:
+            with _Made.lock:
+                self._drop(i)
+            self._decoder = None
+
+    def _drop(self, i: int) -> None:
+        """Column ``i`` is plain strings for the rest of this body (lock held)."""
+        del self._literal[i]
+        self._plain.add(i)
+        _Made.drifted[i] = _Made.drifted.get(i, 0) + 1
+
     def _make(self, extras: tuple[str, ...]) -> None:
-        types: dict[int, Any] = {}
-        for i in self._literal:
-            cache = self._caches[i]
-            # ``typing`` keeps recent literals by their values, and an equal one made for an
-            # earlier body would hold that body's objects: this body's own value first keeps its
-            # literals apart (were a record to hold it, it would decode to an equal string).
-            values = (self._own, *(v for v in cache if type(v) is str))
-            types[i] = Literal[values]  # type: ignore[valid-type]
-        struct = struct_type("_Shared", extras, str, "", types)
-        self._decoder = msgspec.json.Decoder(list[struct])
-        self._extras = extras
-        self._shared = tuple(types)
+        """The decoder for the literal columns' values so far: one made before for the same
+        values, else a new one, else (``MAX_DECODERS`` made) the last one for these columns."""
+        with _Made.lock:
+            for i in [i for i in self._literal if not self._learn(i)]:
+                self._drop(i)
+            columns = tuple(sorted(self._literal))
+            key = (extras, *((i, len(_Made.values[i])) for i in columns))
+            decoder = _Made.decoders.get(key) if columns else None
+            if decoder is None and columns:
+                if len(_Made.decoders) < MAX_DECODERS:
+                    types = {i: Literal[(_Made.own, *_Made.values[i])] for i in columns}  # type: ignore[misc]
+                    struct = struct_type("_Shared", extras, str, "", types)
+                    decoder = _Made.decoders[key] = msgspec.json.Decoder(list[struct])
+                    _Made.latest[(extras, columns)] = key
+                else:
+                    decoder = _Made.decoders.get(_Made.latest.get((extras, columns), ()))
+        if decoder is None:  # no literal, or none may be made for these columns: plain strings
+            self._plain.update(self._literal)
+            self._literal.clear()
+        self._decoder, self._extras, self._shared = decoder, extras, columns
+
+    def _learn(self, i: int) -> bool:
+        """This body's values of column ``i`` added to those kept (lock held); False if they
+        would be more than ``MAX_VALUES``."""
+        known = _Made.values.setdefault(i, {})
+        new = [v for v in self._caches[i] if v not in known and type(v) is str]
+        if len(known) + len(new) > MAX_VALUES:
+            return False
+        known.update(zip(new, new, strict=True))
+        return True

@@ -3,6 +3,7 @@ their values come to be shared."""
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from typing import ClassVar
@@ -185,3 +186,71 @@ def test_any_body_gives_what_the_whole_body_decode_gives(
         patch.setattr(parse_module, "CHUNK_BYTES", chunk)
         patch.setattr(parse_share, "MIN_RECORDS", 2)
         assert parse_leads(raw) == whole_body_decode(raw)
+
+
+def _sandbox_body(count: int, seed: int = 3) -> bytes:
+    return b'{"leads":[' + b",".join(sandbox_records(count, seed)) + b"]}"
+
+
+def test_a_value_is_one_object_across_bodies() -> None:
+    first, second = parse_leads(_sandbox_body(3000, 1)), parse_leads(_sandbox_body(3000, 2))
+    assert STATE in parse_share._Made.values
+    states = {lead[STATE]: lead[STATE] for lead in first.leads}
+    assert all(lead[STATE] is states.get(lead[STATE], lead[STATE]) for lead in second.leads)
+
+
+def test_parses_of_like_bodies_make_no_decoder_and_leave_no_type_behind() -> None:
+    # A decoder's struct type is a reference cycle; a parse freezes what is alive when it ends
+    # (``gcpause``), so a type dropped later would never be freed: ~200 KB a parse leaked when
+    # each parse made its own.
+    raw = _sandbox_body(6000)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.unfreeze()
+    gc.collect()
+    try:
+        for _ in range(3):  # what the first bodies teach (move dates drift: left plain)
+            parse_leads(raw)
+        made = dict(parse_share._Made.decoders)
+        assert made  # the body did make literals
+        for _ in range(5):
+            parse_leads(raw)
+        assert parse_share._Made.decoders == made
+        gc.unfreeze()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+    finally:
+        gc.set_debug(0)
+        if was_enabled:
+            gc.enable()
+    types = [o for o in gc.garbage if isinstance(o, type(msgspec.Struct))]
+    gc.garbage.clear()
+    assert not types
+
+
+def test_a_column_that_drifts_within_bodies_is_not_tried_in_later_ones(
+    watched: list[_Watched],
+) -> None:
+    def body(day: int) -> bytes:  # a new state every 150 records, a steady old state
+        return _body(
+            [dict(RECORD, new_state=f"S{day} {i // 150}", first_name=f"n{i}") for i in range(3000)]
+        )
+
+    for day in range(parse_share.DRIFTED_BODIES + 1):
+        _assert_as_whole(body(day))
+    first, *_, last = watched
+    assert STATE not in first.literal_columns and STATE not in last.literal_columns
+    assert parse_share._Made.drifted[STATE] >= parse_share.DRIFTED_BODIES
+    assert FIELD_INDEX["old_state"] in last.literal_columns
+
+
+def test_once_the_decoders_are_made_later_bodies_use_the_last_one(
+    monkeypatch: pytest.MonkeyPatch, watched: list[_Watched]
+) -> None:
+    _assert_as_whole(_sandbox_body(3000, 0))
+    made = len(parse_share._Made.decoders)
+    monkeypatch.setattr(parse_share, "MAX_DECODERS", made)
+    for seed in range(1, 4):  # values the decoders lack (new ZIP codes, move dates) come in each
+        _assert_as_whole(_sandbox_body(3000, seed))
+    assert len(parse_share._Made.decoders) == made
+    assert watched[-1].decoded  # its slices still decoded as literals, where they can be

@@ -64,10 +64,10 @@ def test_the_parse_offers_the_gil_between_slices(monkeypatch: pytest.MonkeyPatch
 
 def test_a_cancel_is_heard_within_a_slice(monkeypatch: pytest.MonkeyPatch) -> None:
     body = with_odd(RECORDS, [])
-    decoded: list[int] = []
-    decode_slice = parse_module.decode_slice
+    decoded: list[int] = []  # slices decoded and built, as plain strings or literals
+    block_leads = parse_module._block_leads
     monkeypatch.setattr(
-        parse_module, "decode_slice", lambda *a: decoded.append(1) or decode_slice(*a)
+        parse_module, "_block_leads", lambda *a: decoded.append(1) or block_leads(*a)
     )
     with pytest.raises(CancelledError):
         parse_leads(body, cancel=lambda: len(decoded) >= 3)
