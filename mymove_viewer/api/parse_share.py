@@ -182,8 +182,18 @@ class Sharing:
         """This body's values of column ``i`` added to those kept (lock held); False if they
         would be more than ``MAX_VALUES``."""
         known = _Made.values.setdefault(i, {})
-        new = [v for v in self._caches[i] if v not in known and type(v) is str]
+        new = [v for v in self._caches[i] if v not in known and type(v) is str and _utf8(v)]
         if len(known) + len(new) > MAX_VALUES:
             return False
         known.update(zip(new, new, strict=True))
         return True
+
+
+def _utf8(value: str) -> bool:
+    """A literal's values must encode as UTF-8 (msgspec matches bytes): a lone surrogate cannot,
+    and the parse replaces any it meets, so this only guards the decoder's making."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -254,3 +254,16 @@ def test_once_the_decoders_are_made_later_bodies_use_the_last_one(
         _assert_as_whole(_sandbox_body(3000, seed))
     assert len(parse_share._Made.decoders) == made
     assert watched[-1].decoded  # its slices still decoded as literals, where they can be
+
+
+def test_a_value_no_literal_can_hold_stays_a_plain_string() -> None:
+    # The parse replaces lone surrogates, so none reaches a literal from a body; one met another
+    # way must not make the decoder's making fail the fetch.
+    values = list(RECORD.values())
+    caches = {i: {values[i]: values[i]} for i in REPEATING}
+    caches[STATE]["\ud800"] = "\ud800"
+    sharing = parse_share.Sharing(caches)
+    sharing.learned(sharing.sizes(), parse_share.MIN_RECORDS)  # none grew: all literals
+    block = sharing.decode(json.dumps([RECORD] * 3).encode(), ("old_housing_tenure",))
+    assert block is not None and block.structs[2].new_state == "NC"
+    assert STATE in block.shared and "\ud800" not in parse_share._Made.values[STATE]
