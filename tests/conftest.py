@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import httpx
 import pytest
 
-from mymove_viewer.api import parse_share
+from mymove_viewer.api import parse_learn, parse_share
 from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.settings import SettingsStore
 from tests.sandbox.helpers import NOW
@@ -41,11 +41,12 @@ _PARSES = itertools.count()
 @pytest.fixture(autouse=True)
 def _fresh_parse_learning(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test parses as a new process would: with nothing learned from other tests' bodies
-    (``api.parse_share`` keeps what it learns for the process's life)."""
+    (``api.parse_share`` and ``api.parse_learn`` keep what they learn for the process's life)."""
     made = parse_share._Made
     for name in ("values", "drifted", "decoders", "latest"):
         monkeypatch.setattr(made, name, {})
     monkeypatch.setattr(made, "own", f"\x00test {next(_PARSES)}")
+    monkeypatch.setattr(parse_learn, "_decoders", {})  # those for undocumented fields too
 
 
 # --- the sandbox tests (tests/sandbox/); tests/api, ui and reliability have their own -----------

@@ -63,8 +63,9 @@ _HEADERS = {
 # string object per value stays in cache where 100k separate ones each cost a miss. Each column
 # costs about the same (a hash and a lookup per lead, ~5% of a slice's decode) until its values
 # stop growing, when the parse decodes it as a literal of those values (``parse_share``) and it
-# costs nothing; ZIP+4 codes are left out: they name a block or a building, so real answers hardly repeat them and interning
-# would pay for no sharing (the sandbox's few hundred codes repeat: ~110 B/lead more there).
+# costs nothing. ZIP+4 codes are left out: they name a block or a building, so real answers
+# hardly repeat them and interning would pay for no sharing (the sandbox's few hundred codes
+# repeat: ~110 B/lead more there).
 REPEATING = tuple(
     FIELDS.index(f)
     for f in (

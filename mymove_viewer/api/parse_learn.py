@@ -15,6 +15,7 @@ cannot be told (a name written with escapes or spacing).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import reduce
 from itertools import combinations, repeat
@@ -26,6 +27,8 @@ import msgspec
 from .fields import FIELD_INDEX, FIELDS, KNOWN_EXTRA_FIELDS
 
 MAX_LEARNED = 8  # beyond that many undocumented fields, their records go one at a time
+MAX_EXTRAS_DECODERS = 64  # sets of extra fields with decoders, in a process's life
+_lock = threading.Lock()
 _UNKNOWN = re.compile(r"Object contains unknown field `(.*)` - at `\$\[\d+\]`", re.DOTALL)
 _FAR = 1 << 62  # an absent name's position (-1) taken modulo this sorts after any other
 _raw_records = msgspec.json.Decoder(list[msgspec.Raw])
@@ -49,7 +52,8 @@ class Learning:
         if name in FIELD_INDEX or name in self.extras:
             return False
         try:
-            decoders((*self.extras, name))
+            if decoders((*self.extras, name)) is None:
+                return False  # no more decoders may be made: its records go one at a time
         except (ValueError, TypeError):  # msgspec refuses names with '"', '\' or controls
             return False
         self.extras = (*self.extras, name)
@@ -85,17 +89,19 @@ def struct_type(
 
 def decoders(
     extras: tuple[str, ...],
-) -> tuple[msgspec.json.Decoder[Any], msgspec.json.Decoder[Any]]:
-    """``list[…]`` decoders of the ``struct_types`` for ``extras``: without nulls, and with.
-    Kept for the next body (a field an API added comes again)."""
-    known = _decoders.get(extras)
-    if known is not None:
-        return known
-    strict, nullable = struct_types(extras)
-    pair = (msgspec.json.Decoder(list[strict]), msgspec.json.Decoder(list[nullable]))
-    if len(_decoders) < 64:
+) -> tuple[msgspec.json.Decoder[Any], msgspec.json.Decoder[Any]] | None:
+    """``list[…]`` decoders of the ``struct_types`` for ``extras``: without nulls, and with;
+    None once ``MAX_EXTRAS_DECODERS`` pairs are made. Each pair is kept for the process (a field
+    an API added comes again): its struct types are reference cycles, and a parse freezes what
+    it leaves alive (``gcpause``), so a pair dropped afterwards would never be freed."""
+    with _lock:
+        known = _decoders.get(extras)
+        if known is not None or len(_decoders) >= MAX_EXTRAS_DECODERS:
+            return known
+        strict, nullable = struct_types(extras)
+        pair = (msgspec.json.Decoder(list[strict]), msgspec.json.Decoder(list[nullable]))
         _decoders[extras] = pair
-    return pair
+        return pair
 
 
 def in_record_order(structs: list[Any], extras: tuple[str, ...], piece: bytes) -> bool:

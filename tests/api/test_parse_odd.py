@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from mymove_viewer.api import parse as parse_module
-from mymove_viewer.api import parse_odd
+from mymove_viewer.api import parse_learn, parse_odd
 from mymove_viewer.api.fields import FIELD_INDEX
 from mymove_viewer.api.parse import ParseResult, parse_leads
 from mymove_viewer.sandbox.leads import ODD_FIELD, generate_json, make_odd
@@ -194,3 +194,20 @@ def test_added_fields_give_what_the_whole_body_decode_gives(
     assert len(result.leads) == len(RECORDS)
     tenure = next(lead for lead in result.leads if lead.get("old_housing_tenure"))
     assert (tenure.extra_names[0] == "old_housing_tenure") is not first
+
+
+def test_past_the_decoders_a_process_may_make_new_fields_go_one_record_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each set of undocumented fields has its decoders, kept for the process: a struct type is a
+    # reference cycle, and one dropped after a parse's freeze (``gcpause``) is never freed.
+    monkeypatch.setattr(parse_module, "CHUNK_BYTES", CHUNK)
+    monkeypatch.setattr(parse_learn, "MAX_EXTRAS_DECODERS", 2)
+    per_record: list[int] = []
+    odd_slice = parse_odd.odd_slice
+    monkeypatch.setattr(parse_module, "odd_slice", lambda *a: per_record.append(1) or odd_slice(*a))
+    for name in ("first_field", "second_field", "third_field"):
+        result, _ = sliced(grown(RECORDS, [(name, b'"v"')]), monkeypatch)
+        assert {lead.get(name) for lead in result.leads} == {"v"}
+    assert len(parse_learn._decoders) == 2
+    assert per_record  # the third field's slices: a record at a time, the same leads
