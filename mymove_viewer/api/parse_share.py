@@ -61,9 +61,10 @@ class _Made:
     # (extras, (column, how many of its values)…) -> decoder; (extras, columns) -> latest key
     decoders: ClassVar[dict[tuple[Any, ...], msgspec.json.Decoder[Any]]] = {}
     latest: ClassVar[dict[tuple[Any, ...], tuple[Any, ...]]] = {}
-    # First in every literal: ``typing`` keeps literals by their values, and one with equal
-    # values but other objects (made before the values were reset, in tests) would be returned.
-    # A record holding this text decodes to an equal string.
+    # First in every literal, with the column's index: ``typing`` keeps literals by their
+    # values, and one with equal values but other objects (another column's, or made before the
+    # values were reset, in tests) would be returned. A record holding it decodes to an equal
+    # string.
     own: ClassVar[str] = "\x00mymove-viewer literal"
 
 
@@ -167,7 +168,10 @@ class Sharing:
             decoder = _Made.decoders.get(key) if columns else None
             if decoder is None and columns:
                 if len(_Made.decoders) < MAX_DECODERS:
-                    types = {i: Literal[(_Made.own, *_Made.values[i])] for i in columns}  # type: ignore[misc]
+                    # Each column's literal starts with its own sentinel: ``typing`` would give a
+                    # column whose values equal another's (old and new state, local moves) that
+                    # column's literal, holding that column's objects, not its own.
+                    types = {i: Literal[(f"{_Made.own} {i}", *_Made.values[i])] for i in columns}  # type: ignore[misc]
                     struct = struct_type("_Shared", extras, str, "", types)
                     decoder = _Made.decoders[key] = msgspec.json.Decoder(list[struct])
                     _Made.latest[(extras, columns)] = key

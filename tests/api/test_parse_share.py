@@ -267,3 +267,23 @@ def test_a_value_no_literal_can_hold_stays_a_plain_string() -> None:
     block = sharing.decode(json.dumps([RECORD] * 3).encode(), ("old_housing_tenure",))
     assert block is not None and block.structs[2].new_state == "NC"
     assert STATE in block.shared and "\ud800" not in parse_share._Made.values[STATE]
+
+
+def test_two_columns_with_the_same_values_each_keep_one_object_per_value(
+    watched: list[_Watched],
+) -> None:
+    # Local moves: every lead's old state is its new state, so both columns learn the same values
+    # in the same order; ``typing`` then gives the second column the first one's literal (equal
+    # values), whose objects are not the ones its plain slices share.
+    old_state = FIELD_INDEX["old_state"]
+    states = ["NC", "SC", "VA"]
+    records = [
+        dict(RECORD, first_name=f"n{i}", new_state=states[i % 3], old_state=states[i % 3])
+        for i in range(3000)
+    ]
+    records[2000]["first_name"] = None  # a null: its slice is decoded as plain strings
+    leads = _assert_as_whole(_body(records))
+    (sharing,) = watched
+    assert {STATE, old_state} <= set(sharing.literal_columns) and sharing.decoded
+    objects = {c: len({id(lead[c]) for lead in leads}) for c in (STATE, old_state)}
+    assert objects == {STATE: 3, old_state: 3}
