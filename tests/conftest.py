@@ -46,6 +46,7 @@ def _fresh_parse_learning(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("values", "drifted", "decoders", "latest"):
         monkeypatch.setattr(made, name, {})
     monkeypatch.setattr(made, "own", f"\x00test {next(_PARSES)}")
+    monkeypatch.setattr(made, "kept", 0)
     monkeypatch.setattr(parse_learn, "_decoders", {})  # those for undocumented fields too
 
 

@@ -41,8 +41,13 @@ MISS_ALLOWANCE = 3
 MISS_EVERY = 128
 # A column that went back to plain strings in this many bodies is not tried again.
 DRIFTED_BODIES = 2
-# Decoders made in a process's life (each kept: see ``_Made``), ~66 KB each (measured).
+# Decoders made in a process's life (each kept: see ``_Made``), and the literal values they
+# may hold all told: a decoder of the sandbox's ~1,000 values measured ~66 KB, one of 11
+# columns of 1,024 values ~650 KB; so at most ~4 MB.
 MAX_DECODERS = 64
+MAX_KEPT_VALUES = 1 << 16
+# Slices in a row a body's literals may refuse for another reason than a miss.
+REFUSALS = 4
 
 
 class _Made:
@@ -61,6 +66,7 @@ class _Made:
     # (extras, (column, how many of its values)…) -> decoder; (extras, columns) -> latest key
     decoders: ClassVar[dict[tuple[Any, ...], msgspec.json.Decoder[Any]]] = {}
     latest: ClassVar[dict[tuple[Any, ...], tuple[Any, ...]]] = {}
+    kept: ClassVar[int] = 0  # literal values the decoders made hold, all told
     # First in every literal, with the column's index: ``typing`` keeps literals by their
     # values, and one with equal values but other objects (another column's, or made before the
     # values were reset, in tests) would be returned. A record holding it decodes to an equal
@@ -68,8 +74,10 @@ class _Made:
     own: ClassVar[str] = "\x00mymove-viewer literal"
 
 
-# msgspec's error for a value its literal lacks, naming the field (FIELDS are never renamed).
+# msgspec's error for a value its literal lacks, naming the field (FIELDS are never renamed),
+# and for a null where a string belongs.
 _MISSED = re.compile(r"Invalid enum value .* - at `\$\[\d+\]\.(\w+)`", re.DOTALL)
+_NULL = re.compile(r"Expected `str`, got `null` - at `\$\[\d+\]\.[^`]*`", re.DOTALL)
 
 
 class Sharing:
@@ -77,7 +85,17 @@ class Sharing:
     far. ``caches`` are the parse's own (column → value → the one object for it); they start
     with the values earlier bodies made literals of, so a value is one object across bodies."""
 
-    __slots__ = ("_caches", "_decoder", "_extras", "_literal", "_misses", "_plain", "_shared")
+    __slots__ = (
+        "_caches",
+        "_decoder",
+        "_extras",
+        "_literal",
+        "_misses",
+        "_nullable",
+        "_plain",
+        "_refusals",
+        "_shared",
+    )
 
     def __init__(self, caches: dict[int, dict[str, str]]) -> None:
         self._caches = caches
@@ -92,6 +110,8 @@ class Sharing:
         self._decoder: msgspec.json.Decoder[Any] | None = None
         self._extras: tuple[str, ...] | None = None
         self._shared: tuple[int, ...] = ()
+        self._nullable = False  # the literals take nulls (this body sent one)
+        self._refusals = 0  # slices in a row refused for another reason than a miss
 
     @property
     def literal_columns(self) -> tuple[int, ...]:
@@ -108,15 +128,33 @@ class Sharing:
         try:
             structs = self._decoder.decode(piece)
         except msgspec.ValidationError as error:
-            self._missed(str(error))
-            return None
+            text = str(error)
+            if self._missed(text) or self._nullable or not _NULL.fullmatch(text):
+                return self._refused(text)
+            # A null (an API that sends them, say, for every empty second address line): from
+            # now on this body's literals take nulls too, as the plain decoders' second try does.
+            self._nullable, self._decoder = True, None
+            return self.decode(piece, extras)
         except (msgspec.DecodeError, UnicodeDecodeError):
-            return None
+            return self._refused("")
         if not in_record_order(structs, extras, piece):
             return None
+        self._refusals = 0
         for i in self._literal:
             self._literal[i] += 1
-        return Block(structs, extras=extras, shared=self._shared)
+        return Block(structs, nullable=self._nullable, extras=extras, shared=self._shared)
+
+    def _refused(self, error: str) -> None:
+        """A slice its literals could not decode for another reason than a miss (a number, an
+        object, an unknown field): after ``REFUSALS`` such slices in a row, this body stops
+        trying (an API that sends a number in some field of every record)."""
+        if not _MISSED.fullmatch(error):
+            self._refusals += 1
+            if self._refusals >= REFUSALS:
+                self._plain.update(self._literal)
+                self._literal.clear()
+                self._decoder = None
+        return None
 
     def sizes(self) -> list[int]:
         """How many values each column has seen; pass to ``learned`` after the slice."""
@@ -140,16 +178,18 @@ class Sharing:
         if changed:
             self._decoder = None  # made again, with the values learned, for the next slice
 
-    def _missed(self, error: str) -> None:
+    def _missed(self, error: str) -> bool:
+        """Whether ``error`` is a literal's miss (a value it lacks), counted for its column."""
         found = _MISSED.fullmatch(error)
         i = FIELD_INDEX.get(found[1], -1) if found else -1
         if i not in self._literal:
-            return  # not a literal's miss: a null, a number, an unknown field
+            return False  # not a literal's miss: a null, a number, an unknown field
         misses = self._misses[i] = self._misses.get(i, 0) + 1
         if misses > MISS_ALLOWANCE + self._literal[i] // MISS_EVERY:
             with _Made.lock:
                 self._drop(i)
             self._decoder = None
+        return True
 
     def _drop(self, i: int) -> None:
         """Column ``i`` is plain strings for the rest of this body (lock held)."""
@@ -164,19 +204,26 @@ class Sharing:
             for i in [i for i in self._literal if not self._learn(i)]:
                 self._drop(i)
             columns = tuple(sorted(self._literal))
-            key = (extras, *((i, len(_Made.values[i])) for i in columns))
+            kind = (self._nullable, extras)
+            key = (*kind, *((i, len(_Made.values[i])) for i in columns))
             decoder = _Made.decoders.get(key) if columns else None
             if decoder is None and columns:
-                if len(_Made.decoders) < MAX_DECODERS:
+                size = sum(len(_Made.values[i]) for i in columns)
+                if len(_Made.decoders) < MAX_DECODERS and _Made.kept + size <= MAX_KEPT_VALUES:
                     # Each column's literal starts with its own sentinel: ``typing`` would give a
                     # column whose values equal another's (old and new state, local moves) that
                     # column's literal, holding that column's objects, not its own.
                     types = {i: Literal[(f"{_Made.own} {i}", *_Made.values[i])] for i in columns}  # type: ignore[misc]
-                    struct = struct_type("_Shared", extras, str, "", types)
+                    if self._nullable:
+                        types = {i: kind | None for i, kind in types.items()}
+                        struct = struct_type("_Shared", extras, str | None, None, types)
+                    else:
+                        struct = struct_type("_Shared", extras, str, "", types)
                     decoder = _Made.decoders[key] = msgspec.json.Decoder(list[struct])
-                    _Made.latest[(extras, columns)] = key
+                    _Made.latest[(*kind, columns)] = key
+                    _Made.kept += size
                 else:
-                    decoder = _Made.decoders.get(_Made.latest.get((extras, columns), ()))
+                    decoder = _Made.decoders.get(_Made.latest.get((*kind, columns), ()))
         if decoder is None:  # no literal, or none may be made for these columns: plain strings
             self._plain.update(self._literal)
             self._literal.clear()

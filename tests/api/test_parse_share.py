@@ -287,3 +287,35 @@ def test_two_columns_with_the_same_values_each_keep_one_object_per_value(
     assert {STATE, old_state} <= set(sharing.literal_columns) and sharing.decoded
     objects = {c: len({id(lead[c]) for lead in leads}) for c in (STATE, old_state)}
     assert objects == {STATE: 3, old_state: 3}
+
+
+def test_a_body_with_nulls_keeps_its_literals(watched: list[_Watched]) -> None:
+    # An API that sends null for an empty second address line: a null in most slices must not
+    # send every slice back to plain strings (the literals then take nulls, as plain ones do).
+    records = [dict(RECORD, first_name=f"n{i % 50}") for i in range(3000)]
+    for i in range(0, 3000, 100):
+        records[i]["new_address_2"] = None  # type: ignore[assignment]
+    leads = _assert_as_whole(_body(records))
+    (sharing,) = watched
+    slices = len(parse_module._split(_body(records)) or [])
+    assert sharing.decoded > slices // 2
+    assert leads[100].new_address_2 == "" and leads[101].new_address_2 == "Apt. 1"
+
+
+def test_a_body_whose_every_record_holds_a_number_stops_trying_literals(
+    watched: list[_Watched],
+) -> None:
+    # The first records settle the literals; from then on each holds a number for its ZIP+4.
+    records = [msgspec.json.encode(dict(RECORD, first_name=f"n{i % 50}")) for i in range(3000)]
+    records[1000:] = [r.replace(b'"0000"', b"1234", 1) for r in records[1000:]]
+    _assert_as_whole(b'{"leads":[' + b",".join(records) + b"]}")
+    (sharing,) = watched
+    assert sharing.decoded and not sharing.literal_columns  # gave up after a few slices
+
+
+def test_the_decoders_hold_no_more_values_than_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parse_share, "MAX_KEPT_VALUES", 300)
+    for seed in range(3):
+        _assert_as_whole(_sandbox_body(3000, seed))
+    made = parse_share._Made
+    assert made.decoders and made.kept <= 300
