@@ -298,8 +298,21 @@ def test_a_body_with_nulls_keeps_its_literals(watched: list[_Watched]) -> None:
     leads = _assert_as_whole(_body(records))
     (sharing,) = watched
     slices = len(parse_module._split(_body(records)) or [])
-    assert sharing.decoded > slices // 2
+    assert sharing.decoded > slices // 2 and sharing.takes_nulls
     assert leads[100].new_address_2 == "" and leads[101].new_address_2 == "Apt. 1"
+
+
+def test_a_few_nulls_are_decoded_by_literals_that_take_them_only_in_their_slices(
+    watched: list[_Watched],
+) -> None:
+    records = [dict(RECORD, first_name=f"n{i % 50}") for i in range(3000)]
+    records[1500]["new_address_2"] = None  # type: ignore[assignment]
+    records[2500]["old_city"] = None  # type: ignore[assignment]
+    leads = _assert_as_whole(_body(records))
+    (sharing,) = watched
+    slices = len(parse_module._split(_body(records)) or [])
+    assert sharing.decoded >= slices - 3 and not sharing.takes_nulls
+    assert leads[2500].old_city == "" and leads[2499].old_city == "Charlotte"
 
 
 def test_a_body_whose_every_record_holds_a_number_stops_trying_literals(
