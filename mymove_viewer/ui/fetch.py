@@ -7,6 +7,7 @@ the table only ever shows the newest fetch. Nothing here touches a widget.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -151,8 +152,10 @@ class FetchController(QObject):
         self._runner.invalidate()
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
-        prepared = self._preparing.shutdown(timeout_ms)
-        return self._runner.shutdown(timeout_ms) and prepared
+        started = time.monotonic()
+        stopped = self._runner.shutdown(timeout_ms)
+        left = timeout_ms - int((time.monotonic() - started) * 1000)
+        return self._preparing.shutdown(max(left, 0)) and stopped  # an import: done by now
 
     @Slot(int, object)
     def _on_failed(self, gen: int, error: object) -> None:
