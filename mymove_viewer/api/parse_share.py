@@ -161,10 +161,10 @@ class Sharing:
         literals saved. Before, the usual decoders come back: with the others from the first
         null on, the odd body's parse took 161 ms against 141 (100k leads, 2 nulls)."""
         self._nulls += 1
-        self._nullable = True
-        self._make(extras)
+        self._nullable, passing = True, self._nulls < NULL_SLICES
+        self._make(extras, keep=passing)
         decoder = self._decoder
-        if self._nulls < NULL_SLICES:
+        if passing:
             self._nullable, self._decoder = False, None
         if decoder is None:
             return None
@@ -229,9 +229,10 @@ class Sharing:
         self._plain.add(i)
         _Made.drifted[i] = _Made.drifted.get(i, 0) + 1
 
-    def _make(self, extras: tuple[str, ...]) -> None:
+    def _make(self, extras: tuple[str, ...], *, keep: bool = False) -> None:
         """The decoder for the literal columns' values so far: one made before for the same
-        values, else a new one, else (``MAX_DECODERS`` made) the last one for these columns."""
+        values, else a new one, else (``MAX_DECODERS`` made) the last one for these columns.
+        With none, the literals end for this body, unless ``keep`` (one slice's try)."""
         with _Made.lock:
             for i in [i for i in self._literal if not self._learn(i)]:
                 self._drop(i)
@@ -256,7 +257,7 @@ class Sharing:
                     _Made.kept += size
                 else:
                     decoder = _Made.decoders.get(_Made.latest.get((*kind, columns), ()))
-        if decoder is None:  # no literal, or none may be made for these columns: plain strings
+        if decoder is None and not keep:  # none may be made for these columns: plain strings
             self._plain.update(self._literal)
             self._literal.clear()
         self._decoder, self._extras, self._shared = decoder, extras, columns

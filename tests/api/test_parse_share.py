@@ -332,3 +332,15 @@ def test_the_decoders_hold_no_more_values_than_the_budget(monkeypatch: pytest.Mo
         _assert_as_whole(_sandbox_body(3000, seed))
     made = parse_share._Made
     assert made.decoders and made.kept <= 300
+
+
+def test_a_null_once_no_decoder_may_be_made_keeps_the_literals(
+    monkeypatch: pytest.MonkeyPatch, watched: list[_Watched]
+) -> None:
+    records = [dict(RECORD, first_name=f"n{i % 50}") for i in range(3000)]
+    _assert_as_whole(_body(records))  # the usual decoders made
+    monkeypatch.setattr(parse_share, "MAX_DECODERS", len(parse_share._Made.decoders))
+    records[1500]["new_address_2"] = None  # type: ignore[assignment]
+    _assert_as_whole(_body(records))
+    later = watched[-1]
+    assert later.literal_columns and not later.takes_nulls  # the null's slice: plain strings
