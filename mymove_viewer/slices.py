@@ -4,9 +4,9 @@ CPython runs one thread at a time and switches only between bytecodes: one C-lev
 ``sorted`` over 100k leads runs to its end holding the GIL, ~100 ms in which the GUI thread can
 neither paint nor take a click, even though the work itself is on a worker thread. So every such
 pass on a worker goes a slice at a time, and between slices calls its ``pace``: a zero sleep
-(``yield_gil``), which lets a waiting thread take the GIL at once, or a caller's function that
-also waits while the window paints and raises to cancel. The hand-over is where a cancel is
-checked, so a stopped job ends within a slice.
+at most every 2 ms (``yield_gil``), which lets a waiting thread take the GIL at once, or a
+caller's function that also waits while the window paints and raises to cancel. The hand-over
+is where a cancel is checked, so a stopped job ends within a slice.
 
 On the GUI thread (no ``pace``), work goes in one go: a zero sleep there would only hand the GIL
 to background work while the user waits.
