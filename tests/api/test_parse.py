@@ -16,27 +16,7 @@ from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.api.parse import parse_leads
 
-DOC_LEAD = {
-    "offer_id": "10000",
-    "created_at": "2017-10-04T15:49:54Z",
-    "first_name": "John",
-    "last_name": "Smith",
-    "email": "js@atestemail.com",
-    "move_date": "2017-10-04T00:00:00Z",
-    "new_housing_tenure": "own",
-    "new_address_1": "123 Main St.",
-    "new_address_2": "Apt. 1",
-    "new_city": "Charlotte",
-    "new_state": "NC",
-    "new_postal_code": "28203",
-    "new_postal_code_plus4": "0000",
-    "old_address_1": "567 Washington St.",
-    "old_address_2": "Apt. 2",
-    "old_city": "Charlotte",
-    "old_state": "NC",
-    "old_postal_code": "28203",
-    "old_postal_code_plus4": "0000",
-}
+from .odd_records import DOC_LEAD
 
 
 def body(*records: object, **extra: object) -> bytes:

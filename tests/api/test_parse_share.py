@@ -18,31 +18,11 @@ from mymove_viewer.api import parse_share
 from mymove_viewer.api.fields import FIELD_INDEX, FIELDS, REPEATING
 from mymove_viewer.api.parse import parse_leads
 
-from .odd_records import ODD, sandbox_records, whole_body_decode, with_odd
+from .odd_records import DOC_LEAD, ODD, sandbox_records, whole_body_decode, with_odd
 
 STATE = FIELD_INDEX["new_state"]
 CITY = FIELD_INDEX["new_city"]
-RECORD = {
-    "offer_id": "10000",
-    "created_at": "2017-10-04T15:49:54Z",
-    "first_name": "John",
-    "last_name": "Smith",
-    "email": "js@atestemail.com",
-    "move_date": "2017-10-04T00:00:00Z",
-    "new_housing_tenure": "own",
-    "new_address_1": "123 Main St.",
-    "new_address_2": "Apt. 1",
-    "new_city": "Charlotte",
-    "new_state": "NC",
-    "new_postal_code": "28203",
-    "new_postal_code_plus4": "0000",
-    "old_address_1": "567 Washington St.",
-    "old_address_2": "Apt. 2",
-    "old_city": "Charlotte",
-    "old_state": "NC",
-    "old_postal_code": "28203",
-    "old_postal_code_plus4": "0000",
-}
+RECORD = DOC_LEAD
 
 
 class _Watched(parse_share.Sharing):

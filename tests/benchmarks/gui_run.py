@@ -180,15 +180,11 @@ def make_window(url: str, config: Path) -> MainWindow:
     window.panel.days_spin.setValue(QUERY_DAYS)
     window.show()
     QTest.qWaitForWindowExposed(window)
-    if window.keys.pending:
-        loop = QEventLoop()
-        window.keys.changed.connect(lambda _env: loop.quit() if not window.keys.pending else None)
-        QTimer.singleShot(10_000, loop.quit)
-        loop.exec()
-    if window.controller.preparing:
+    starting = lambda: window.keys.pending or window.controller.preparing  # noqa: E731
+    if starting():
         loop = QEventLoop()
         poll = QTimer(interval=5)
-        poll.timeout.connect(lambda: loop.quit() if not window.controller.preparing else None)
+        poll.timeout.connect(lambda: None if starting() else loop.quit())
         poll.start()
         QTimer.singleShot(10_000, loop.quit)
         loop.exec()
