@@ -195,10 +195,11 @@ def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
     learning = learning if learning is not None else Learning()
     while True:
         extras = learning.extras
-        pair = (_strict_decoder, _chunk_decoder) if extras == KNOWN_EXTRA_FIELDS else None
-        strict, nullable = pair or decoders(extras) or (None, None)
-        if strict is None or nullable is None:
+        usual = extras == KNOWN_EXTRA_FIELDS
+        pair = (_strict_decoder, _chunk_decoder) if usual else decoders(extras)
+        if pair is None:
             break  # never for extras ``learn`` took: their decoders are kept
+        strict, nullable = pair
         try:
             block = Block(strict.decode(piece), extras=extras)
         except msgspec.ValidationError as error:

@@ -139,14 +139,16 @@ class Sharing:
             structs = self._decoder.decode(piece)
         except msgspec.ValidationError as error:
             text = str(error)
-            if self._missed(text) or nullable or not _NULL.fullmatch(text):
-                return self._refused(text)
+            if self._missed(text):
+                return None
+            if nullable or not _NULL.fullmatch(text):
+                return self._refused()
             found = self._with_nulls(piece, extras)
             if found is None:
                 return None
             structs, nullable = found, True
         except (msgspec.DecodeError, UnicodeDecodeError):
-            return self._refused("")
+            return self._refused()
         if not in_record_order(structs, extras, piece):
             return None
         self._refusals = 0
@@ -176,17 +178,15 @@ class Sharing:
             pass
         return None
 
-    def _refused(self, error: str) -> None:
+    def _refused(self) -> None:
         """A slice its literals could not decode for another reason than a miss (a number, an
         object, an unknown field): after ``REFUSALS`` such slices in a row, this body stops
         trying (an API that sends a number in some field of every record)."""
-        if not _MISSED.fullmatch(error):
-            self._refusals += 1
-            if self._refusals >= REFUSALS:
-                self._plain.update(self._literal)
-                self._literal.clear()
-                self._decoder = None
-        return None
+        self._refusals += 1
+        if self._refusals >= REFUSALS:
+            self._plain.update(self._literal)
+            self._literal.clear()
+            self._decoder = None
 
     def sizes(self) -> list[int]:
         """How many values each column has seen; pass to ``learned`` after the slice."""
