@@ -20,6 +20,7 @@ from .. import reaper
 from ..api.errors import CancelledError
 from ..api.lead import Lead
 from ..slices import Pace, in_slices, shed, yield_gil
+from .char_masks import CharMasks, char_masks
 from .display import CREATED, STATUS, Column, search_texts
 from .overview import Volume, instants, tally_in_slices, volume
 from .sort import (
@@ -38,6 +39,7 @@ class LeadIndex:
     leads: list[Lead]  # the very list indexed: a result for other leads is ignored
     texts: list[str]
     instants: list[float]
+    chars: CharMasks  # of ``texts``
     tally: tuple[Counter[str], Counter[str]]
     volume: Volume | None  # bars of all the leads over the chart window, local time
 
@@ -70,10 +72,11 @@ def build_index(
             check()
             texts = search_texts(leads, pace, at)
         check()
+        chars = char_masks(texts, paced)
         counts = tally_in_slices(leads, pace=pace)
         check()
         bars = volume(at, chart_window, pace=pace) if chart_window is not None else None
-    return LeadIndex(leads, texts, at, counts, bars)
+    return LeadIndex(leads, texts, at, chars, counts, bars)
 
 
 # The columns a user most likely sorts by first are ranked first; the others follow in the

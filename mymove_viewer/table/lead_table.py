@@ -19,6 +19,7 @@ from ..api.fields import FIELDS
 from ..api.lead import Lead
 from ..slices import SLICE
 from .cells import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP, Span, long_tip, pick
+from .char_masks import CharMasks, whole_chars
 from .display import CREATED, STATUS, TEXT, WORK_STATUS, Column, columns_for, display, status_column
 from .filter_query import created_terms, narrows, without_dates
 from .overview import instants as created_instants
@@ -49,6 +50,7 @@ class LeadTable(MergingTable):
         self.rows: list[int] = []  # what is shown: _order narrowed by the filters
         self._order: list[int] = []  # every lead, in the current sort order
         self._texts: list[str] | None = None
+        self._chars: CharMasks | None = None  # of _texts, once the index brings them
         self._filter = ""
         self._partial = False  # rows shown are the top of the filter's, the rest to come
         self._sort: tuple[int, bool] | None = None  # column, descending
@@ -92,7 +94,7 @@ class LeadTable(MergingTable):
         stale_source = self._source
         self.leads = leads
         self.columns = columns_for(extra_fields, self._status)
-        self._texts = None
+        self._texts = self._chars = None
         self._ranks = {}
         self._positions, self._run, self._order_ranks = None, None, None
         self._canonical_created = canonical_created
@@ -130,14 +132,21 @@ class LeadTable(MergingTable):
         del old, stale_source
         self._counted()
 
-    def set_index(self, leads: list[Lead], texts: list[str], instants: list[float]) -> bool:
-        """Accept search texts and instants built elsewhere (a worker thread) for these very
-        leads; False (and nothing kept) if the table has moved on to other leads."""
+    def set_index(
+        self,
+        leads: list[Lead],
+        texts: list[str],
+        instants: list[float],
+        chars: CharMasks | None = None,
+    ) -> bool:
+        """Accept search texts, instants and the texts' ``chars`` built elsewhere (a worker
+        thread) for these very leads; False (and nothing kept) if the table has moved on."""
         if leads is not self.leads:
             return False
         n = len(leads)
         if len(texts) == n:
             self._texts = texts
+            self._chars = whole_chars(chars, n)
         if self._instants is None and len(instants) == n:
             self._instants = instants
         return True
@@ -384,7 +393,8 @@ class LeadTable(MergingTable):
         return FilterPlan(term, self.leads, self._order, candidates, whole(self._texts),
                           self.text_source(), self._sort is None, whole(self._positions),
                           self._period, whole(self._instants), self.work, self._run,
-                          self._order_ranks)  # fmt: skip
+                          self._order_ranks,
+                          whole_chars(self._chars, n))  # fmt: skip
 
     def _keep(self, plan: FilterPlan, result: FilterResult) -> bool:
         stale = plan.leads is not self.leads or plan.order is not self._order

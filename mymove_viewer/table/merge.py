@@ -24,6 +24,7 @@ from operator import add
 from ..api.fields import FIELDS
 from ..api.lead import Lead
 from ..slices import Pace, chunks, paced
+from .char_masks import CharMasks, char_masks
 from .display import CREATED, STATUS, Column, columns_for, key_function, search_texts
 from .overview import instants
 from .search import rows_matching
@@ -131,6 +132,7 @@ class MergeState:
     term: str  # the text filter
     period: tuple[float, float] | None
     work: LeadWork | None = None  # what ``status:`` and ``exported:`` terms read
+    chars: CharMasks | None = None  # of ``texts``, if made
 
     def fits(self, now: MergeState) -> bool:
         """A plan for this state applies to ``now``: same leads, order, rows, sort and filters,
@@ -164,6 +166,8 @@ class MergePlan:
     instants: list[float] | None
     fresh_texts: list[str]
     fresh_instants: list[float]
+    chars: CharMasks | None  # ``state.chars`` grown
+    fresh_chars: CharMasks
 
 
 def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -> MergePlan:
@@ -186,6 +190,7 @@ def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -
     leads = [*state.leads, *fresh] if fresh else state.leads
     at = instants(fresh)
     texts = search_texts(fresh, at=at)
+    fresh_chars = char_masks(texts)
     columns = _columns_with_extras(state.columns, fresh)
     canonical = state.canonical and key_function(CREATED, [x.created_at for x in fresh]) is str
     every = columns or state.columns
@@ -224,6 +229,8 @@ def plan_merge(state: MergeState, incoming: Iterable[Lead], pace: Pace = None) -
         [*state.instants, *at] if state.instants is not None and fresh else state.instants,
         texts,
         at,
+        state.chars.grown(fresh_chars) if state.chars is not None and fresh else state.chars,
+        fresh_chars,
     )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ..api.fields import CREATED_AT
 from ..api.lead import Lead
 from ..slices import SCAN_SLICE, Pace, chunks, in_slices
+from .char_masks import CharMasks
 from .filter_query import (
     CREATED,
     WORK_EXPORTED,
@@ -52,6 +53,7 @@ def filter_rows(
     *,
     positions: Sequence[int] | None = None,
     in_memory_order: bool = False,
+    mask: bytes | None = None,
 ) -> list[int]:
     """The candidates whose search text contains ``term`` (already lowercased), in order.
 
@@ -61,12 +63,13 @@ def filter_rows(
     order, which is itself a scattered walk over 100k row numbers unless there is a shortcut:
     ``in_memory_order`` (the candidates are ``0..n-1``), or ``positions`` (candidates are every
     row, and ``positions[row]`` is where the row sits among them): a rare term's few matches
-    are then sorted by position instead.
+    are then sorted by position instead. ``mask``: which texts hold the term, if known.
     """
     if len(candidates) * 4 < len(texts):
         matches = map(contains, picked(texts, candidates), repeat(term))
         return list(compress(candidates, matches))
-    mask = bytes(map(contains, texts, repeat(term)))
+    if mask is None:
+        mask = bytes(map(contains, texts, repeat(term)))
     if in_memory_order:
         return list(compress(candidates, mask))
     if positions is not None and mask.count(1) * 16 < len(texts):
@@ -121,6 +124,7 @@ class FilterPlan:
     # ``order`` is the stable order of every lead by these dense ranks, descending or not (as a
     # sort made it): a rare term's few matches are put in it by their ranks, with no positions.
     ranks: tuple[array, bool] | None = None
+    chars: CharMasks | None = None  # of ``texts``, if made
 
     @property
     def cheap(self) -> bool:
@@ -162,17 +166,19 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
     if lead is not None:  # the first term: today's single scan, with all its shortcuts
         scanned = texts if lead.fields is None else plan.source.field_texts(lead.fields, pace)
         assert scanned is not None
+        known = None  # a one-character term's mask, made with the texts
+        if lead.fields is None and plan.chars is not None and scanned is plan.texts:
+            known = plan.chars.exact(lead.value)
         if rows is not plan.order:
             rows = in_slices(_matching(scanned, lead.value), rows, pace, SCAN_SLICE)
         elif pace is None:  # here at once: few leads, where working the positions out is cheap
             if positions is None and not plan.in_memory_order:
                 positions = positions_of(rows)
-            rows = filter_rows(
-                rows, scanned, lead.value, positions=positions, in_memory_order=plan.in_memory_order
-            )
+            rows = filter_rows(rows, scanned, lead.value, positions=positions,
+                               in_memory_order=plan.in_memory_order, mask=known)  # fmt: skip
         else:
             rows, positions, run = _scan_all(
-                replace(plan, term=lead.value), scanned, positions, pace
+                replace(plan, term=lead.value), scanned, positions, pace, known
             )
     for term in query.terms:  # the others narrow what the first one kept
         if term is not lead and on_work(term):
@@ -301,27 +307,43 @@ def order_run(order: Sequence[int], pace: Pace = None) -> int:
 
 
 def _scan_all(
-    plan: FilterPlan, texts: list[str], positions: array | None, pace: Callable[[], object]
+    plan: FilterPlan,
+    texts: list[str],
+    positions: array | None,
+    pace: Callable[[], object],
+    mask: bytes | None = None,
 ) -> tuple[list[int], array | None, int | None]:
     """``filter_rows`` over every row, a slice at a time (same shortcuts, and one more: an
-    order that runs through memory either way (``order_run``) is scanned in it, so the matches
-    come in view order without a mask or a pass putting them in it)."""
+    order that runs through memory either way (``order_run``) takes the matches as they come,
+    or reversed, with no pass putting them in it). ``mask``: which texts hold the term, if
+    known (no scan then)."""
     order, term, n = plan.order, plan.term, len(texts)
     run = 1 if plan.in_memory_order else plan.run
     if run is None:
         run = order_run(order, pace)
-    rows: list[int] = []
-    if run:  # the view order runs through memory: rows picked as the texts are scanned, in it
-        kept, scanning = iter(order), iter(texts) if run == 1 else reversed(texts)
+    if run == 1 and mask is None:  # rows picked as the texts are scanned, in view order
+        rows: list[int] = []
+        kept, scanning = iter(order), iter(texts)
         for _span in chunks(range(n), pace, SCAN_SLICE):
             found = map(contains, islice(scanning, SCAN_SLICE), repeat(term))
             rows += compress(islice(kept, SCAN_SLICE), found)
         return rows, positions, run
-    # The texts read through one iterator into a ``bytearray`` grown in place: slicing a copy
-    # of each part and joining ``bytes`` cost ~10% more.
-    mask, scanning = bytearray(), iter(texts)
-    for _span in chunks(range(n), pace, SCAN_SLICE):
-        mask.extend(map(contains, islice(scanning, SCAN_SLICE), repeat(term)))
+    if mask is None:
+        # The texts read through one iterator into a ``bytearray`` grown in place: slicing a
+        # copy of each part and joining ``bytes`` cost ~10% more. Always first to last: texts
+        # scanned last to first (for an order running backwards) took ~1.8x as long for a rare
+        # term, the memory being read against the way it was made.
+        made, scanning = bytearray(), iter(texts)
+        for _span in chunks(range(n), pace, SCAN_SLICE):
+            made.extend(map(contains, islice(scanning, SCAN_SLICE), repeat(term)))
+        mask = made
+    rows = []
+    if run:  # the matches in memory order, reversed for an order running backwards
+        for span in chunks(range(n), pace, SCAN_SLICE):
+            rows += compress(span, mask[span.start : span.stop])
+        if run == -1:
+            rows.reverse()
+        return rows, positions, run
     if mask.count(1) * 16 < n:  # a rare term: its few matches sorted by their positions
         if positions is None and plan.ranks is not None:
             # Or by the ranks the order was sorted by (ties in memory order either way, as the

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..api.lead import Lead
+from .char_masks import CharMasks, whole_chars
 from .merge import MergePlan, MergeState, plan_merge
 
 
@@ -18,12 +19,14 @@ class MergingTable:
     """The merging methods of ``LeadTable`` (its only subclass), which holds the state and
     the helpers used here (``_made_of_leads``, ``_hand_over``, ``_signature``, ``_counted``)."""
 
+    _chars: CharMasks | None  # (``LeadTable``'s)
+
     def merge_state(self) -> MergeState:
         """What a merge starts from, for ``plan_merge`` on a worker (references: O(1))."""
         return MergeState(self.leads, self._lead_set, self.columns, self._order, self.rows,
                           self._sort, dict(self._ranks), self._texts, self._instants,
                           self._canonical_created, self._filter, self._period,
-                          self.work)  # fmt: skip
+                          self.work, self._chars)  # fmt: skip
 
     def merge_leads(self, leads: Iterable[Lead]) -> int:
         """Merge here and now (see ``apply_merge``); returns how many leads were new."""
@@ -63,6 +66,12 @@ class MergingTable:
         texts, at = self._texts, self._instants  # the index may have come meanwhile
         n = len(state.leads)
         self._texts = plan.texts if texts is state.texts else _grown(texts, plan.fresh_texts, n)
+        chars = self._chars  # as the texts: grown with them, or gone
+        if texts is state.texts and chars is state.chars:
+            self._chars = plan.chars
+        else:
+            whole = whole_chars(chars, n) if self._texts is not None else None
+            self._chars = whole.grown(plan.fresh_chars) if whole is not None else None
         self._instants = (
             plan.instants if at is state.instants else _grown(at, plan.fresh_instants, n)
         )

@@ -8,6 +8,7 @@ from array import array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mymove_viewer.table.char_masks import char_masks
 from mymove_viewer.table.display import columns_for, search_texts
 from mymove_viewer.table.merge import MergeState, extend_ranking, plan_merge
 from mymove_viewer.table.overview import instants
@@ -73,7 +74,19 @@ def state_of(leads, field: str | None, descending: bool, term: str = "", period=
     if not term and period is None:
         rows = order
     return MergeState(
-        leads, None, columns, order, rows, sort, ranks, texts, at, False, term, period
+        leads,
+        None,
+        columns,
+        order,
+        rows,
+        sort,
+        ranks,
+        texts,
+        at,
+        False,
+        term,
+        period,
+        chars=char_masks(texts),
     )
 
 
@@ -93,6 +106,7 @@ def test_a_plan_gives_the_table_a_fresh_sort_and_filter_would(old, new, field, d
     assert plan.fresh == list(dict.fromkeys(x for x in incoming if x not in set(before)))
     assert plan.leads == before + plan.fresh and plan.lead_set == set(plan.leads)
     assert plan.texts == search_texts(plan.leads) and plan.instants == instants(plan.leads)
+    assert plan.chars == char_masks(plan.texts)
     want = state_of(plan.leads, field, descending, term)
     rows = list(state.rows)
     for at, block in plan.runs:

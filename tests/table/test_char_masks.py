@@ -1,0 +1,122 @@
+"""Each character's mask of the search texts (``table.char_masks``): made with the index, grown
+by merges, and a one-character filter's rows taken from it, the same rows a scan finds."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mymove_viewer.slices import SCAN_SLICE
+from mymove_viewer.table.char_masks import CHARS, char_masks
+from mymove_viewer.table.display import search_texts
+from mymove_viewer.table.filter_query import parse_filter
+from mymove_viewer.table.lead_table import LeadTable
+from mymove_viewer.table.merge import plan_merge
+from mymove_viewer.table.search import FilterPlan, TextSource, order_run, positions_of, run_filter
+
+from .test_lead_table import make
+from .test_search_run import _orders
+
+
+class Unread(list):
+    """Texts a filter must not scan: iterating them fails the test."""
+
+    def __iter__(self):
+        raise AssertionError("the texts were scanned")
+
+
+def _texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = "abcqe9 \x1f@-"  # folded, as search texts are
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(9))) for _ in range(n)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abz09 ÉéK\x1f", max_size=6), max_size=40), st.integers(0, 40))
+def test_each_mask_tells_which_texts_hold_its_character(texts: list[str], cut: int) -> None:
+    made = char_masks(texts)
+    assert made.count == len(texts) and set(made.masks) == set(CHARS)
+    for c in CHARS:
+        assert list(made.masks[c]) == [int(c in t) for t in texts]
+    # Grown by the masks of texts that came later: the masks of all of them.
+    cut = min(cut, len(texts))
+    assert char_masks(texts[:cut]).grown(char_masks(texts[cut:])) == made
+
+
+def test_masks_are_made_a_slice_and_character_at_a_time() -> None:
+    texts = _texts(2 * SCAN_SLICE + 5, 1)
+    paces: list[int] = []
+    made = char_masks(texts, lambda: paces.append(1))
+    assert len(paces) == 3 * len(CHARS)  # the GIL offered between passes; a cancel heard there
+    assert made.masks["q"] == bytes(int("q" in t) for t in texts)
+    assert made.exact("q") is made.masks["q"]
+    assert made.exact("é") is None and made.exact("qq") is None and made.exact("@") is None
+
+
+@pytest.mark.parametrize("kind", ["identity", "reversed", "shuffled", "swapped", "almost reversed"])
+@pytest.mark.parametrize("term", ["a", "q", "9", "z", "é", "@"])
+@pytest.mark.parametrize("paced", [False, True])
+def test_a_one_character_filter_takes_its_mask_in_any_order(kind, term, paced) -> None:
+    n = 2 * SCAN_SLICE + 77
+    texts = _texts(n, 5)
+    order = _orders(n)[kind]
+    chars = char_masks(texts)
+    value = parse_filter(term).terms[0].value  # "é" is looked for as "e"
+    given = Unread(texts) if value in CHARS else texts  # a masked term reads no text
+    for positions in (None, positions_of(order)):
+        plan = FilterPlan(term, [], order, order, given, TextSource([]), kind == "identity",
+                          positions, None, None, None, None, None, chars)  # fmt: skip
+        result = run_filter(plan, (lambda: None) if paced else None)
+        assert result.rows == [row for row in order if value in texts[row]]
+        assert not paced or result.run == order_run(order)
+
+
+@pytest.mark.parametrize("term", ["ab", "q", "zzz", "nowhere"])
+def test_an_order_running_backwards_gets_its_matches_reversed(term: str) -> None:
+    """Scanned first to first as the texts lie in memory, whichever way the order runs."""
+    n = 2 * SCAN_SLICE + 77
+    texts = _texts(n, 9)
+    texts[3] += "zzz"
+    order = list(range(n - 1, -1, -1))
+    plan = FilterPlan(term, [], order, order, texts, TextSource([]), False, None, None, None)
+    result = run_filter(plan, lambda: None)
+    assert result.rows == [row for row in order if term in texts[row]] and result.run == -1
+
+
+def _indexed(count: int) -> LeadTable:
+    table = LeadTable()
+    table.set_leads([make(i, i % 50) for i in range(count)], ())
+    texts = search_texts(table.leads)
+    assert table.set_index(table.leads, texts, [], char_masks(texts))
+    return table
+
+
+@pytest.mark.parametrize("index_first", [True, False])
+def test_a_merge_grows_the_masks_with_the_texts(index_first: bool) -> None:
+    table = _indexed(30) if index_first else LeadTable()
+    if not index_first:
+        table.set_leads([make(i, i % 50) for i in range(30)], ())
+    fresh = [make(100 + i, i, name="quince") for i in range(5)]
+    plan = plan_merge(table.merge_state(), fresh)
+    if not index_first:  # the index comes between the merge's plan and its swap
+        texts = search_texts(table.leads)
+        table.set_index(table.leads, texts, [], char_masks(texts))
+    assert table.apply_merge(plan) == 5
+    filtering = table.plan_filter("q")
+    assert filtering is not None and filtering.chars == char_masks(search_texts(table.leads))
+    table.set_filter("q")
+    assert table.rows == list(range(30, 35))  # only the new leads hold a "q"
+
+
+def test_masks_of_other_texts_are_not_kept() -> None:
+    table = _indexed(12)
+    texts = search_texts(table.leads)
+    assert table.set_index(table.leads, texts, [], char_masks(texts[:5]))
+    filtering = table.plan_filter("a")
+    assert filtering is not None and filtering.texts is texts and filtering.chars is None
+    table.set_leads([make(1, 1)], ())  # other leads: the masks go with their texts
+    filtering = table.plan_filter("a")
+    assert filtering is not None and filtering.chars is None
