@@ -57,7 +57,7 @@ class LeadTable(MergingTable):
         self._ranks: dict[str, Ranking] = {}  # per sorted column: 4 bytes a lead
         self._canonical_created = False
         self._positions: array | None = None  # where each lead sits in _order (filter_rows)
-        self._run: int | None = None  # search.order_run(_order), once a scan found it out
+        self._run: int | None = None  # full_scan.order_run(_order), once a scan found it out
         self._order_ranks: tuple[array, bool] | None = None  # what _order is a sort by, if one
         self._source = TextSource([])  # builds the texts if a filter comes before set_index
         self._sorted_as: tuple[object, ...] | None = None

@@ -14,14 +14,14 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from itertools import compress, islice, repeat
+from dataclasses import dataclass
+from itertools import compress, repeat
 from operator import and_, contains, itemgetter, not_
 from typing import TYPE_CHECKING, TypeVar
 
 from ..api.fields import CREATED_AT
 from ..api.lead import Lead
-from ..slices import SCAN_SLICE, Pace, chunks, in_slices
+from ..slices import SCAN_SLICE, Pace, in_slices
 from .char_masks import CharMasks
 from .filter_query import (
     CREATED,
@@ -32,6 +32,7 @@ from .filter_query import (
     fold_all,
     parse_filter,
 )
+from .full_scan import scan_every_row
 from .text_source import TextSource, on_work, once_each, own_term, picked
 
 if TYPE_CHECKING:
@@ -166,9 +167,9 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
     if lead is not None:  # the first term: today's single scan, with all its shortcuts
         scanned = texts if lead.fields is None else plan.source.field_texts(lead.fields, pace)
         assert scanned is not None
-        known = None  # a one-character term's mask, made with the texts
-        if lead.fields is None and plan.chars is not None and scanned is plan.texts:
-            known = plan.chars.exact(lead.value)
+        # A one-character term's mask, made with the texts; or the texts that may hold it.
+        chars = plan.chars if lead.fields is None and scanned is plan.texts else None
+        known = chars.exact(lead.value) if chars is not None else None
         if rows is not plan.order:
             rows = in_slices(_matching(scanned, lead.value), rows, pace, SCAN_SLICE)
         elif pace is None:  # here at once: few leads, where working the positions out is cheap
@@ -177,9 +178,11 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
             rows = filter_rows(rows, scanned, lead.value, positions=positions,
                                in_memory_order=plan.in_memory_order, mask=known)  # fmt: skip
         else:
-            rows, positions, run = _scan_all(
-                replace(plan, term=lead.value), scanned, positions, pace, known
-            )
+            among = chars.among(lead.value) if chars is not None and known is None else None
+            rows, positions, run = scan_every_row(
+                scanned, lead.value, plan.order, pace, run=1 if plan.in_memory_order else run,
+                positions=positions, ranks=plan.ranks, mask=known, among=among
+            )  # fmt: skip
     for term in query.terms:  # the others narrow what the first one kept
         if term is not lead and on_work(term):
             rows = in_slices(_work_picker(term, plan.leads, plan.work), rows, pace, SCAN_SLICE)
@@ -287,76 +290,3 @@ def _matching(texts: Sequence[str], term: str) -> Callable[[Sequence[int]], list
         return list(compress(part, map(contains, picked(texts, part), repeat(term))))
 
     return pick
-
-
-def order_run(order: Sequence[int], pace: Pace = None) -> int:
-    """1 if ``order`` (every row: a permutation of ``0..n-1``) is ``0..n-1``, -1 if it is
-    ``n-1..0``, else 0: the view order is then the memory order (``created_at`` as fetched),
-    and texts scanned in it need no reordering. C passes a slice at a time (once per order):
-    distinct ints in order, from ``a`` to ``b-1``, ``b-a`` of them, are exactly ``a..b-1``."""
-    n = len(order)
-    if not n or order[0] not in (0, n - 1):  # (most sorts: no pass at all)
-        return 0
-    run = 1 if order[0] == 0 else -1
-    for span in chunks(range(n), pace, SCAN_SLICE):
-        part = order[span.start : span.stop]
-        ends = (span.start, span.stop - 1) if run == 1 else (n - 1 - span.start, n - span.stop)
-        if (part[0], part[-1]) != ends or part != sorted(part, reverse=run == -1):
-            return 0
-    return run
-
-
-def _scan_all(
-    plan: FilterPlan,
-    texts: list[str],
-    positions: array | None,
-    pace: Callable[[], object],
-    mask: bytes | None = None,
-) -> tuple[list[int], array | None, int | None]:
-    """``filter_rows`` over every row, a slice at a time (same shortcuts, and one more: an
-    order that runs through memory either way (``order_run``) takes the matches as they come,
-    or reversed, with no pass putting them in it). ``mask``: which texts hold the term, if
-    known (no scan then)."""
-    order, term, n = plan.order, plan.term, len(texts)
-    run = 1 if plan.in_memory_order else plan.run
-    if run is None:
-        run = order_run(order, pace)
-    if run == 1 and mask is None:  # rows picked as the texts are scanned, in view order
-        rows: list[int] = []
-        kept, scanning = iter(order), iter(texts)
-        for _span in chunks(range(n), pace, SCAN_SLICE):
-            found = map(contains, islice(scanning, SCAN_SLICE), repeat(term))
-            rows += compress(islice(kept, SCAN_SLICE), found)
-        return rows, positions, run
-    if mask is None:
-        # The texts read through one iterator into a ``bytearray`` grown in place: slicing a
-        # copy of each part and joining ``bytes`` cost ~10% more. Always first to last: texts
-        # scanned last to first (for an order running backwards) took ~1.8x as long for a rare
-        # term, the memory being read against the way it was made.
-        made, scanning = bytearray(), iter(texts)
-        for _span in chunks(range(n), pace, SCAN_SLICE):
-            made.extend(map(contains, islice(scanning, SCAN_SLICE), repeat(term)))
-        mask = made
-    rows = []
-    if run:  # the matches in memory order, reversed for an order running backwards
-        for span in chunks(range(n), pace, SCAN_SLICE):
-            rows += compress(span, mask[span.start : span.stop])
-        if run == -1:
-            rows.reverse()
-        return rows, positions, run
-    if mask.count(1) * 16 < n:  # a rare term: its few matches sorted by their positions
-        if positions is None and plan.ranks is not None:
-            # Or by the ranks the order was sorted by (ties in memory order either way, as the
-            # sort's): working the positions out cost ~8 ms at 100k, a scan's half again.
-            ranks, descending = plan.ranks
-            found = sorted(compress(range(n), mask), key=ranks.__getitem__, reverse=descending)
-            return found, positions, run
-        if positions is None:  # about what picking every row costs, and kept for next time
-            positions = array("I", bytes(4 * n))
-            for span in chunks(range(n), pace, SCAN_SLICE):
-                deque(map(positions.__setitem__, order[span.start : span.stop], span), maxlen=0)
-        return sorted(compress(range(n), mask), key=positions.__getitem__), positions, run
-    for span in chunks(range(n), pace, SCAN_SLICE):
-        part = order[span.start : span.stop]
-        rows += compress(part, picked(mask, part))
-    return rows, positions, run

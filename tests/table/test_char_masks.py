@@ -4,6 +4,7 @@ by merges, and a one-character filter's rows taken from it, the same rows a scan
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -13,12 +14,13 @@ from mymove_viewer.slices import SCAN_SLICE
 from mymove_viewer.table.char_masks import CHARS, char_masks
 from mymove_viewer.table.display import search_texts
 from mymove_viewer.table.filter_query import parse_filter
+from mymove_viewer.table.full_scan import order_run
 from mymove_viewer.table.lead_table import LeadTable
 from mymove_viewer.table.merge import plan_merge
-from mymove_viewer.table.search import FilterPlan, TextSource, order_run, positions_of, run_filter
+from mymove_viewer.table.search import FilterPlan, TextSource, positions_of, run_filter
 
+from .test_full_scan import _orders
 from .test_lead_table import make
-from .test_search_run import _orders
 
 
 class Unread(list):
@@ -120,3 +122,45 @@ def test_masks_of_other_texts_are_not_kept() -> None:
     table.set_leads([make(1, 1)], ())  # other leads: the masks go with their texts
     filtering = table.plan_filter("a")
     assert filtering is not None and filtering.chars is None
+
+
+def _with_rare(n: int) -> list[str]:
+    """Texts without an "x" but for every other one, which ends in "xq"; a "q" in a third."""
+    texts = _texts(n, 13)
+    return [t + "xq" if i % 2 else t for i, t in enumerate(texts)]
+
+
+def test_only_texts_holding_every_masked_character_are_worth_reading() -> None:
+    texts = _with_rare(3 * SCAN_SLICE)
+    chars = char_masks(texts)
+    among = chars.among("xq@")  # "@" has no mask: it rules nothing out
+    assert among == bytes(int("x" in t and "q" in t) for t in texts)
+    common = char_masks(["ba" + t if i % 5 else t for i, t in enumerate(texts)])
+    assert common.among("ab") is None  # most texts hold both: each is read anyway
+    assert chars.among("@-") is None and char_masks([]).among("xq") is None
+    assert chars.among("zz") == bytes(len(texts))  # no text holds a "z"
+
+
+@pytest.mark.parametrize("kind", ["identity", "reversed", "shuffled", "almost reversed"])
+@pytest.mark.parametrize("term", ["xq", "qa", "zz", "q9"])
+@pytest.mark.parametrize("by", ["nothing", "positions", "ranks"])
+def test_a_longer_term_reads_only_the_texts_its_characters_allow(kind, term, by) -> None:
+    n = 2 * SCAN_SLICE + 77
+    texts = _with_rare(n)
+    order = _orders(n)[kind]
+    chars = char_masks(texts)
+    among = chars.among(term)
+    assert among is not None
+    positions = positions_of(order) if by == "positions" else None
+    ranks = (positions_of(order), False) if by == "ranks" else None
+    plan = FilterPlan(term, [], order, order, texts, TextSource([]), kind == "identity",
+                      positions, None, None, None, None, ranks, chars)  # fmt: skip
+    result = run_filter(plan, lambda: None)
+    assert result.rows == [row for row in order if term in texts[row]]
+    # Texts the masks rule out are not read: one made to hold the term, its masks saying not,
+    # is not found.
+    fooled = [*texts]
+    first = among.index(0)
+    fooled[first] += term
+    assert first not in run_filter(replace(plan, texts=fooled), lambda: None).rows
+    assert first in run_filter(replace(plan, texts=fooled, chars=None), lambda: None).rows

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from mymove_viewer.slices import SCAN_SLICE
-from mymove_viewer.table.search import FilterPlan, TextSource, order_run, run_filter
+from mymove_viewer.table.full_scan import order_run
+from mymove_viewer.table.search import FilterPlan, TextSource, run_filter
 
 
 def _orders(n: int) -> dict[str, list[int]]:
