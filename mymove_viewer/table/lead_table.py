@@ -137,7 +137,7 @@ class LeadTable(MergingTable):
         leads: list[Lead],
         texts: list[str],
         instants: list[float],
-        chars: CharMasks | None = None,
+        chars: CharMasks | None,
     ) -> bool:
         """Accept search texts, instants and the texts' ``chars`` built elsewhere (a worker
         thread) for these very leads; False (and nothing kept) if the table has moved on."""

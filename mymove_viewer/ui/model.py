@@ -200,7 +200,7 @@ class LeadTableModel(QAbstractTableModel):
         leads: list[Lead],
         texts: list[str],
         instants: list[float],
-        chars: CharMasks | None = None,
+        chars: CharMasks | None,
     ) -> bool:
         return self.table.set_index(leads, texts, instants, chars)
 
