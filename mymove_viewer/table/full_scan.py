@@ -34,6 +34,15 @@ def order_run(order: Sequence[int], pace: Pace = None) -> int:
     return run
 
 
+def positions_of(order: Sequence[int], pace: Pace = None) -> array:
+    """``positions[row]`` = where ``row`` sits in ``order`` (a permutation of ``0..n-1``), made
+    a slice at a time with ``pace`` called between slices."""
+    positions = array("I", bytes(4 * len(order)))
+    for span in chunks(range(len(order)), pace, SCAN_SLICE):
+        deque(map(positions.__setitem__, order[span.start : span.stop], span), maxlen=0)
+    return positions
+
+
 def scan_every_row(
     texts: list[str],
     term: str,
@@ -107,9 +116,7 @@ def _sorted_few(
         by, descending = ranks
         return sorted(few, key=by.__getitem__, reverse=descending), positions
     if positions is None:  # about what picking every row costs, and kept for next time
-        positions = array("I", bytes(4 * len(order)))
-        for span in chunks(range(len(order)), pace, SCAN_SLICE):
-            deque(map(positions.__setitem__, order[span.start : span.stop], span), maxlen=0)
+        positions = positions_of(order, pace)
     return sorted(few, key=positions.__getitem__), positions
 
 

@@ -12,7 +12,6 @@ for common ones ("s", "ma"), and the blocks took 21 ms to make: not done.)
 from __future__ import annotations
 
 from array import array
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -45,44 +44,6 @@ _CREATED, _MINUTE = itemgetter(CREATED_AT), itemgetter(slice(16))
 _SECOND = itemgetter(slice(17, 19))
 _V = TypeVar("_V")
 _SECONDS = frozenset(f"{s:02d}" for s in range(60))
-
-
-def filter_rows(
-    candidates: Sequence[int],
-    texts: Sequence[str],
-    term: str,
-    *,
-    positions: Sequence[int] | None = None,
-    in_memory_order: bool = False,
-    mask: bytes | None = None,
-) -> list[int]:
-    """The candidates whose search text contains ``term`` (already lowercased), in order.
-
-    ``compress``/``map`` keep the whole scan in C. When most rows are candidates, the texts are
-    scanned in memory order into a mask first: candidates come in sort order, and visiting 100k
-    strings in that scattered order is ~3x slower. Then the matches are picked in candidate
-    order, which is itself a scattered walk over 100k row numbers unless there is a shortcut:
-    ``in_memory_order`` (the candidates are ``0..n-1``), or ``positions`` (candidates are every
-    row, and ``positions[row]`` is where the row sits among them): a rare term's few matches
-    are then sorted by position instead. ``mask``: which texts hold the term, if known.
-    """
-    if len(candidates) * 4 < len(texts):
-        matches = map(contains, picked(texts, candidates), repeat(term))
-        return list(compress(candidates, matches))
-    if mask is None:
-        mask = bytes(map(contains, texts, repeat(term)))
-    if in_memory_order:
-        return list(compress(candidates, mask))
-    if positions is not None and mask.count(1) * 16 < len(texts):
-        return sorted(compress(range(len(texts)), mask), key=positions.__getitem__)
-    return list(compress(candidates, picked(mask, candidates)))
-
-
-def positions_of(order: Sequence[int]) -> array:
-    """``positions[row]`` = where ``row`` sits in ``order`` (a permutation of ``0..n-1``)."""
-    positions = array("I", bytes(4 * len(order)))
-    deque(map(positions.__setitem__, order, range(len(order))), maxlen=0)
-    return positions
 
 
 def uses_work(text: str) -> bool:
@@ -172,11 +133,6 @@ def run_filter(plan: FilterPlan, pace: Pace = None) -> FilterResult:
         known = chars.exact(lead.value) if chars is not None else None
         if rows is not plan.order:
             rows = in_slices(_matching(scanned, lead.value), rows, pace, SCAN_SLICE)
-        elif pace is None:  # here at once: few leads, where working the positions out is cheap
-            if positions is None and not plan.in_memory_order:
-                positions = positions_of(rows)
-            rows = filter_rows(rows, scanned, lead.value, positions=positions,
-                               in_memory_order=plan.in_memory_order, mask=known)  # fmt: skip
         else:
             among = chars.among(lead.value) if chars is not None and known is None else None
             rows, positions, run = scan_every_row(

@@ -16,7 +16,8 @@ from operator import contains
 
 from mymove_viewer.api.lead import Lead
 from mymove_viewer.sandbox.leads import generate_leads
-from mymove_viewer.table.search import FilterPlan, TextSource, positions_of, run_filter
+from mymove_viewer.table.full_scan import positions_of
+from mymove_viewer.table.search import FilterPlan, TextSource, run_filter
 
 N = 100_000
 NOW = datetime(2026, 11, 27, 17, 41, tzinfo=UTC)

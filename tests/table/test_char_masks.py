@@ -14,10 +14,10 @@ from mymove_viewer.slices import SCAN_SLICE
 from mymove_viewer.table.char_masks import CHARS, char_masks
 from mymove_viewer.table.display import search_texts
 from mymove_viewer.table.filter_query import parse_filter
-from mymove_viewer.table.full_scan import order_run
+from mymove_viewer.table.full_scan import order_run, positions_of
 from mymove_viewer.table.lead_table import LeadTable
 from mymove_viewer.table.merge import plan_merge
-from mymove_viewer.table.search import FilterPlan, TextSource, positions_of, run_filter
+from mymove_viewer.table.search import FilterPlan, TextSource, run_filter
 
 from .test_full_scan import _orders
 from .test_lead_table import make

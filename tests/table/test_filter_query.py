@@ -13,7 +13,8 @@ from mymove_viewer.slices import SLICE
 from mymove_viewer.table.display import search_texts
 from mymove_viewer.table.filter_leads import filter_rows
 from mymove_viewer.table.filter_query import fold, narrows, parse_filter, without_dates
-from mymove_viewer.table.search import FilterPlan, TextSource, positions_of, run_filter
+from mymove_viewer.table.full_scan import positions_of
+from mymove_viewer.table.search import FilterPlan, TextSource, run_filter
 
 PEOPLE = [
     # Maria Garcia moving to Austin TX, owner; created late on Nov 30 in New York (Dec 1 in UTC).

@@ -273,7 +273,7 @@ def test_a_worker_sort_leaves_the_positions_a_rare_term_is_placed_by() -> None:
     """Unfiltered, where a worker's sort put each lead is its position in the order: the next
     scan for a rare term uses them (no pass over every row) and finds the rows in view order."""
     from mymove_viewer.table.display import search_texts
-    from mymove_viewer.table.search import positions_of
+    from mymove_viewer.table.full_scan import positions_of
     from mymove_viewer.table.sort_plan import run_sort
     from tests.store.helpers import make_leads
 

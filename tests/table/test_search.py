@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import random
 import threading
-from array import array
+from dataclasses import replace
 
 import pytest
 
 from mymove_viewer.api.errors import CancelledError
 from mymove_viewer.slices import SCAN_SLICE, SLICE
 from mymove_viewer.table.display import search_texts
+from mymove_viewer.table.full_scan import positions_of
 from mymove_viewer.table.overview import instants
-from mymove_viewer.table.search import (
-    FilterPlan,
-    TextSource,
-    filter_rows,
-    positions_of,
-    run_filter,
-)
+from mymove_viewer.table.search import FilterPlan, TextSource, run_filter
 
 from .test_search_texts import STAMPS, lead_at, reference
 
@@ -91,8 +86,8 @@ def test_the_sliced_scan_finds_the_rows_of_the_one_pass_scan(term: str, kind: st
     assert result.rows == want
     assert len(paces) >= 2 or kind == "narrowing"  # the GIL is offered between slices
     assert run_filter(made).rows == want
-    positions = positions_of(order) if candidates is order else None  # for every row only
-    assert filter_rows(candidates, texts, term, positions=positions) == want
+    if candidates is order:  # given where each row sits in the order: the same rows
+        assert run_filter(replace(made, positions=positions_of(order))).rows == want
     if result.positions is not None:
         assert result.positions == positions_of(order)
 
@@ -105,4 +100,4 @@ def test_the_period_combines_with_the_term() -> None:
     made = plan(texts, order, order, "smith", period=(10.0, 20.0), at=at)
     assert run_filter(made, lambda: None).rows == [19, 17, 15, 13, 11]
     assert run_filter(made).rows == [19, 17, 15, 13, 11]
-    assert isinstance(run_filter(made).positions, array)
+    assert run_filter(made).run == -1  # the order runs backwards: no positions were needed

@@ -17,9 +17,10 @@ from mymove_viewer.api import lead as lead_module
 from mymove_viewer.api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from mymove_viewer.slices import yield_gil
 from mymove_viewer.table import display, sort
+from mymove_viewer.table.char_masks import char_masks
 from mymove_viewer.table.display import columns_for
+from mymove_viewer.table.full_scan import order_run, positions_of, scan_every_row
 from mymove_viewer.table.overview import instants
-from mymove_viewer.table.search import filter_rows, positions_of
 from mymove_viewer.table.sort import presort, rank_column, rows_for, sorted_order
 from tests.table.text_reference import person_key
 
@@ -197,19 +198,24 @@ def test_presort_of_a_missing_column_is_none() -> None:
     st.integers(min_value=0, max_value=3),
 )
 def test_filter_shortcuts_match_a_plain_scan(texts, term, rnd, mode) -> None:
-    n = len(texts)
-    order = list(range(n))
-    if mode != 1:
+    order = list(range(len(texts)))
+    if mode == 2:
+        order.reverse()
+    elif mode != 1:
         rnd.shuffle(order)
-    candidates = order if mode < 3 else order[: n // 5]  # mode 3: a narrowing's few rows
-    want = [c for c in candidates if term in texts[c]]
-    if mode == 0:
-        got = filter_rows(candidates, texts, term, positions=positions_of(order))
-    elif mode == 1:
-        got = filter_rows(candidates, texts, term, in_memory_order=True)
-    else:
-        got = filter_rows(candidates, texts, term)
-    assert got == want
+    want = [c for c in order if term in texts[c]]
+    chars = char_masks(texts)
+    known = {"mask": chars.exact(term), "among": chars.among(term)}
+    for pace in (None, lambda: None):
+        for hints in (
+            {},
+            {"positions": positions_of(order)},
+            {"ranks": (positions_of(order), False)},
+        ):
+            got, _positions, run = scan_every_row(texts, term, order, pace, **hints)
+            assert got == want and run == order_run(order)
+            if known["mask"] is not None or known["among"] is not None:
+                assert scan_every_row(texts, term, order, pace, **hints, **known)[0] == want
 
 
 def test_positions_invert_the_order() -> None:
