@@ -1,0 +1,43 @@
+"""In the real window, a one-character filter takes its rows from the character masks the index
+made (``table/char_masks.py``), and a watch merge grows them with the new leads."""
+
+from __future__ import annotations
+
+from mymove_viewer.table.char_masks import CHARS
+
+from .conftest import TIMEOUT_MS
+from .test_window_filter_worker import reference, type_filter
+from .test_window_watch import one_poll_window
+
+
+def masked(window, term: str) -> bool:
+    """The window's next filter to ``term`` would take its mask, made for every lead shown."""
+    plan = window.model.plan_filter(term)
+    chars = plan.chars if plan is not None else None
+    return chars is not None and chars.count == window.model.total_count()
+
+
+def test_one_character_filters_take_the_masks_before_and_after_a_merge(
+    qtbot, make_window, do_fetch, sandbox
+) -> None:
+    window = one_poll_window(make_window, do_fetch)  # fetched, and indexed
+    model = window.model
+    assert masked(window, "a")
+    counts = {key: len(reference(window, key)) for key in CHARS}
+    term = min((k for k in CHARS if counts[k]), key=counts.__getitem__)  # the rarest held
+    want = reference(window, term)
+    type_filter(qtbot, window, term)
+    assert model.shown_leads() == want
+    assert window.filter_count.text() == f"{len(want):,} of {model.total_count():,}"
+
+    window.filter_edit.clear()
+    qtbot.waitUntil(lambda: model.filter_text == "", timeout=TIMEOUT_MS)
+    first = model.total_count()
+    sandbox.add_leads(25)
+    with qtbot.waitSignal(window.watch_flow.merged, timeout=TIMEOUT_MS) as merged:
+        window.watch_flow.action.trigger()
+    assert merged.args == [25] and model.total_count() == first + 25
+    assert masked(window, term)  # grown with the texts: every lead, the new ones too
+    want = reference(window, term)
+    type_filter(qtbot, window, term)
+    assert model.shown_leads() == want
