@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 
 from ..api.lead import Lead
 from ..table.cells import DISPLAY, DISPLAY_LIMIT, LEAD, RAW, TOOLTIP
-from ..table.char_masks import CharMasks
 from ..table.display import STATUS, WORK_STATUS, Column
 from ..table.lead_table import LeadTable
 from ..table.merge import MergePlan, MergeState
@@ -194,15 +193,6 @@ class LeadTableModel(QAbstractTableModel):
 
     def clear(self) -> None:
         self.set_leads([], ())
-
-    def set_index(
-        self,
-        leads: list[Lead],
-        texts: list[str],
-        instants: list[float],
-        chars: CharMasks | None,
-    ) -> bool:
-        return self.table.set_index(leads, texts, instants, chars)
 
     def add_ranking(self, leads: list[Lead], field: str, ranking: Ranking) -> bool:
         return self.table.add_ranking(leads, field, ranking)

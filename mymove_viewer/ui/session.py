@@ -182,7 +182,7 @@ class LeadSession(QObject):
 
     @Slot(object)
     def _on_index_ready(self, index: LeadIndex) -> None:
-        if self.model.set_index(index.leads, index.texts, index.instants, index.chars):
+        if self.model.table.set_index(index.leads, index.texts, index.instants, index.chars):
             self.counted.emit(index.tally, index.volume)
         else:  # a watch merge changed the leads meanwhile
             self.countsStale.emit()

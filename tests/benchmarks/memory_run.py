@@ -40,7 +40,7 @@ def fetch_into(model: LeadTableModel, url: str) -> int:
     index = build_index(result.leads, None)
     model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
     model.set_leads(result.leads, result.extra_fields)
-    model.set_index(index.leads, index.texts, index.instants, index.chars)
+    model.table.set_index(index.leads, index.texts, index.instants, index.chars)
     for ranked in rank_ahead(result.leads, model.columns):  # kept while the leads are shown
         model.add_ranking(ranked.leads, ranked.field, ranked.ranking)
     if not reaper.wait_idle(600):  # what ranking ahead handed over to be freed
