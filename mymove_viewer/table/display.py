@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import compress, repeat
 from operator import add, floordiv, itemgetter, le, ne, not_
 
-from ..api.fields import CREATED_AT, FIELDS, header_for
+from ..api.fields import CREATED_AT, FIELD_INDEX, FIELDS, header_for
 from ..api.lead import Lead, calendar_date, parse_timestamp, sorts_as_text
 from ..api.moments import OUT_OF_RANGE, in_zone, minute_text
 from ..slices import Pace, in_slices, yield_gil
@@ -27,6 +27,19 @@ from .overview import instants
 TEXT, CREATED, DATE = "text", "created", "date"
 _KINDS = {"created_at": CREATED, "move_date": DATE}
 SEPARATOR = "\x1f"  # cannot be typed into the filter box, so a match never spans two fields
+# Between the groups of fields in a search text, also untypeable: the names and email, the new
+# street and city, the old ones, then the rest. ``char_masks`` tells which groups hold each
+# character: a term's characters all in one group are much rarer than all in the text.
+GROUP_SEPARATOR = "\x1d"
+_GROUP_FIELDS = (
+    ("first_name", "last_name", "email"),
+    ("new_address_1", "new_city"),
+    ("old_address_1", "old_city"),
+)
+_GROUPS = tuple(itemgetter(*map(FIELD_INDEX.__getitem__, g)) for g in _GROUP_FIELDS)
+_REST = itemgetter(
+    *(i for i, f in enumerate(FIELDS) if i != CREATED_AT and all(f not in g for g in _GROUP_FIELDS))
+)
 _MM = [f"{m:02d}" for m in range(60)]
 _MM_SET = frozenset(_MM)
 _HOUR_OF, _MINUTE_OF, _SECOND_OF = (
@@ -98,25 +111,26 @@ def search_texts(
     value, for substring filtering: each as the table shows it, so what a user reads in a cell
     finds its row. ``created_at`` is shown in
     local time (the UTC text as sent is in the tooltip and exports); ``move_date`` shows the
-    date its text starts with, so the text as sent holds it. The order of the values does not
-    matter, only that a separator stands between them. ``at``: the leads' ``instants``, if
+    date its text starts with, so the text as sent holds it. A separator stands between any two
+    values, and ``GROUP_SEPARATOR`` between their groups (``_GROUP_FIELDS``, then the rest, extra
+    fields and ``created_at`` last). ``at``: the leads' ``instants``, if
     already known; ``shown``: a ``ShownTimes(SEPARATOR)`` kept across slices of one list;
     ``times``: what that gives for these leads, if known already (``at`` is then unused).
 
     Built with ``map`` over C callables (no Python frame per lead), in slices: one C call over
     100k leads would hold the GIL for ~100 ms, and this runs on the worker thread.
     """
-    n = len(FIELDS)
-    rest, tail = itemgetter(slice(CREATED_AT + 1, n)), itemgetter(slice(n + 1, None))
-    before, created = itemgetter(slice(None, CREATED_AT)), itemgetter(CREATED_AT)
+    tail, created = itemgetter(slice(len(FIELDS) + 1, None)), itemgetter(CREATED_AT)
     if at is None and times is None:
         at = in_slices(instants, leads, pace or yield_gil)
     shown = shown or ShownTimes(SEPARATOR)
+    join = SEPARATOR.join
 
     def build(span: range) -> list[str]:
         part = leads[span.start : span.stop]
-        values = map(add, map(add, map(before, part), map(rest, part)), map(tail, part))
-        raw = fold_all(list(map(SEPARATOR.join, values)))
+        groups = [map(join, map(group, part)) for group in _GROUPS]
+        rest = map(join, map(add, map(_REST, part), map(tail, part)))
+        raw = fold_all(list(map(GROUP_SEPARATOR.join, zip(*groups, rest, strict=True))))
         if times is not None:
             return list(map(add, raw, times[span.start : span.stop]))
         assert at is not None

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer.slices import SCAN_SLICE
-from mymove_viewer.table.char_masks import CHARS, char_masks
-from mymove_viewer.table.display import search_texts
+from mymove_viewer.table.char_masks import CHARS, GROUPS, char_masks
+from mymove_viewer.table.display import GROUP_SEPARATOR, SEPARATOR, search_texts
 from mymove_viewer.table.filter_query import parse_filter
 from mymove_viewer.table.full_scan import order_run, positions_of
 from mymove_viewer.table.lead_table import LeadTable
@@ -36,26 +36,70 @@ def _texts(n: int, seed: int) -> list[str]:
     return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(9))) for _ in range(n)]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet="abz09 ÉéK\x1f", max_size=6), max_size=40), st.integers(0, 40))
-def test_each_mask_tells_which_texts_hold_its_character(texts: list[str], cut: int) -> None:
+def _groups_of(text: str) -> list[str]:
+    pieces = text.split(GROUP_SEPARATOR, GROUPS - 1)
+    return pieces + [""] * (GROUPS - len(pieces))
+
+
+def _bits(bits: int, n: int) -> list[int]:
+    return [bits >> i & 1 for i in range(n)]
+
+
+TEXT = st.text(alphabet="abz09 ÉéK\x1f\x1d", max_size=9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(TEXT, max_size=40), st.integers(0, 40))
+def test_each_mask_tells_which_groups_of_which_texts_hold_its_character(
+    texts: list[str], cut: int
+) -> None:
     made = char_masks(texts)
     assert made.count == len(texts) and set(made.masks) == set(CHARS)
     for c in CHARS:
-        assert list(made.masks[c]) == [int(c in t) for t in texts]
+        assert made.exact(c) == bytes(int(c in t) for t in texts)
+        for g in range(GROUPS):
+            want = [int(c in _groups_of(t)[g]) for t in texts]
+            assert _bits(made.masks[c][g], len(texts)) == want
     # Grown by the masks of texts that came later: the masks of all of them.
     cut = min(cut, len(texts))
     assert char_masks(texts[:cut]).grown(char_masks(texts[cut:])) == made
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=40), st.text(alphabet="abz09 \x1f\x1d", max_size=4))
+def test_no_text_holding_a_term_is_ruled_out(texts: list[str], term: str) -> None:
+    """The texts ``among`` lets in: those with a group holding each of the term's characters,
+    so every text holding the term (a term across a separator: not ruled on)."""
+    among = char_masks(texts).among(term)
+    if among is None:
+        return
+    assert SEPARATOR not in term and GROUP_SEPARATOR not in term
+    chars = set(term) & set(CHARS)
+    want = [any(chars <= set(g) for g in _groups_of(t)) for t in texts]
+    assert list(among) == want
+    assert all(among[i] for i, t in enumerate(texts) if term in t)
+
+
+def test_a_term_whose_characters_are_in_different_groups_is_not_looked_for() -> None:
+    """The letters of "smith" in every text, but all of them in one group in one text only."""
+    spread = GROUP_SEPARATOR.join(["sm", "it", "h", "x"])
+    texts = [spread] * 40 + [GROUP_SEPARATOR.join(["jo", "blacksmith", "", ""])]
+    chars = char_masks(texts)
+    assert chars.exact("s") == bytes([1] * 41)
+    assert chars.among("smith") == bytes([0] * 40 + [1])
+    assert chars.among(f"sm{SEPARATOR}it") is None  # (pasted) could span two fields
+    assert chars.among(f"sm{GROUP_SEPARATOR}it") is None
 
 
 def test_masks_are_made_a_slice_and_character_at_a_time() -> None:
     texts = _texts(2 * SCAN_SLICE + 5, 1)
     paces: list[int] = []
     made = char_masks(texts, lambda: paces.append(1))
-    assert len(paces) == 3 * len(CHARS)  # the GIL offered between passes; a cancel heard there
-    assert made.masks["q"] == bytes(int("q" in t) for t in texts)
-    assert made.exact("q") is made.masks["q"]
+    # The GIL offered between passes; a cancel heard there.
+    assert len(paces) == 3 * GROUPS * len(CHARS)
+    assert made.exact("q") == bytes(int("q" in t) for t in texts)
     assert made.exact("é") is None and made.exact("qq") is None and made.exact("@") is None
+    assert char_masks([]).exact("q") == b""
 
 
 @pytest.mark.parametrize("kind", ["identity", "reversed", "shuffled", "swapped", "almost reversed"])

@@ -14,6 +14,7 @@ from mymove_viewer.slices import SLICE
 from mymove_viewer.table.display import (
     CREATED,
     DATE,
+    GROUP_SEPARATOR,
     SEPARATOR,
     columns_for,
     display,
@@ -27,11 +28,20 @@ ZONES = ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/Amst
 COLUMNS = columns_for(("old_housing_tenure",))
 
 
+GROUPED = (("first_name", "last_name", "email"), ("new_address_1", "new_city"),
+           ("old_address_1", "old_city"))  # fmt: skip
+
+
 def reference(lead: Lead) -> str:
     """Every value but ``created_at`` as sent, then ``created_at`` as its cell shows it, all in
-    lowercase as the filter's term is (a time shown as sent keeps letters: "T", "Z")."""
-    sent = [v for f, v in lead.as_dict().items() if f != "created_at"]
-    return (SEPARATOR.join(sent) + SEPARATOR + display(CREATED, lead.created_at)).lower()
+    lowercase as the filter's term is (a time shown as sent keeps letters: "T", "Z"). The names
+    and email first, then the new street and city, then the old ones, then the rest: groups
+    between ``GROUP_SEPARATOR``s."""
+    sent = lead.as_dict()
+    groups = [SEPARATOR.join(sent[f] for f in fields) for fields in GROUPED]
+    rest = [v for f, v in sent.items() if f != "created_at" and all(f not in g for g in GROUPED)]
+    rest.append(display(CREATED, lead.created_at))
+    return GROUP_SEPARATOR.join([*groups, SEPARATOR.join(rest)]).lower()
 
 
 def lead_at(created: str, **fields: str) -> Lead:

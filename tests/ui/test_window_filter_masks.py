@@ -41,3 +41,28 @@ def test_one_character_filters_take_the_masks_before_and_after_a_merge(
     want = reference(window, term)
     type_filter(qtbot, window, term)
     assert model.shown_leads() == want
+
+
+def test_a_name_is_looked_for_where_one_group_of_fields_holds_its_letters(
+    qtbot, make_window, do_fetch
+) -> None:
+    """A longer term is read for only in the texts where one group of fields (the names and
+    email, a street and city, the rest) holds all its letters: fewer than hold them anywhere."""
+    window = one_poll_window(make_window, do_fetch)
+    model = window.model
+    plan = model.plan_filter("a")
+    assert plan is not None and plan.texts is not None and masked(window, "a")
+    texts, chars = plan.texts, plan.chars
+    names = sorted({lead.last_name.lower() for lead in model.leads if lead.last_name.isascii()})
+    narrower = []
+    for name in names:
+        among = chars.among(name)
+        anywhere = sum(set(name) <= set(t) for t in texts)
+        if among is not None and among.count(1) < anywhere:
+            narrower.append(name)
+    assert narrower, "no name's letters were ever spread over groups of fields"
+    term = narrower[0]
+    want = reference(window, term)
+    type_filter(qtbot, window, term)
+    assert model.shown_leads() == want and want
+    assert window.filter_count.text() == f"{len(want):,} of {model.total_count():,}"
