@@ -50,7 +50,9 @@ class LeadTable(MergingTable):
         self.rows: list[int] = []  # what is shown: _order narrowed by the filters
         self._order: list[int] = []  # every lead, in the current sort order
         self._texts: list[str] | None = None
-        self._chars: CharMasks | None = None  # of _texts, once the index brings them
+        self._chars: CharMasks | None = None  # of _texts, once the indexer made them
+        # The texts masks are being made for, and the masks of leads merged since (grown then).
+        self._owed: tuple[list[str], list[CharMasks]] | None = None
         self._filter = ""
         self._partial = False  # rows shown are the top of the filter's, the rest to come
         self._sort: tuple[int, bool] | None = None  # column, descending
@@ -94,7 +96,7 @@ class LeadTable(MergingTable):
         stale_source = self._source
         self.leads = leads
         self.columns = columns_for(extra_fields, self._status)
-        self._texts = self._chars = None
+        self._texts = self._chars = self._owed = None
         self._ranks = {}
         self._positions, self._run, self._order_ranks = None, None, None
         self._canonical_created = canonical_created
@@ -132,21 +134,18 @@ class LeadTable(MergingTable):
         del old, stale_source
         self._counted()
 
-    def set_index(
-        self,
-        leads: list[Lead],
-        texts: list[str],
-        instants: list[float],
-        chars: CharMasks | None,
-    ) -> bool:
-        """Accept search texts, instants and the texts' ``chars`` built elsewhere (a worker
-        thread) for these very leads; False (and nothing kept) if the table has moved on."""
+    def set_index(self, leads: list[Lead], texts: list[str], instants: list[float]) -> bool:
+        """Accept search texts and instants built elsewhere (a worker thread) for these very
+        leads; False (and nothing kept) if the table has moved on. Their character masks
+        follow (``set_chars``)."""
         if leads is not self.leads:
             return False
         n = len(leads)
         if len(texts) == n:
-            self._texts = texts
-            self._chars = whole_chars(chars, n)
+            if texts is not self._texts:
+                self._texts, self._chars = texts, None
+            if self._chars is None:
+                self._owed = (texts, [])  # their masks are on their way
         if self._instants is None and len(instants) == n:
             self._instants = instants
         return True

@@ -9,6 +9,10 @@ from ..api.lead import Lead
 from .char_masks import CharMasks, whole_chars
 from .merge import MergePlan, MergeState, plan_merge
 
+# Polls merged while the index's masks are being made, whose own masks are kept to grow them
+# with: beyond this many, the masks may never come (their job stopped by a fetch that failed).
+OWED_MERGES = 64
+
 
 def _grown(values: list | None, fresh: list, count: int) -> list | None:
     """``values`` of ``count`` leads grown by the fresh leads' (None if they are not that)."""
@@ -19,7 +23,9 @@ class MergingTable:
     """The merging methods of ``LeadTable`` (its only subclass), which holds the state and
     the helpers used here (``_made_of_leads``, ``_hand_over``, ``_signature``, ``_counted``)."""
 
-    _chars: CharMasks | None  # (``LeadTable``'s)
+    _texts: list[str] | None  # (``LeadTable``'s)
+    _chars: CharMasks | None
+    _owed: tuple[list[str], list[CharMasks]] | None
 
     def merge_state(self) -> MergeState:
         """What a merge starts from, for ``plan_merge`` on a worker (references: O(1))."""
@@ -72,6 +78,12 @@ class MergingTable:
         else:
             whole = whole_chars(chars, n) if self._texts is not None else None
             self._chars = whole.grown(plan.fresh_chars) if whole is not None else None
+        if self._chars is None and self._owed is not None and self._texts is not None:
+            # The indexer is making the masks of the texts as they were: grown when they come
+            # (unless so many polls came first that they may never: a job stopped by a fetch
+            # that then failed).
+            base, owed = self._owed
+            self._owed = (base, [*owed, plan.fresh_chars]) if len(owed) < OWED_MERGES else None
         self._instants = (
             plan.instants if at is state.instants else _grown(at, plan.fresh_instants, n)
         )
@@ -87,3 +99,19 @@ class MergingTable:
         self._hand_over(before)
         self._counted()
         return len(plan.fresh)
+
+    def set_chars(self, texts: list[str], chars: CharMasks) -> bool:
+        """Take the character masks a worker made of ``texts``: the table's texts, or those
+        that watch merges have grown since (the masks are grown as they were). False (nothing
+        kept) if the table has other texts."""
+        if chars.count != len(texts):
+            return False
+        if texts is not self._texts:
+            if self._owed is None or texts is not self._owed[0]:
+                return False
+            for fresh in self._owed[1]:
+                chars = chars.grown(fresh)
+        if self._texts is None or chars.count != len(self._texts):
+            return False
+        self._chars, self._owed = chars, None
+        return True

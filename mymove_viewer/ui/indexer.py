@@ -19,8 +19,9 @@ from .. import gcpause
 from ..api.cancel import CancelToken
 from ..api.errors import CancelledError, app_logger
 from ..api.lead import Lead
+from ..slices import yield_gil
 from ..table.display import Column
-from ..table.index import LeadIndex, RankedColumn, build_index, rank_ahead
+from ..table.index import LeadIndex, RankedColumn, TextMasks, build_index, rank_ahead, text_masks
 from ..table.text_source import TextSource
 from . import gc_guard
 from .after_paint import AfterPaint
@@ -35,7 +36,8 @@ TAKE_WAIT_S = 0.25
 
 class Indexer(QObject):
     ready = Signal(object)  # LeadIndex
-    ranked = Signal(object)  # RankedColumn, after ``ready``
+    masked = Signal(object)  # TextMasks, the character masks of its texts, after ``ready``
+    ranked = Signal(object)  # RankedColumn, after ``masked``
     failed = Signal()  # a bug: whoever waits builds what it needs itself
 
     def __init__(
@@ -57,13 +59,16 @@ class Indexer(QObject):
         self._job: _Job | None = None
         self._waiting: AfterPaint | None = None
         self._index_due = False
+        self._masks_due = False
         self._stop_ranking = threading.Event()
         self._taken = threading.Event()  # the GUI thread took the index in (and repainted)
 
     @property
     def busy(self) -> bool:
-        """True from ``start`` until the index is delivered (or cancelled)."""
-        return self._job is not None or (self._index_due and self._runner.busy)
+        """True from ``start`` until the index and its texts' masks are delivered (or the job
+        is cancelled or stopped)."""
+        due = self._index_due or self._masks_due
+        return self._job is not None or (due and self._runner.busy)
 
     @property
     def ranking(self) -> bool:
@@ -103,7 +108,7 @@ class Indexer(QObject):
 
     def cancel(self) -> None:
         self._job = None
-        self._index_due = False
+        self._index_due = self._masks_due = False
         if self._waiting is not None:
             with suppress(RuntimeError):  # deleted with the table already (window closing)
                 self._waiting.cancel()
@@ -132,12 +137,24 @@ class Indexer(QObject):
             # as a parse builds (young garbage collected first), they are frozen instead.
             with gcpause.building_many_objects():
                 index = build_index(leads, chart_window, token, pace, source)
+            texts = index.texts
             report(index)
             del index
             # Taking the index in (the overview's counts, the chart, their repaint) is ~5 ms of
             # Python and Qt calls on the GUI thread; each call waited for this thread's GIL
             # turn while it went on ranking: 20-65 ms at 100k leads. It waits for them instead.
             taken.wait(TAKE_WAIT_S)
+
+            def masking() -> None:
+                (pace or yield_gil)()
+                if token.cancelled or stop.is_set():
+                    raise CancelledError("Making the character masks was cancelled.")
+
+            # After the index, which the chart and counts then do not wait for: filters are
+            # right without the masks, only slower.
+            with suppress(CancelledError):
+                report(text_masks(texts, masking))
+            del texts
 
             def between() -> None:
                 if quiet is not None:
@@ -151,7 +168,7 @@ class Indexer(QObject):
             if token.cancelled:
                 raise CancelledError("Indexing was cancelled.")
 
-        self._index_due = True
+        self._index_due = self._masks_due = True
         self._runner.start(job)
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
@@ -164,13 +181,17 @@ class Indexer(QObject):
             self._index_due = False
             self.ready.emit(result)
             QTimer.singleShot(0, self._taken.set)  # once the repaints it asked for are done
+        elif isinstance(result, TextMasks):
+            self._masks_due = False
+            self.masked.emit(result)
         elif isinstance(result, RankedColumn):
             self.ranked.emit(result)
 
     @Slot(int, object)
     def _on_failed(self, _gen: int, error: object) -> None:
-        if not self._index_due:  # ranking ahead: a sort ranks the column itself
-            log.warning("ranking columns ahead failed: %r", error)
+        self._masks_due = False
+        if not self._index_due:  # masks or ranking ahead: filters scan, sorts rank
+            log.warning("making character masks or ranking columns ahead failed: %r", error)
             return
         self._index_due = False
         log.warning("building the search index failed: %r", error)
@@ -178,5 +199,5 @@ class Indexer(QObject):
 
     @Slot(int, object)
     def _on_finished(self, _gen: int, _result: object) -> None:
-        self._index_due = False
+        self._index_due = self._masks_due = False
         gc_guard.collect_now()  # held back while this worked

@@ -32,7 +32,7 @@ from ..api.lead import Lead
 from ..api.query import Environment, Query
 from ..slices import yield_gil
 from ..table.display import STATUS
-from ..table.index import LeadIndex, RankedColumn
+from ..table.index import LeadIndex, RankedColumn, TextMasks
 from ..table.merge import MergePlan, Runs, plan_merge
 from ..table.sort import SortedRows
 from ..table.work import WorkChange
@@ -78,6 +78,7 @@ class LeadSession(QObject):
         self._query: Query | None = None
         self.after_paint_of: QWidget | None = None  # the view that shows new leads first
         self.indexer.ready.connect(self._on_index_ready)
+        self.indexer.masked.connect(self._on_masked)
         self.indexer.ranked.connect(self._on_ranked)
         self.indexer.failed.connect(self.countsStale)
         self.merger = BackgroundRunner(self, name="merge")
@@ -182,10 +183,14 @@ class LeadSession(QObject):
 
     @Slot(object)
     def _on_index_ready(self, index: LeadIndex) -> None:
-        if self.model.table.set_index(index.leads, index.texts, index.instants, index.chars):
+        if self.model.table.set_index(index.leads, index.texts, index.instants):
             self.counted.emit(index.tally, index.volume)
         else:  # a watch merge changed the leads meanwhile
             self.countsStale.emit()
+
+    @Slot(object)
+    def _on_masked(self, masks: TextMasks) -> None:
+        self.model.table.set_chars(masks.texts, masks.chars)
 
     @Slot(object)
     def _on_ranked(self, ranked: RankedColumn) -> None:

@@ -24,6 +24,7 @@ from mymove_viewer import reaper
 from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.query import Query
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID
+from mymove_viewer.table.char_masks import char_masks
 from mymove_viewer.table.index import build_index, rank_ahead
 from mymove_viewer.ui.model import LeadTableModel
 
@@ -40,7 +41,8 @@ def fetch_into(model: LeadTableModel, url: str) -> int:
     index = build_index(result.leads, None)
     model.sort(model.column_of("created_at"), Qt.SortOrder.DescendingOrder)
     model.set_leads(result.leads, result.extra_fields)
-    model.table.set_index(index.leads, index.texts, index.instants, index.chars)
+    model.table.set_index(index.leads, index.texts, index.instants)
+    model.table.set_chars(index.texts, char_masks(index.texts))
     for ranked in rank_ahead(result.leads, model.columns):  # kept while the leads are shown
         model.add_ranking(ranked.leads, ranked.field, ranked.ranking)
     if not reaper.wait_idle(600):  # what ranking ahead handed over to be freed

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mymove_viewer.slices import SCAN_SLICE
+from mymove_viewer.table import table_merge
 from mymove_viewer.table.char_masks import CHARS, GROUPS, char_masks
 from mymove_viewer.table.display import GROUP_SEPARATOR, SEPARATOR, search_texts
 from mymove_viewer.table.filter_query import parse_filter
@@ -136,33 +137,51 @@ def _indexed(count: int) -> LeadTable:
     table = LeadTable()
     table.set_leads([make(i, i % 50) for i in range(count)], ())
     texts = search_texts(table.leads)
-    assert table.set_index(table.leads, texts, [], char_masks(texts))
+    assert table.set_index(table.leads, texts, []) and table.set_chars(texts, char_masks(texts))
     return table
 
 
-@pytest.mark.parametrize("index_first", [True, False])
-def test_a_merge_grows_the_masks_with_the_texts(index_first: bool) -> None:
-    table = _indexed(30) if index_first else LeadTable()
-    if not index_first:
+def _quince_merged(table: LeadTable, count: int = 5, first: int = 100) -> int | None:
+    fresh = [make(first + i, i, name="quince") for i in range(count)]
+    return table.apply_merge(plan_merge(table.merge_state(), fresh))
+
+
+@pytest.mark.parametrize("when", ["before", "between plan and swap", "after the merges"])
+def test_a_merge_grows_the_masks_with_the_texts(when: str) -> None:
+    """The masks come with the index, or between a merge's plan and its swap, or after the
+    index and two merges (made of the texts before them: grown by the merges' masks)."""
+    table = _indexed(30) if when == "before" else LeadTable()
+    if when != "before":
         table.set_leads([make(i, i % 50) for i in range(30)], ())
-    fresh = [make(100 + i, i, name="quince") for i in range(5)]
-    plan = plan_merge(table.merge_state(), fresh)
-    if not index_first:  # the index comes between the merge's plan and its swap
-        texts = search_texts(table.leads)
-        table.set_index(table.leads, texts, [], char_masks(texts))
-    assert table.apply_merge(plan) == 5
+    texts = search_texts(table.leads)
+    if when == "after the merges":
+        assert table.set_index(table.leads, texts, [])
+        assert _quince_merged(table, 3) == 3 and _quince_merged(table, 2, 200) == 2
+        assert table.plan_filter("q").chars is None  # not yet
+        assert table.set_chars(texts, char_masks(texts))
+    else:
+        plan = plan_merge(table.merge_state(), [make(100 + i, i, name="quince") for i in range(5)])
+        if when != "before":  # the index comes between the merge's plan and its swap
+            table.set_index(table.leads, texts, []) and table.set_chars(texts, char_masks(texts))
+        assert table.apply_merge(plan) == 5
     filtering = table.plan_filter("q")
     assert filtering is not None and filtering.chars == char_masks(search_texts(table.leads))
     table.set_filter("q")
     assert table.rows == list(range(30, 35))  # only the new leads hold a "q"
 
 
-def test_masks_of_other_texts_are_not_kept() -> None:
+def test_masks_of_other_texts_are_not_kept(monkeypatch) -> None:
     table = _indexed(12)
     texts = search_texts(table.leads)
-    assert table.set_index(table.leads, texts, [], char_masks(texts[:5]))
+    assert table.set_index(table.leads, texts, [])
+    assert not table.set_chars(texts, char_masks(texts[:5]))  # of fewer texts
+    assert not table.set_chars(search_texts(table.leads), char_masks(texts))  # of another list
     filtering = table.plan_filter("a")
     assert filtering is not None and filtering.texts is texts and filtering.chars is None
+    # Masks owed across more merges than the table keeps theirs for are not taken.
+    monkeypatch.setattr(table_merge, "OWED_MERGES", 1)
+    assert _quince_merged(table, 1) == 1 and _quince_merged(table, 1, 200) == 1
+    assert not table.set_chars(texts, char_masks(texts))
     table.set_leads([make(1, 1)], ())  # other leads: the masks go with their texts
     filtering = table.plan_filter("a")
     assert filtering is not None and filtering.chars is None

@@ -14,7 +14,7 @@ from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.slices import SLICE
 from mymove_viewer.table.char_masks import char_masks
 from mymove_viewer.table.display import columns_for, search_texts
-from mymove_viewer.table.index import build_index, rank_ahead, worth_ranking_ahead
+from mymove_viewer.table.index import build_index, rank_ahead, text_masks, worth_ranking_ahead
 from mymove_viewer.table.overview import instants, tally, volume
 from mymove_viewer.table.sort import rank_column, rows_for
 
@@ -32,7 +32,8 @@ def test_index_matches_the_pieces_computed_directly() -> None:
     index = build_index(leads, window)
     assert index.leads is leads
     assert index.texts == search_texts(leads)
-    assert index.chars == char_masks(index.texts)
+    masks = text_masks(index.texts)
+    assert masks.texts is index.texts and masks.chars == char_masks(index.texts)
     want = instants(leads)
     assert len(index.instants) == len(want)
     assert all(

@@ -195,9 +195,9 @@ def test_a_merge_extends_a_given_index(new_model, sort) -> None:
     old = [make(i, i, name=f"old{i % 7}") for i in range(60)]
     model.set_leads(old)
     index = build_index(old, None)
-    assert model.table.set_index(index.leads, index.texts, index.instants, index.chars)
+    assert model.table.set_index(index.leads, index.texts, index.instants)
     other = list(old)  # other leads: refused
-    assert not model.table.set_index(other, index.texts, index.instants, index.chars)
+    assert not model.table.set_index(other, index.texts, index.instants)
     model.merge_leads([make(100 + i, 100 + i, name=f"new{i % 3}") for i in range(12)])
     for term in ("new1", "old3", "n", "ne", "zz"):
         model.set_filter("")

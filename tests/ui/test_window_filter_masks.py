@@ -66,3 +66,17 @@ def test_a_name_is_looked_for_where_one_group_of_fields_holds_its_letters(
     type_filter(qtbot, window, term)
     assert model.shown_leads() == want and want
     assert window.filter_count.text() == f"{len(want):,} of {model.total_count():,}"
+
+
+def test_the_masks_follow_the_index_without_holding_up_its_counts(
+    qtbot, make_window, do_fetch
+) -> None:
+    """The chart and counts come with the index; the character masks after it, then taken."""
+    window = make_window()
+    seen: list[tuple[str, bool]] = []
+    window.indexer.ready.connect(lambda *_: seen.append(("index", masked(window, "a"))))
+    window.indexer.masked.connect(lambda *_: seen.append(("masks", masked(window, "a"))))
+    window.session.counted.connect(lambda *_: seen.append(("counts", masked(window, "a"))))
+    do_fetch(window)  # until the indexer is done with both
+    assert seen == [("counts", False), ("index", False), ("masks", True)]
+    assert masked(window, "a")
