@@ -97,7 +97,8 @@ def test_masks_are_made_a_slice_and_character_at_a_time() -> None:
     paces: list[int] = []
     made = char_masks(texts, lambda: paces.append(1))
     # The GIL offered between passes; a cancel heard there.
-    assert len(paces) == 3 * GROUPS * len(CHARS) + len(CHARS)  # (and between packings)
+    splits = 4 + 4 + 1  # each slice's texts cut into groups a quarter slice at a time
+    assert len(paces) == 3 * GROUPS * len(CHARS) + len(CHARS) + splits  # (and packings)
     assert made.exact("q") == bytes(int("q" in t) for t in texts)
     assert made.exact("é") is None and made.exact("qq") is None and made.exact("@") is None
     assert char_masks([]).exact("q") == b""

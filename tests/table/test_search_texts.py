@@ -105,10 +105,10 @@ def test_texts_built_in_slices_match_one_by_one(zone: str) -> None:
     leads = [lead_at(s) for s in stamps]
     ticks: list[int] = []
     texts = search_texts(leads, pace=lambda: ticks.append(1), at=instants(leads))
-    assert len(ticks) == 3  # the GIL is offered between slices
+    assert len(ticks) == 5  # the GIL is offered between half slices
     assert texts == [reference(lead) for lead in leads]
     assert search_texts(leads, pace=lambda: ticks.append(1)) == texts
-    assert len(ticks) == 3 + 6  # the instants are worked out in slices too
+    assert len(ticks) == 5 + 8  # the instants are worked out in slices too
 
 
 @pytest.mark.parametrize(
