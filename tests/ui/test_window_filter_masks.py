@@ -3,9 +3,12 @@ made (``table/char_masks.py``), and a watch merge grows them with the new leads.
 
 from __future__ import annotations
 
-from mymove_viewer.table.char_masks import CHARS
+import threading
 
-from .conftest import TIMEOUT_MS
+from mymove_viewer.table.char_masks import CHARS, char_masks
+from mymove_viewer.ui import indexer
+
+from .conftest import FIXED_NOW, TIMEOUT_MS
 from .test_window_filter_worker import reference, type_filter
 from .test_window_watch import one_poll_window
 
@@ -80,3 +83,42 @@ def test_the_masks_follow_the_index_without_holding_up_its_counts(
     do_fetch(window)  # until the indexer is done with both
     assert seen == [("counts", False), ("index", False), ("masks", True)]
     assert masked(window, "a")
+
+
+def test_a_poll_merged_before_the_masks_come_has_them_grown_in(
+    qtbot, make_window, do_fetch, sandbox, monkeypatch
+) -> None:
+    """A watch poll lands after the index but before its masks: the masks, made of the texts
+    before the merge, are grown by the poll's own, and a filter then takes them."""
+    opened = threading.Event()
+    made = indexer.text_masks
+
+    def held(texts, pace=None):
+        while not opened.wait(0.005):
+            if pace is not None:
+                pace()  # (a cancel is heard)
+        return made(texts, pace)
+
+    monkeypatch.setattr(indexer, "text_masks", held)
+    window = make_window(watch_interval_s=600)
+    window.clock = window.watch.clock = lambda: FIXED_NOW
+    window.panel.hours_radio.click()
+    window.panel.hours_spin.setValue(24)
+    do_fetch(window, indexed=False)
+    model = window.model
+    qtbot.waitUntil(lambda: model.plan_filter("a").texts is not None, timeout=TIMEOUT_MS)
+    assert window.indexer.busy and not masked(window, "a")  # the index, its masks held
+    first = model.total_count()
+    sandbox.add_leads(25)
+    with qtbot.waitSignal(window.watch_flow.merged, timeout=TIMEOUT_MS) as merged:
+        window.watch_flow.action.trigger()
+    assert merged.args == [25] and not masked(window, "a")
+    with qtbot.waitSignal(window.indexer.masked, timeout=TIMEOUT_MS):
+        opened.set()
+    assert masked(window, "a") and model.total_count() == first + 25
+    texts = model.plan_filter("a").texts
+    assert model.plan_filter("a").chars == char_masks(texts)  # as if made of them all
+    term = next(k for k in "qzxjvkw" if any(k in t for t in texts))
+    want = reference(window, term)
+    type_filter(qtbot, window, term)
+    assert model.shown_leads() == want and window.filter_count.text().startswith(f"{len(want):,}")
