@@ -23,10 +23,9 @@ from itertools import repeat
 from operator import and_, contains, itemgetter, or_
 
 from ..slices import SCAN_SLICE, Pace, chunks
-from .display import GROUP_SEPARATOR, SEPARATOR
+from .display import GROUP_SEPARATOR, GROUPS, SEPARATOR
 
 CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
-GROUPS = 4  # of fields in a search text, between ``GROUP_SEPARATOR``s
 # The texts that may hold a longer term are scanned alone when they are fewer than this share of
 # all. Read alone, a third of the texts cost ~2/3 of reading them all (their memory is not read
 # in one stream): "miller" (58% left) 11.0 against 11.2 ms, "smith" (24%) 8.0 against 11.4.

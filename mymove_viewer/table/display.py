@@ -37,6 +37,7 @@ _GROUP_FIELDS = (
     ("old_address_1", "old_city"),
 )
 _GROUPS = tuple(itemgetter(*map(FIELD_INDEX.__getitem__, g)) for g in _GROUP_FIELDS)
+GROUPS = len(_GROUP_FIELDS) + 1  # the rest last
 _REST = itemgetter(
     *(i for i, f in enumerate(FIELDS) if i != CREATED_AT and all(f not in g for g in _GROUP_FIELDS))
 )

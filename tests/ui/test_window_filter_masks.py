@@ -8,7 +8,7 @@ import threading
 from mymove_viewer.table.char_masks import CHARS, char_masks
 from mymove_viewer.ui import indexer
 
-from .conftest import FIXED_NOW, TIMEOUT_MS
+from .conftest import TIMEOUT_MS
 from .test_window_filter_worker import reference, type_filter
 from .test_window_watch import one_poll_window
 
@@ -100,11 +100,7 @@ def test_a_poll_merged_before_the_masks_come_has_them_grown_in(
         return made(texts, pace)
 
     monkeypatch.setattr(indexer, "text_masks", held)
-    window = make_window(watch_interval_s=600)
-    window.clock = window.watch.clock = lambda: FIXED_NOW
-    window.panel.hours_radio.click()
-    window.panel.hours_spin.setValue(24)
-    do_fetch(window, indexed=False)
+    window = one_poll_window(make_window, do_fetch, indexed=False)
     model = window.model
     qtbot.waitUntil(lambda: model.plan_filter("a").texts is not None, timeout=TIMEOUT_MS)
     assert window.indexer.busy and not masked(window, "a")  # the index, its masks held

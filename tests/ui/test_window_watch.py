@@ -28,12 +28,12 @@ def served(sandbox, query: dict[str, str]) -> list[tuple[str, str, str]]:
     return [identity(Lead.from_mapping(d)) for d in sandbox.served_leads(query)]
 
 
-def watching_window(make_window, do_fetch):
+def watching_window(make_window, do_fetch, *, indexed: bool = True):
     window = make_window(watch_interval_s=FAST_POLL_S)
     window.clock = window.watch.clock = lambda: FIXED_NOW  # the sandbox's fixed "now"
     window.panel.hours_radio.click()
     window.panel.hours_spin.setValue(24)
-    do_fetch(window)
+    do_fetch(window, indexed=indexed)
     return window
 
 
@@ -137,9 +137,10 @@ def test_watch_interval_is_remembered(make_window) -> None:
     assert second.watch.interval_s == 7 * 60
 
 
-def one_poll_window(make_window, do_fetch):
-    """A fetched window whose watch polls once when turned on (the one poll under test)."""
-    window = watching_window(make_window, do_fetch)
+def one_poll_window(make_window, do_fetch, *, indexed: bool = True):
+    """A fetched window whose watch polls once when turned on (the one poll under test);
+    ``indexed``: also wait for the indexer to be done."""
+    window = watching_window(make_window, do_fetch, indexed=indexed)
     window.watch.interval_s = 600
     return window
 
