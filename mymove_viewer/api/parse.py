@@ -27,9 +27,8 @@ whole path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import repeat
@@ -55,6 +54,7 @@ from .parse_odd import (
     parsed_text,
 )
 from .parse_share import Sharing
+from .parse_slices import part_slices, split
 
 _N = len(FIELDS)
 # ~130 leads. Decoded and built one after the other, a slice's ~2,600 strings are still in the
@@ -80,9 +80,6 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
-HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
-BOUNDARY = re.compile(rb"\}\s*,\s*\{")
-WS = b" \t\r\n"
 
 
 @dataclass(slots=True)
@@ -120,7 +117,9 @@ def parse_leads(
             chunks = None if sliceable is None else _split(sliceable)
         if sliceable is not None and chunks is not None:
             try:
-                return _sliced(sliceable, chunks, cancel)
+                view = memoryview(sliceable)
+                pieces = (b"".join((b"[", view[a:b], b"]")) for a, b in chunks)
+                return _sliced(pieces, cancel)
             except (ValueError, RecursionError):
                 pass  # a slice that is not JSON: a cut inside a string, or a broken body
         try:
@@ -132,6 +131,26 @@ def parse_leads(
         raise
     except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
         raise _invalid("The server's answer could not be read.", body, status, exc) from None
+
+
+def parse_parts(
+    parts: Sequence[bytes],
+    *,
+    status: int | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ParseResult:
+    """``parse_leads(b"".join(parts))``: the same leads, or the same error, for a body read in
+    ``parts``; without joining them when its slices can be taken from the parts (see
+    ``parse_slices``)."""
+    pieces = part_slices(parts, CHUNK_BYTES)
+    if pieces is not None:
+        try:
+            return _sliced(pieces, cancel)
+        except CancelledError:
+            raise
+        except Exception:
+            pass  # a slice that is not JSON, or anything odd: the joined body decides
+    return parse_leads(b"".join(parts), status=status, cancel=cancel)
 
 
 def _usual_envelope(body: bytes | bytearray | memoryview) -> bytes | None:
@@ -149,42 +168,7 @@ def _usual_envelope(body: bytes | bytearray | memoryview) -> bytes | None:
 
 
 def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None:
-    """(start, end) byte ranges of the array's content, split between records; None if odd."""
-    head = HEAD.match(body)
-    if head is None:
-        return None
-    stop = array_end(body)
-    if stop is None or stop < head.end():
-        return None
-    start = head.end()
-    ranges = []
-    while start < stop:
-        cut = start + CHUNK_BYTES
-        if cut >= stop:
-            ranges.append((start, stop))
-            break
-        m = BOUNDARY.search(body, cut, stop)
-        if m is None:
-            ranges.append((start, stop))
-            break
-        ranges.append((start, m.start() + 1))
-        start = m.end() - 1
-    return ranges
-
-
-def array_end(body: bytes | bytearray | memoryview) -> int | None:
-    """Index of the ``]`` closing the records when ``body`` ends ``]}`` (spacing allowed)."""
-    end = len(body)
-    while end and body[end - 1] in WS:
-        end -= 1
-    if not end or body[end - 1] != 0x7D:  # "}"
-        return None
-    end -= 1
-    while end and body[end - 1] in WS:
-        end -= 1
-    if not end or body[end - 1] != 0x5D:  # "]"
-        return None
-    return end - 1
+    return split(body, CHUNK_BYTES)
 
 
 def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
@@ -219,13 +203,8 @@ def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
     return odd_slice(piece, _record_decoder)
 
 
-def _sliced(
-    body: bytes | bytearray | memoryview,
-    ranges: list[tuple[int, int]],
-    cancel: Callable[[], bool] | None,
-) -> ParseResult:
-    """Leads from each slice of ``body`` in turn, decoded then built (see ``CHUNK_BYTES``)."""
-    view = memoryview(body)
+def _sliced(pieces: Iterable[bytes], cancel: Callable[[], bool] | None) -> ParseResult:
+    """Leads from each slice ``[records…]`` in turn, decoded then built (see ``CHUNK_BYTES``)."""
     learning = Learning()
     tally = _Tally()
     sharing = Sharing(tally.interned)
@@ -233,10 +212,9 @@ def _sliced(
     clock = time.perf_counter
     offered = clock()
     with building_many_objects():
-        for start, stop in ranges:
+        for piece in pieces:
             if cancel is not None and cancel():
                 raise CancelledError("The fetch was cancelled.")
-            piece = b"".join((b"[", view[start:stop], b"]"))
             sizes = sharing.sizes()
             block = sharing.decode(piece, learning.extras) or decode_slice(piece, learning)
             leads += _block_leads(block, tally)
