@@ -46,6 +46,7 @@ class FetchResult:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     canonical_created: bool = False
     replaced: int = 0  # values with invalid characters made U+FFFD (see ParseResult)
+    created_keys: list[str] | None = field(default=None, compare=False, repr=False)  # ditto
 
 
 _CLOSED = httpx.ByteStream(b"")  # what a closed response's stream is replaced with
@@ -133,6 +134,7 @@ class LeadsClient:
                     query=query,
                     canonical_created=parsed.canonical_created,
                     replaced=parsed.replaced,
+                    created_keys=parsed.created_keys,
                 )
             raise AssertionError("unreachable")  # pragma: no cover
         except E.ApiError as exc:

@@ -42,7 +42,7 @@ from ..slices import yield_gil
 from . import parse_lenient as lenient
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS, REPEATING
-from .lead import Lead, parse_timestamp, sorts_as_text
+from .lead import Lead, instant_keys, parse_timestamp, sorts_as_text
 from .parse_learn import Learning, decoders, in_record_order, struct_types
 from .parse_odd import (
     BAD_CREATED,
@@ -92,6 +92,10 @@ class ParseResult:
     canonical_created: bool = False
     # Values (of kept leads) in which invalid UTF-8 or a lone surrogate became U+FFFD.
     replaced: int = 0
+    # Each lead's ``created_at`` as a key that sorts as text by instant (``lead.instant_keys``),
+    # gathered slice by slice while the leads are in the CPU's cache: the table's first sort
+    # reads them instead of 100k leads' values (~10-20 ms). None from the generic decode.
+    created_keys: list[str] | None = field(default=None, compare=False, repr=False)
 
 
 def excerpt(body: bytes | bytearray | memoryview, limit: int = 160) -> str:
@@ -234,6 +238,7 @@ class _Tally:
     canonical: bool = True
     replaced: int = 0
     names: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=lambda: {(): ()})
+    created_keys: list[str] = field(default_factory=list)
     interned: dict[int, dict[str, str]] = field(default_factory=lambda: {i: {} for i in REPEATING})
 
 
@@ -257,14 +262,21 @@ def from_wire(blocks: list[Block], cancel: Callable[[], bool] | None = None) -> 
 def _result(leads: list[Lead], tally: _Tally) -> ParseResult:
     reasons = tally.reasons
     return ParseResult(
-        leads, tuple(tally.extras), sum(reasons.values()), reasons, tally.canonical, tally.replaced
+        leads,
+        tuple(tally.extras),
+        sum(reasons.values()),
+        reasons,
+        tally.canonical,
+        tally.replaced,
+        tally.created_keys,
     )
 
 
 def _block_leads(block: Block, tally: _Tally) -> list[Lead]:
-    items, skips, extras = _typed_leads(block, tally)
+    items, skips, extras, created, in_form = _typed_leads(block, tally)
     if not block.odd and not skips:
         tally.extras.update(dict.fromkeys(extras))
+        tally.created_keys += created if in_form else instant_keys(created)
         return items
     # Odd records take their places among the typed ones (positions ascending, so each insert
     # lands where the body had it), then one pass in body order keeps the first appearance of
@@ -284,18 +296,22 @@ def _block_leads(block: Block, tally: _Tally) -> list[Lead]:
         kept.append(item)
         for name in item[_N]:
             tally.extras.setdefault(name, None)
+    tally.created_keys += instant_keys(list(map(itemgetter(CREATED_AT), kept)))
     return kept
 
 
-def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[str, ...]]:
+def _typed_leads(
+    block: Block, tally: _Tally
+) -> tuple[list[Any], bool, tuple[str, ...], Sequence[str], bool]:
     """Leads for a block's typed structs, a skip reason in place of each record without a
     valid ``created_at``; whether there is any such; the extra fields its records hold, in
-    order of first appearance. Column-wise in C for the usual shape:
+    order of first appearance; the ``created_at`` column, and whether it is all in the
+    canonical form. Column-wise in C for the usual shape:
     every ``created_at`` canonical (``YYYY-MM-DDTHH:MM:SSZ``), no null, the known extra field
     on every record or on none; each departure costs only a pass over its own column."""
     structs = block.structs
     if not structs:
-        return [], False, ()
+        return [], False, (), (), True
     cols: list[Any] = list(zip(*map(_astuple, structs), strict=True))
     if block.nullable:
         for i, col in enumerate(cols):
@@ -303,7 +319,8 @@ def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[st
                 cols[i] = ["" if v is None else v for v in col]
     created = cols[CREATED_AT]
     skips: list[int] = []
-    if not sorts_as_text(created, validate=True):
+    in_form = sorts_as_text(created, validate=True)
+    if not in_form:
         # Only the values not in the canonical form are parsed: an offset, a fraction, a "t".
         odd_stamps = [i for i, v in enumerate(created) if not sorts_as_text((v,), validate=True)]
         skips = [i for i in odd_stamps if parse_timestamp(created[i]) is None]
@@ -319,7 +336,7 @@ def _typed_leads(block: Block, tally: _Tally) -> tuple[list[Any], bool, tuple[st
     leads, extras = _build(cols, interned, block.extras)
     for i in skips:
         leads[i] = BAD_CREATED
-    return leads, bool(skips), extras
+    return leads, bool(skips), extras, created, in_form
 
 
 def _build(

@@ -8,7 +8,7 @@ the table only ever shows the newest fetch. Nothing here touches a widget.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -93,11 +93,17 @@ def _fetch(request: FetchRequest, report: Report, token: CancelToken) -> FetchOu
     if request.sort is not None and not token.cancelled:
         field, descending = request.sort
         order = presort(
-            result.leads, result.extra_fields, field, descending, canonical=result.canonical_created
+            result.leads,
+            result.extra_fields,
+            field,
+            descending,
+            canonical=result.canonical_created,
+            created_keys=result.created_keys,
         )
     if token.cancelled:
         raise CancelledError("The fetch was cancelled.")
-    return FetchOutcome(result, order)
+    # The keys are dropped here, not kept with the outcome: a list as long as the leads.
+    return FetchOutcome(replace(result, created_keys=None), order)
 
 
 class FetchController(QObject):

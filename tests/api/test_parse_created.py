@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from mymove_viewer.api import parse as parse_module
-from mymove_viewer.api.lead import parse_timestamp, sorts_as_text
+from mymove_viewer.api.lead import instant_keys, parse_timestamp, sorts_as_text
 from mymove_viewer.api.parse import parse_leads
+from mymove_viewer.table import sort as sort_module
 from mymove_viewer.table.display import CREATED, display, search_texts
 from mymove_viewer.table.overview import HOUR, instants, volume
 from mymove_viewer.table.sort import presort
@@ -82,18 +83,32 @@ def test_one_block_with_another_form_makes_the_whole_body_not_canonical(
 
 @pytest.mark.parametrize("forms", SETS)
 @pytest.mark.parametrize("descending", [False, True])
-def test_sorted_by_instant_with_what_the_parser_found(forms: str, descending: bool) -> None:
+def test_sorted_by_instant_with_what_the_parser_found(
+    monkeypatch: pytest.MonkeyPatch, forms: str, descending: bool
+) -> None:
     stamps = shuffled(forms)
     result = parse_leads(body(stamps))
     rows = presort(result.leads, (), "created_at", descending, canonical=result.canonical_created)
     assert rows is not None
     seconds = [FORMS[result.leads[r].created_at] for r in rows.rows]
     assert seconds == sorted(seconds, reverse=descending)
+    # With the keys the parser gathered, the leads' values are not read again.
+    assert result.created_keys == instant_keys([lead.created_at for lead in result.leads])
+    other = presort(result.leads, (), "created_at", descending, created_keys=stamps[:1])
+    assert other is not None and other.rows == rows.rows  # keys of other leads: not taken
+    monkeypatch.setattr(sort_module, "values_of", _not_read)
+    keyed = presort(result.leads, (), "created_at", descending, created_keys=result.created_keys)
+    assert keyed is not None and keyed.rows == rows.rows
+    monkeypatch.undo()
     # As after a merge, when the parser's finding no longer holds: the keys are checked again.
     rows = presort(result.leads, (), "created_at", descending)
     assert rows is not None
     seconds = [FORMS[result.leads[r].created_at] for r in rows.rows]
     assert seconds == sorted(seconds, reverse=descending)
+
+
+def _not_read(*_: object, **__: object) -> list[str]:
+    raise AssertionError("the leads' created_at values were read")
 
 
 def test_bucketed_and_filtered_by_the_instant() -> None:

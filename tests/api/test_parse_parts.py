@@ -15,6 +15,7 @@ from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api import parse_slices
 from mymove_viewer.api.client import LeadsClient
 from mymove_viewer.api.errors import ApiError
+from mymove_viewer.api.lead import instant_keys
 from mymove_viewer.api.parse import ParseResult, parse_leads, parse_parts
 from mymove_viewer.api.query import Query, leads_path
 from mymove_viewer.sandbox import DEMO_API_KEY, DEMO_CLIENT_ID, Sandbox
@@ -78,7 +79,12 @@ def test_parts_give_what_the_joined_body_gives(
         patch.setattr(parse_module, "CHUNK_BYTES", chunk)
         patch.setattr(parse_slices, "MIN_RUN", least)
         joined = outcome(parse_leads, body)
-        assert outcome(parse_parts, parts) == joined
+        from_parts = outcome(parse_parts, parts)
+    assert from_parts == joined
+    for result in (joined, from_parts):
+        if isinstance(result, ParseResult) and result.created_keys is not None:
+            stamps = [lead.created_at for lead in result.leads]
+            assert result.created_keys == instant_keys(stamps)
 
 
 @given(sizes=st.lists(st.integers(0, 300), max_size=30), least=st.integers(1, 400))
