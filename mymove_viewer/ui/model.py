@@ -128,6 +128,13 @@ class LeadTableModel(QAbstractTableModel):
             return None
         return self._cell(index.row(), index.column(), WHAT[role])
 
+    def column_texts(self, column: int, count: int) -> list[str]:
+        """The texts the first ``count`` rows show in ``column``: what ``data`` gives, without
+        an index and a call through Qt per cell (sizing the columns from them on the first
+        fetch took 10 ms of the GUI thread that way)."""
+        cell = self._cell
+        return [cell(row, column, DISPLAY) or "" for row in range(count)]
+
     def headerData(
         self,
         section: int,

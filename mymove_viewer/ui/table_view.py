@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFontMetrics, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from .model import WidestRole
+from .model import LeadTableModel, WidestRole
 from .selection import HINTED, SelectionKeeper, Span, selected_spans, span_count
 
 SAMPLE_ROWS = 60  # column widths come from this many rows, never from every row
@@ -139,10 +139,9 @@ class LeadTableView(QTableView):
             width = header_metrics.horizontalAdvance(title) + padding + 14  # sort arrow
             for text in model.headerData(column, Qt.Orientation.Horizontal, WidestRole) or ():
                 width = max(width, metrics.horizontalAdvance(text) + padding)
-            for row in range(rows):
-                text = model.data(model.index(row, column))
+            for text in dict.fromkeys(_texts(model, column, rows)):  # each once: many repeat
                 if text:
-                    width = max(width, metrics.horizontalAdvance(str(text)) + padding)
+                    width = max(width, metrics.horizontalAdvance(text) + padding)
             self.setColumnWidth(column, max(MIN_WIDTH, min(MAX_WIDTH, width)))
 
     # -- selection -----------------------------------------------------------------------------
@@ -216,3 +215,10 @@ class LeadTableView(QTableView):
     def current_row(self) -> int:
         index: QModelIndex = self.currentIndex()
         return index.row() if index.isValid() else -1
+
+
+def _texts(model: QAbstractItemModel, column: int, rows: int) -> list[str]:
+    """The first ``rows`` texts of ``column``: from the lead model in one call, or per cell."""
+    if isinstance(model, LeadTableModel):
+        return model.column_texts(column, rows)
+    return [str(model.data(model.index(row, column)) or "") for row in range(rows)]

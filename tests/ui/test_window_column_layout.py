@@ -9,10 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 
 from mymove_viewer.sandbox import Sandbox
 from mymove_viewer.sandbox.leads import ODD_FIELD
 from mymove_viewer.settings import Settings
+from mymove_viewer.ui.model import WidestRole
+from mymove_viewer.ui.table_view import MAX_WIDTH, MIN_WIDTH, SAMPLE_ROWS
 
 from .conftest import FIXED_NOW
 
@@ -156,3 +159,24 @@ def test_a_layout_given_by_name_is_shown_and_kept(qtbot, make_window, do_fetch) 
     assert shown_fields(window)[:4] == ["@status", "last_name", ODD_FIELD, "email"]
     assert header.sectionSize(window.model.column_of(ODD_FIELD)) == 88
     assert window.saved.layout().order[:4] == ("@status", "last_name", ODD_FIELD, "email")
+
+
+def test_the_first_fetch_sizes_each_column_to_its_first_rows(qtbot, make_window, do_fetch) -> None:
+    window = make_window()
+    fetch_days(qtbot, window, do_fetch, 30)  # the extra field's column too
+    model, table = window.model, window.table
+    bold = table.font()
+    bold.setBold(True)  # as new rows are drawn
+    metrics, header = QFontMetrics(bold), table.horizontalHeader().fontMetrics()
+    rows = min(model.rowCount(), SAMPLE_ROWS)
+    assert rows == SAMPLE_ROWS
+    for column in range(model.columnCount()):
+        texts = [model.data(model.index(row, column)) or "" for row in range(rows)]
+        texts += model.headerData(column, Qt.Orientation.Horizontal, WidestRole) or []
+        title = model.headerData(column, Qt.Orientation.Horizontal)
+        widest = max(
+            [metrics.horizontalAdvance(t) for t in texts] + [header.horizontalAdvance(title)]
+        )
+        width = table.columnWidth(column)
+        assert width >= min(MAX_WIDTH, widest), title  # every sampled text fits
+        assert width <= max(MIN_WIDTH, widest + 40), title  # and no wider than it needs
