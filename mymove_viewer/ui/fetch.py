@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from .. import reaper
+from .. import gcpause, reaper
 from ..api.cancel import CancelToken
 from ..api.errors import ApiError, CancelledError
 from ..api.options import Settings as ClientSettings
@@ -92,14 +92,15 @@ def _fetch(request: FetchRequest, report: Report, token: CancelToken) -> FetchOu
     order = None
     if request.sort is not None and not token.cancelled:
         field, descending = request.sort
-        order = presort(
-            result.leads,
-            result.extra_fields,
-            field,
-            descending,
-            canonical=result.canonical_created,
-            created_keys=result.created_keys,
-        )
+        with gcpause.deferred():  # its lists of a lead each, young, must not be walked meanwhile
+            order = presort(
+                result.leads,
+                result.extra_fields,
+                field,
+                descending,
+                canonical=result.canonical_created,
+                created_keys=result.created_keys,
+            )
     if token.cancelled:
         raise CancelledError("The fetch was cancelled.")
     # The keys are dropped here, not kept with the outcome: a list as long as the leads.

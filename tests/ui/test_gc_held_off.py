@@ -66,3 +66,25 @@ def test_an_export_holds_the_collector_while_it_writes_and_lets_go_after(
     with qtbot.waitSignal(window.exporter.failed, timeout=TIMEOUT_MS):
         qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert not gcpause.held()  # a failed export lets go too
+
+
+def test_a_fetch_holds_the_collector_while_it_sorts_and_lets_go_after(
+    qtbot, make_window, do_fetch, monkeypatch
+) -> None:
+    # The presort keeps lists of a lead each young for its length: a collection on the GUI
+    # thread meanwhile walked them (a 100 ms stall at 1M leads).
+    from mymove_viewer.ui import fetch
+
+    seen: list[bool] = []
+    presort = fetch.presort
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gcpause.held())
+        return presort(*args, **kwargs)
+
+    monkeypatch.setattr(fetch, "presort", watched)
+    window = make_window()
+    outcome = do_fetch(window)
+    assert outcome.presorted is not None and window.model.total_count() > 0
+    assert seen == [True]
+    assert not gcpause.held()
