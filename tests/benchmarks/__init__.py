@@ -3,5 +3,5 @@
 Every figure is the median of several runs beside a floor measured in the same run, so the ratio
 survives a noisy machine. Parts that need a clean process (one size's GUI run, memory, cold start)
 run in child processes started by ``__main__``. The targets, the latest figures and how the data
-path is built: docs/PERFORMANCE.md.
+path is built: docs/PERFORMANCE.md and docs/DATA_PATH.md.
 """
