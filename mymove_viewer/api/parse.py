@@ -13,7 +13,7 @@ Two paths, giving the same result for the same body:
   one odd record costs its slice a fraction of a millisecond, never the body its fast path.
   Undocumented fields with string values are learned as typed extra columns (``parse_learn``),
   so a field an API adds to every record costs little. Records may be skipped here and are
-  counted.
+  counted. A body read in parts is sliced from its parts (``parse_parts``, ``parse_slices``).
 * whole path: for a body that cannot be split (no list of leads, or a slice that is not JSON),
   the typed decode in one call, else a generic decode and the same per-record checks; what
   msgspec refuses or cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes,

@@ -249,14 +249,18 @@ def test_a_fetch_stops_ranking_ahead_but_not_the_index(qtbot) -> None:
     indexer = Indexer(quiet=quiet)
     ranked: list[object] = []
     indexer.ranked.connect(ranked.append)
-    with qtbot.waitSignal(indexer.ready, timeout=TIMEOUT_MS):
-        indexer.start(leads, None, columns=columns_for(()))
-    qtbot.waitUntil(held.is_set, timeout=TIMEOUT_MS)
-    assert indexer.ranking and not indexer.busy  # the index is in; ranking waits its turn
-    indexer.stop_ranking()
-    qtbot.waitUntil(lambda: not indexer.ranking, timeout=TIMEOUT_MS)
-    assert ranked == []
-    assert indexer.shutdown(2000)
+    try:
+        # The masks come after the index, and ranking after them: the worker can be waiting
+        # in ``quiet`` before this thread has taken the masks' signal in.
+        with qtbot.waitSignals([indexer.ready, indexer.masked], timeout=TIMEOUT_MS):
+            indexer.start(leads, None, columns=columns_for(()))
+        qtbot.waitUntil(held.is_set, timeout=TIMEOUT_MS)
+        assert indexer.ranking and not indexer.busy  # the index is in; ranking waits its turn
+        indexer.stop_ranking()
+        qtbot.waitUntil(lambda: not indexer.ranking, timeout=TIMEOUT_MS)
+        assert ranked == []
+    finally:  # a failure here must not leave the worker holding the collector for the next
+        assert indexer.shutdown(2000)
 
 
 def test_ranking_ahead_waits_until_the_gui_thread_took_the_index_in(qtbot, monkeypatch) -> None:
