@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from . import gcpause, memory_trim
+from . import gcpause
 from .slices import SLICE, chunks, yield_gil
 
 # While heavy work holds the reaper back (see ``holding``), it waits in steps of this, but never
@@ -58,18 +58,8 @@ def release(*objects: object, delay: float = 0.0) -> None:
     the GUI thread, whose next paint (of what replaced these lists) should come first.
     """
     batch = [item for item in objects if _worth(item)]
-    if batch:
-        _put(batch, delay)
-
-
-def trim_soon() -> None:
-    """Give the C heap's free pages back to the system (``memory_trim``) once heavy work has
-    been quiet, as after freeing: a fetch's body parts, freed below the leads built meanwhile,
-    stayed resident. Here, not in the fetch: ~6 ms at 100k (without the GIL) it would wait for."""
-    _put([], 0.0)
-
-
-def _put(batch: list[object], delay: float) -> None:
+    if not batch:
+        return
     global _outstanding
     _ensure_thread()
     with _lock:
@@ -140,9 +130,6 @@ def _run() -> None:
         finally:
             collector_back()
         del batch
-        if _queue.empty():  # what was freed goes back to the system (C heap pages; no GIL)
-            _wait_while_held(deadline)
-            memory_trim.trim()
         with _freed:
             _outstanding -= 1
             _freed.notify_all()

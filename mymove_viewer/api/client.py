@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .. import __version__, reaper
+from .. import __version__
 from . import errors as E
 from .cancel import CancelToken
 from .lead import Lead
@@ -123,7 +123,6 @@ class LeadsClient:
                     continue
                 parsed = parse_parts(parts, status=status, cancel=token)
                 del parts
-                reaper.trim_soon()  # the parts, freed below the leads: see ``memory_trim``
                 return FetchResult(
                     leads=parsed.leads,
                     extra_fields=parsed.extra_fields,
