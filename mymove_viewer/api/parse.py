@@ -13,7 +13,7 @@ Two paths, giving the same result for the same body:
   one odd record costs its slice a fraction of a millisecond, never the body its fast path.
   Undocumented fields with string values are learned as typed extra columns (``parse_learn``),
   so a field an API adds to every record costs little. Records may be skipped here and are
-  counted. A body read in parts is sliced from its parts (``parse_parts``, ``parse_slices``).
+  counted.
 * whole path: for a body that cannot be split (no list of leads, or a slice that is not JSON),
   the typed decode in one call, else a generic decode and the same per-record checks; what
   msgspec refuses or cannot keep exactly (invalid UTF-8 in a value, lone surrogate escapes,
@@ -27,8 +27,9 @@ whole path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import repeat
@@ -54,7 +55,6 @@ from .parse_odd import (
     parsed_text,
 )
 from .parse_share import Sharing
-from .parse_slices import part_slices, split
 
 _N = len(FIELDS)
 # ~130 leads. Decoded and built one after the other, a slice's ~2,600 strings are still in the
@@ -80,6 +80,9 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
+HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
+BOUNDARY = re.compile(rb"\}\s*,\s*\{")
+WS = b" \t\r\n"
 
 
 @dataclass(slots=True)
@@ -121,9 +124,7 @@ def parse_leads(
             chunks = None if sliceable is None else _split(sliceable)
         if sliceable is not None and chunks is not None:
             try:
-                view = memoryview(sliceable)
-                pieces = (b"".join((b"[", view[a:b], b"]")) for a, b in chunks)
-                return _sliced(pieces, cancel)
+                return _sliced(sliceable, chunks, cancel)
             except (ValueError, RecursionError):
                 pass  # a slice that is not JSON: a cut inside a string, or a broken body
         try:
@@ -135,26 +136,6 @@ def parse_leads(
         raise
     except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
         raise _invalid("The server's answer could not be read.", body, status, exc) from None
-
-
-def parse_parts(
-    parts: Sequence[bytes],
-    *,
-    status: int | None = None,
-    cancel: Callable[[], bool] | None = None,
-) -> ParseResult:
-    """``parse_leads(b"".join(parts))``: the same leads, or the same error, for a body read in
-    ``parts``; without joining them when its slices can be taken from the parts (see
-    ``parse_slices``)."""
-    pieces = part_slices(parts, CHUNK_BYTES)
-    if pieces is not None:
-        try:
-            return _sliced(pieces, cancel)
-        except CancelledError:
-            raise
-        except Exception:
-            pass  # a slice that is not JSON, or anything odd: the joined body decides
-    return parse_leads(b"".join(parts), status=status, cancel=cancel)
 
 
 def _usual_envelope(body: bytes | bytearray | memoryview) -> bytes | None:
@@ -172,7 +153,42 @@ def _usual_envelope(body: bytes | bytearray | memoryview) -> bytes | None:
 
 
 def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None:
-    return split(body, CHUNK_BYTES)
+    """(start, end) byte ranges of the array's content, split between records; None if odd."""
+    head = HEAD.match(body)
+    if head is None:
+        return None
+    stop = array_end(body)
+    if stop is None or stop < head.end():
+        return None
+    start = head.end()
+    ranges = []
+    while start < stop:
+        cut = start + CHUNK_BYTES
+        if cut >= stop:
+            ranges.append((start, stop))
+            break
+        m = BOUNDARY.search(body, cut, stop)
+        if m is None:
+            ranges.append((start, stop))
+            break
+        ranges.append((start, m.start() + 1))
+        start = m.end() - 1
+    return ranges
+
+
+def array_end(body: bytes | bytearray | memoryview) -> int | None:
+    """Index of the ``]`` closing the records when ``body`` ends ``]}`` (spacing allowed)."""
+    end = len(body)
+    while end and body[end - 1] in WS:
+        end -= 1
+    if not end or body[end - 1] != 0x7D:  # "}"
+        return None
+    end -= 1
+    while end and body[end - 1] in WS:
+        end -= 1
+    if not end or body[end - 1] != 0x5D:  # "]"
+        return None
+    return end - 1
 
 
 def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
@@ -207,8 +223,13 @@ def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
     return odd_slice(piece, _record_decoder)
 
 
-def _sliced(pieces: Iterable[bytes], cancel: Callable[[], bool] | None) -> ParseResult:
-    """Leads from each slice ``[records…]`` in turn, decoded then built (see ``CHUNK_BYTES``)."""
+def _sliced(
+    body: bytes | bytearray | memoryview,
+    ranges: list[tuple[int, int]],
+    cancel: Callable[[], bool] | None,
+) -> ParseResult:
+    """Leads from each slice of ``body`` in turn, decoded then built (see ``CHUNK_BYTES``)."""
+    view = memoryview(body)
     learning = Learning()
     tally = _Tally()
     sharing = Sharing(tally.interned)
@@ -216,9 +237,10 @@ def _sliced(pieces: Iterable[bytes], cancel: Callable[[], bool] | None) -> Parse
     clock = time.perf_counter
     offered = clock()
     with building_many_objects():
-        for piece in pieces:
+        for start, stop in ranges:
             if cancel is not None and cancel():
                 raise CancelledError("The fetch was cancelled.")
+            piece = b"".join((b"[", view[start:stop], b"]"))
             sizes = sharing.sizes()
             block = sharing.decode(piece, learning.extras) or decode_slice(piece, learning)
             leads += _block_leads(block, tally)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from mymove_viewer.api import parse as parse_module
 from mymove_viewer.api.errors import InvalidResponseError
 from mymove_viewer.api.fields import FIELDS
-from mymove_viewer.api.lead import Lead, parse_timestamp
+from mymove_viewer.api.lead import Lead, instant_keys, parse_timestamp
 from mymove_viewer.api.parse import parse_leads
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
 from mymove_viewer.table.display import display
@@ -73,6 +73,12 @@ def parse_with_chunks(body: bytes, chunk: int):
         return parse_leads(body)
 
 
+def assert_created_keys(result) -> None:
+    """The sort keys the parse gathers for the presort are those of the leads it kept."""
+    if result.created_keys is not None:
+        assert result.created_keys == instant_keys([lead.created_at for lead in result.leads])
+
+
 # -- the parser --------------------------------------------------------------------------------
 
 
@@ -121,6 +127,7 @@ def test_every_valid_lead_in_a_mixed_body_survives(items, ascii_only, chunk) -> 
     for lead, record in zip(result.leads, valid, strict=True):
         for name, value in record.items():
             assert lead.get(name) == as_received(value)
+    assert_created_keys(result)
 
 
 @st.composite
@@ -224,6 +231,7 @@ def test_values_msgspec_refuses_keep_every_lead_as_sent(case, chunk) -> None:
         for name, text in want.items():
             assert lead.get(name) == text, name
         assert parse_timestamp(lead.created_at) is not None
+    assert_created_keys(result)
 
 
 # -- export round trip -------------------------------------------------------------------------
