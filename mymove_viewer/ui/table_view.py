@@ -123,7 +123,7 @@ class LeadTableView(QTableView):
         """Widths from the header and the first rows' text. resizeColumnsToContents would
         measure every row (seconds at 100k); ResizeToContents mode does so on every change."""
         model = self.model()
-        if model is None:
+        if not isinstance(model, LeadTableModel):  # none yet: this view shows only leads
             return
         # Bold: new leads from a watch are shown bold, and a column that fits only regular text
         # cut their times off ("2026-11-27 1…").
@@ -139,7 +139,7 @@ class LeadTableView(QTableView):
             width = header_metrics.horizontalAdvance(title) + padding + 14  # sort arrow
             for text in model.headerData(column, Qt.Orientation.Horizontal, WidestRole) or ():
                 width = max(width, metrics.horizontalAdvance(text) + padding)
-            for text in dict.fromkeys(_texts(model, column, rows)):  # each once: many repeat
+            for text in dict.fromkeys(model.column_texts(column, rows)):  # each once: many repeat
                 if text:
                     width = max(width, metrics.horizontalAdvance(text) + padding)
             self.setColumnWidth(column, max(MIN_WIDTH, min(MAX_WIDTH, width)))
@@ -215,10 +215,3 @@ class LeadTableView(QTableView):
     def current_row(self) -> int:
         index: QModelIndex = self.currentIndex()
         return index.row() if index.isValid() else -1
-
-
-def _texts(model: QAbstractItemModel, column: int, rows: int) -> list[str]:
-    """The first ``rows`` texts of ``column``: from the lead model in one call, or per cell."""
-    if isinstance(model, LeadTableModel):
-        return model.column_texts(column, rows)
-    return [str(model.data(model.index(row, column)) or "") for row in range(rows)]
