@@ -18,7 +18,8 @@ from . import errors as E
 from .cancel import CancelToken
 from .lead import Lead
 from .options import Settings
-from .parse import excerpt, parse_leads
+from .parse import excerpt
+from .parse_stream import LeadStream
 from .query import Query, check_base_url, clean_api_key, leads_path
 from .transport import ProxyFailure, build_http_client
 
@@ -112,7 +113,7 @@ class LeadsClient:
             for attempt in range(1, self.settings.max_tries + 1):
                 self._check(token)
                 try:
-                    body, status = self._get(url, params, progress, token)
+                    stream, status = self._get(url, params, progress, token)
                 except _Retry as retry:
                     if attempt == self.settings.max_tries:
                         raise self._scrubbed(retry.error) from None
@@ -121,8 +122,8 @@ class LeadsClient:
                     if token.wait(wait):
                         raise E.CancelledError("The fetch was cancelled.") from None
                     continue
-                parsed = parse_leads(body, status=status, cancel=token)
-                del body
+                parsed = stream.finish(status=status)
+                del stream
                 return FetchResult(
                     leads=parsed.leads,
                     extra_fields=parsed.extra_fields,
@@ -152,7 +153,7 @@ class LeadsClient:
         params: dict[str, str],
         progress: ProgressCallback | None,
         token: CancelToken,
-    ) -> tuple[bytes, int]:
+    ) -> tuple[LeadStream, int]:
         headers = {
             "Authorization": self._key,
             "Content-Type": "application/json",
@@ -183,16 +184,27 @@ class LeadsClient:
 
     def _read_body(
         self, resp: httpx.Response, progress: ProgressCallback | None, token: CancelToken
-    ) -> bytes:
-        """The whole body, parsed by the caller once it is all in. Decoding slices while the body
-        downloads was measured against this (same-run A/B, 100k-1M leads) and did not pay: 7-10 %
-        more wall and CPU time, 1-5 % more peak memory, and only 8 % fewer page faults at 1M."""
+    ) -> LeadStream:
+        """The body, parsed as it arrives: the caller takes the leads from ``finish``."""
+        stream = LeadStream(cancel=token)
+        try:
+            self._read_into(stream, resp, progress, token)
+        except BaseException:
+            stream.close()
+            raise
+        return stream
+
+    def _read_into(
+        self,
+        stream: LeadStream,
+        resp: httpx.Response,
+        progress: ProgressCallback | None,
+        token: CancelToken,
+    ) -> None:
         limit = self.settings.max_bytes
         total = _content_length(resp)
         if total is not None and total > limit:
             raise self._too_large(total)
-        # Joined once at the end: a growing buffer would copy the body over and over.
-        pieces: list[bytes] = []
         last_report = 0.0
         window_start, window_bytes = time.monotonic(), 0
         stall_window = self.settings.read_timeout
@@ -217,12 +229,9 @@ class LeadsClient:
             if progress is not None and now - last_report >= PROGRESS_INTERVAL:
                 last_report = now
                 progress(self._received, total)
-            pieces.append(chunk)
+            stream.feed(chunk)
         if progress is not None:
             progress(self._received, total)
-        body = b"".join(pieces)
-        del pieces
-        return body
 
     # -- error mapping -----------------------------------------------------------------------
 

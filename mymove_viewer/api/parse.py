@@ -27,7 +27,6 @@ whole path, so a wrong split can never yield wrong leads.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ import msgspec
 from ..gcpause import building_many_objects
 from ..slices import yield_gil
 from . import parse_lenient as lenient
+from .cuts import BOUNDARY, HEAD, array_end
 from .errors import CancelledError, InvalidResponseError, redact
 from .fields import CREATED_AT, FIELDS, KNOWN_EXTRA_FIELDS, REPEATING
 from .lead import Lead, instant_keys, parse_timestamp, sorts_as_text
@@ -80,9 +80,6 @@ _any_decoder = msgspec.json.Decoder()
 _astuple = msgspec.structs.astuple
 UNSET = msgspec.UNSET
 _new_lead = partial(tuple.__new__, Lead)
-HEAD = re.compile(rb'\s*\{\s*"leads"\s*:\s*\[')
-BOUNDARY = re.compile(rb"\}\s*,\s*\{")
-WS = b" \t\r\n"
 
 
 @dataclass(slots=True)
@@ -101,6 +98,17 @@ class ParseResult:
     created_keys: list[str] | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What an error's detail tells of an answer: its status, size and start. ``offset``: the
+    body parsed is the answer's end from there on (``parse_stream`` keeps no more of it)."""
+
+    status: int | None
+    size: int
+    start: bytes | bytearray | memoryview
+    offset: int = 0
+
+
 def excerpt(body: bytes | bytearray | memoryview, limit: int = 160) -> str:
     """The start of ``body`` for a log or an error's detail, the API key redacted before the cut
     (``redact`` reads past it, so a key crossing it goes whole instead of leaving its start)."""
@@ -114,8 +122,11 @@ def parse_leads(
     *,
     status: int | None = None,
     cancel: Callable[[], bool] | None = None,
+    answer: Answer | None = None,
 ) -> ParseResult:
-    """Parse a full response body. Raises only ``InvalidResponseError`` (or ``CancelledError``)."""
+    """Parse a full response body. Raises only ``InvalidResponseError`` (or ``CancelledError``).
+    ``answer``: the answer ``body`` is the end of, for an error's detail (see ``parse_stream``)."""
+    about = answer or Answer(status, len(body), body)
     try:
         sliceable: bytes | bytearray | memoryview | None = body
         chunks = _split(body)
@@ -130,26 +141,33 @@ def parse_leads(
         try:
             envelope = _envelope_decoder.decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-            return _robust(body, status)
+            return _robust(body, about)
         return from_wire([Block(envelope.leads or [], nullable=True)])
     except (CancelledError, InvalidResponseError):
         raise
     except Exception as exc:  # a decoder bug or a pathological body must not escape untyped
-        raise _invalid("The server's answer could not be read.", body, status, exc) from None
+        raise _invalid("The server's answer could not be read.", about, exc) from None
 
 
 def _usual_envelope(body: bytes | bytearray | memoryview) -> bytes | None:
     """``{"leads":[…]}`` for a body whose list of leads is not its first or only member (an
     API adds a count or a cursor), so its records are sliced too; None if it has no such list.
     Only the list counts, as on the whole path. Skipping the rest is a C scan (~1 GB/s)."""
-    try:
-        leads = _leads_array_decoder.decode(body).leads
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+    leads = leads_member(body)
+    if leads is None:
         return None
     view = memoryview(leads)
     if view[:1] != b"[":
         return None
     return b"".join((b'{"leads":', view, b"}"))
+
+
+def leads_member(body: bytes | bytearray | memoryview) -> msgspec.Raw | None:
+    """The text of the body's ``leads`` member (the one a decode keeps), None if unreadable."""
+    try:
+        return _leads_array_decoder.decode(body).leads
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        return None
 
 
 def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None:
@@ -174,21 +192,6 @@ def _split(body: bytes | bytearray | memoryview) -> list[tuple[int, int]] | None
         ranges.append((start, m.start() + 1))
         start = m.end() - 1
     return ranges
-
-
-def array_end(body: bytes | bytearray | memoryview) -> int | None:
-    """Index of the ``]`` closing the records when ``body`` ends ``]}`` (spacing allowed)."""
-    end = len(body)
-    while end and body[end - 1] in WS:
-        end -= 1
-    if not end or body[end - 1] != 0x7D:  # "}"
-        return None
-    end -= 1
-    while end and body[end - 1] in WS:
-        end -= 1
-    if not end or body[end - 1] != 0x5D:  # "]"
-        return None
-    return end - 1
 
 
 def decode_slice(piece: bytes, learning: Learning | None = None) -> Block:
@@ -230,25 +233,42 @@ def _sliced(
 ) -> ParseResult:
     """Leads from each slice of ``body`` in turn, decoded then built (see ``CHUNK_BYTES``)."""
     view = memoryview(body)
-    learning = Learning()
-    tally = _Tally()
-    sharing = Sharing(tally.interned)
-    leads: list[Lead] = []
-    clock = time.perf_counter
-    offered = clock()
+    slices = SlicedParse(cancel)
     with building_many_objects():
         for start, stop in ranges:
-            if cancel is not None and cancel():
-                raise CancelledError("The fetch was cancelled.")
-            piece = b"".join((b"[", view[start:stop], b"]"))
-            sizes = sharing.sizes()
-            block = sharing.decode(piece, learning.extras) or decode_slice(piece, learning)
-            leads += _block_leads(block, tally)
-            sharing.learned(sizes, len(block.structs))
-            if clock() - offered >= PACE_S:
-                yield_gil()  # a waiting GUI thread takes the GIL now
-                offered = clock()
-    return _result(leads, tally)
+            slices.add(b"".join((b"[", view[start:stop], b"]")))
+    return slices.result()
+
+
+class SlicedParse:
+    """The leads of slices ``[records…]`` handed over in body order, each decoded and built at
+    once (see ``CHUNK_BYTES``): from a whole body (``parse_leads``) or as it downloads
+    (``parse_stream``). The caller holds ``building_many_objects`` meanwhile."""
+
+    def __init__(self, cancel: Callable[[], bool] | None = None) -> None:
+        self._cancel = cancel
+        self._learning = Learning()
+        self._tally = _Tally()
+        self._sharing = Sharing(self._tally.interned)
+        self._leads: list[Lead] = []
+        self._offered = time.perf_counter()
+
+    def add(self, piece: bytes) -> None:
+        """Raises ``ValueError`` or ``RecursionError`` when ``piece`` is not JSON (a cut inside
+        a string, or a broken body), ``CancelledError`` when ``cancel`` says so."""
+        if self._cancel is not None and self._cancel():
+            raise CancelledError("The fetch was cancelled.")
+        sharing, learning = self._sharing, self._learning
+        sizes = sharing.sizes()
+        block = sharing.decode(piece, learning.extras) or decode_slice(piece, learning)
+        self._leads += _block_leads(block, self._tally)
+        sharing.learned(sizes, len(block.structs))
+        if time.perf_counter() - self._offered >= PACE_S:
+            yield_gil()  # a waiting GUI thread takes the GIL now
+            self._offered = time.perf_counter()
+
+    def result(self) -> ParseResult:
+        return _result(self._leads, self._tally)
 
 
 @dataclass(slots=True)
@@ -398,33 +418,33 @@ def _build(
     return leads, tuple(dict.fromkeys(n for these in seen for n in these))
 
 
-def _robust(body: bytes | bytearray | memoryview, status: int | None) -> ParseResult:
+def _robust(body: bytes | bytearray | memoryview, about: Answer) -> ParseResult:
     if len(body) < 4096 and not bytes(body).strip():
-        raise _invalid("The server sent an empty answer.", body, status)
+        raise _invalid("The server sent an empty answer.", about)
     try:
         data = _any_decoder.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError):
         pass  # NaN, a number too big for it, invalid UTF-8, a lone surrogate, or not JSON
     else:
         try:
-            return _from_objects(_records(data, body, status), exact=False)
+            return _from_objects(_records(data, about), exact=False)
         except NumbersNeedTheirText:
             pass  # its numbers are parsed: their text as sent is lost
     try:
         data, mended = lenient.decode(bytes(body))
     except (ValueError, RecursionError) as exc:
-        raise _invalid("The server's answer is not valid JSON.", body, status, exc) from None
-    return _from_objects(_records(data, body, status), exact=True, mended=mended)
+        raise _invalid("The server's answer is not valid JSON.", about, exc) from None
+    return _from_objects(_records(data, about), exact=True, mended=mended)
 
 
-def _records(data: Any, body: bytes | bytearray | memoryview, status: int | None) -> list[Any]:
+def _records(data: Any, about: Answer) -> list[Any]:
     if not isinstance(data, dict) or "leads" not in data:
-        raise _invalid("The server's answer has no list of leads.", body, status)
+        raise _invalid("The server's answer has no list of leads.", about)
     records = data["leads"]
     if records is None:
         return []  # Go encodes an empty slice as null; a quiet window is not an error
     if not isinstance(records, list):
-        raise _invalid("The server's answer has no list of leads.", body, status)
+        raise _invalid("The server's answer has no list of leads.", about)
     return records
 
 
@@ -455,18 +475,16 @@ def _from_objects(
     )
 
 
-def _invalid(
-    message: str,
-    body: bytes | bytearray | memoryview,
-    status: int | None,
-    exc: BaseException | None = None,
-) -> InvalidResponseError:
-    parts = [f"HTTP {status}" if status is not None else "", f"{len(body):,} bytes"]
+def _invalid(message: str, about: Answer, exc: BaseException | None = None) -> InvalidResponseError:
+    parts = [f"HTTP {about.status}" if about.status is not None else "", f"{about.size:,} bytes"]
     if exc is not None:
-        parts.append(f"{type(exc).__name__}: {exc}")
-    parts.append(f"starts: {excerpt(body)!r}")
+        where = (
+            f" (in its part from byte {about.offset:,}, behind its head)" if about.offset else ""
+        )
+        parts.append(f"{type(exc).__name__}: {exc}{where}")
+    parts.append(f"starts: {excerpt(about.start)!r}")
     return InvalidResponseError(
         message + " Try again later; if it keeps happening, contact MYMOVE support.",
         detail="; ".join(p for p in parts if p),
-        status=status,
+        status=about.status,
     )

@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import re
 from contextlib import suppress
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +25,7 @@ from mymove_viewer.api.errors import InvalidResponseError
 from mymove_viewer.api.fields import FIELDS
 from mymove_viewer.api.lead import Lead, instant_keys, parse_timestamp
 from mymove_viewer.api.parse import parse_leads
+from mymove_viewer.api.parse_stream import LeadStream
 from mymove_viewer.export import BAD_PREFIXES, lead_columns, write_csv
 from mymove_viewer.table.display import display
 from tests.api.odd_records import ODD, sandbox_records, whole_body_decode
@@ -68,9 +71,31 @@ def as_received(value: str | None) -> str:
 
 
 def parse_with_chunks(body: bytes, chunk: int):
-    """``parse_leads``' result with the body cut into slices of about ``chunk`` bytes."""
-    with mock.patch.object(parse_module, "CHUNK_BYTES", chunk):
-        return parse_leads(body)
+    """``parse_leads``' result with the body cut into slices of about ``chunk`` bytes; and the
+    same result (or error) when the body is parsed as it downloads, in reads of any size."""
+    try:
+        with mock.patch.object(parse_module, "CHUNK_BYTES", chunk):
+            whole = parse_leads(body)
+    except InvalidResponseError as error:
+        with pytest.raises(InvalidResponseError) as raised:
+            streamed(body, chunk)
+        assert str(raised.value) == str(error)
+        raise
+    result = streamed(body, chunk)
+    assert result == whole
+    assert_created_keys(result)  # the keys may come where the whole body's parse had none
+    return whole
+
+
+def streamed(body: bytes, chunk: int):
+    stream = LeadStream(chunk=chunk)
+    rnd = random.Random(len(body))
+    at = 0
+    while at < len(body):
+        size = rnd.randint(1, max(2, 3 * chunk))
+        stream.feed(body[at : at + size])
+        at += size
+    return stream.finish()
 
 
 def assert_created_keys(result) -> None:
