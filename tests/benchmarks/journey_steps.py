@@ -96,9 +96,11 @@ class Floors:
         self._pool = texts
 
     def sort(self, field: str) -> float:
+        """``sorted()`` of the bare keys, and one repaint of the table as it is: any new order
+        must be painted (3.8-4.8 ms at 100k leads, more than sorting keys already in order)."""
         c = self.window.model.column_of(field)
         bare = [lead[c] for lead in self.window.model.leads]
-        return timed(lambda: sorted(bare))
+        return timed(lambda: sorted(bare)) + timed(self.window.table.viewport().repaint)
 
     def scan(self, term: str, *, narrowing: bool = False) -> float:
         """A substring scan of the row texts (narrowing: of those the last scan kept)."""
