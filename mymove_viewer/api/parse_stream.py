@@ -86,7 +86,7 @@ class LeadStream:
         head = HEAD.match(first)
         if head is None:
             if len(first) >= HEAD_LIMIT:
-                self._whole = [first]  # not the usual head: parsed whole at the end
+                self._whole, self._rest = [first], []  # not the usual head: parsed whole
             return False
         self._head, self._start = first[: head.end()], first[:START]
         self._rest, self._rest_size = [first[head.end() :]], len(first) - head.end()
