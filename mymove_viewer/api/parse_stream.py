@@ -13,9 +13,9 @@ the usual head ``{"leads":[`` on; each slice that decodes ends where a record en
 of the slices parsed are right whatever follows. A slice that is not JSON (a cut inside a
 string, or a broken body) is tried again twice as long, until it decodes or the body ends. What
 is left at the end (the last records and the end of the answer) is parsed as its own answer
-behind the same head: the usual ``]}``, more members after the list (and a later list of leads,
-which then stands alone, as in the whole body), or the error the whole body would give (its
-detail saying where the part begins). A body whose head is not the usual one is kept whole and
+behind the same head: more members after the list (a later list of leads then stands alone, as
+in the whole body), or the error the whole body would give (its detail saying where the part
+begins). A body whose head is not the usual one is kept whole and
 handed to ``parse_leads``; so is one whose slices have not started by its end (a short one).
 An earlier version (removed in ``47291e6``) cut a growing ``bytearray`` from the front, copying
 the rest at every slice, and built the leads only at the end: 7-10 % slower than the whole body.
@@ -23,13 +23,14 @@ the rest at every slice, and built the leads only at the end: 7-10 % slower than
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import ExitStack
 
 from ..gcpause import building_many_objects
 from .cuts import BOUNDARY, HEAD, array_end
-from .errors import CancelledError, InvalidResponseError
-from .parse import CHUNK_BYTES, Answer, ParseResult, SlicedParse, leads_member, parse_leads
+from .errors import CancelledError
+from .parse import CHUNK_BYTES, Answer, ParseResult, SlicedParse, parse_leads
 
 HEAD_LIMIT = 256  # longest head (``{ "leads" : [`` with spacing) looked for before giving up
 START = 4096 + 256  # the answer's start kept for an error's detail (``parse.excerpt``)
@@ -135,19 +136,30 @@ class LeadStream:
         size = self._offset + len(rest) - len(self._head)
         answer = Answer(status, size, self._start, self._offset)
         tail = parse_leads(rest, status=status, cancel=self._cancel, answer=answer)
-        raw = leads_member(rest)
-        member = None if raw is None else bytes(raw)
-        first = len(self._head) - 1  # the ``[`` of the list the slices came from
-        if member is not None and rest[first : first + len(member)] != member:
-            return tail  # a later list of leads wins, as it does in the whole body
-        if member is None and rest.count(b'"leads"') > 1:
-            raise InvalidResponseError(
-                "The server's answer has more than one list of leads. Try again later; if it "
-                "keeps happening, contact MYMOVE support.",
-                detail=f"{size:,} bytes",
-                status=status,
-            )
+        if _lists_of_leads(rest) > 1:
+            return tail  # a later list of leads wins, alone, as it does in the whole body
         return _joined(self._slices.result(), tail)
+
+
+def _lists_of_leads(answer: bytes) -> int:
+    """How many ``leads`` members the outer object of ``answer`` has (a decode keeps the last
+    one); 1 when that cannot be told. Only for the end of a body that is not the usual one."""
+    keys: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> None:
+        keys[:] = [key for key, _ in items]  # the outer object's come last
+
+    try:
+        json.loads(
+            answer.decode("utf-8", "replace"),
+            object_pairs_hook=pairs,
+            parse_int=len,
+            parse_float=len,
+            parse_constant=len,
+        )
+    except (ValueError, RecursionError):
+        return 1
+    return keys.count("leads")
 
 
 def _joined(first: ParseResult, then: ParseResult) -> ParseResult:

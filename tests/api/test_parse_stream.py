@@ -105,6 +105,36 @@ def test_bodies_the_stream_cannot_cut_give_the_whole_body_parse(body: bytes) -> 
     assert same(streamed(body, 2, 50_000, chunk=4096), whole)
 
 
+@pytest.mark.parametrize("most", [20_000, 1 << 20])
+def test_a_later_list_of_leads_stands_alone_whatever_is_left_unparsed(most: int) -> None:
+    # The later list wins in the whole body, also when it is the very text of the first list's
+    # records still unparsed at the end (one of these ``second``).
+    records = RECORDS[:300]
+    for second in range(300):
+        later = b',"leads":[' + b",".join(records[second:]) + b"]}"
+        body = with_odd(records, [])[:-1] + later
+        whole = parse_leads(body)
+        assert len(whole.leads) == len(records) - second
+        assert same(streamed(body, 8, most, chunk=4096), whole), second
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        (b',"meta":{"leads":1},"score":NaN}', len(RECORDS)),  # nested, and what msgspec refuses
+        (b',"score":NaN,"note":"leads"}', len(RECORDS)),
+        (b',"lead\\u0073":[]}', 0),  # "leads" escaped: a later list, empty
+        (b',"lead\\u0073":[],"score":NaN}', 0),
+    ],
+)
+def test_members_after_the_list_give_the_whole_body_parse(after: bytes, kept: int) -> None:
+    records = [r.replace(b'"own"', b'"leads"') for r in RECORDS]  # "leads" as a value too
+    body = with_odd(records, [])[:-1] + after
+    whole = parse_leads(body)
+    assert len(whole.leads) == kept
+    assert same(streamed(body, 11, 70_000, chunk=4096), whole)
+
+
 @pytest.mark.parametrize(
     "body",
     [
