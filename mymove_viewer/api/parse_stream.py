@@ -11,7 +11,8 @@ into memory maps of their own cost ~30 ms of page faults at 100k, and ~10 ms to 
 The leads are ``parse_leads``'s for the same bytes. Slices are cut as there (see ``cuts``), from
 the usual head ``{"leads":[`` on; each slice that decodes ends where a record ends, so the leads
 of the slices parsed are right whatever follows. A slice that is not JSON (a cut inside a
-string, or a broken body) is tried again twice as long, until it decodes or the body ends. What
+string, or a broken body) is tried again up to the next cut, then twice as long, until it
+decodes or the body ends. What
 is left at the end (the last records and the end of the answer) is parsed as its own answer
 behind the same head: more members after the list (a later list of leads then stands alone, as
 in the whole body), or the error the whole body would give (its detail saying where the part
@@ -32,6 +33,9 @@ from .cuts import BOUNDARY, HEAD, array_end
 from .errors import CancelledError
 from .parse import CHUNK_BYTES, Answer, ParseResult, SlicedParse, parse_leads
 
+# A slice that is not JSON is tried again up to the next cut this many times in a row (a value
+# holding ``},{``, in every record of a body: ~1.5x the parse with doubling), then twice as long.
+RETRIES_AT_NEXT_CUT = 3
 HEAD_LIMIT = 256  # longest head (``{ "leads" : [`` with spacing) looked for before giving up
 START = 4096 + 256  # the answer's start kept for an error's detail (``parse.excerpt``)
 
@@ -45,6 +49,7 @@ class LeadStream:
         self._cancel = cancel
         self._chunk = chunk
         self._span = chunk  # the next slice is at least this long (longer after one failed)
+        self._failed = 0  # slices in a row that were not JSON
         self._whole: list[bytes] | None = None  # every read, for a body not cut here
         self._rest: list[bytes] = []  # from the next slice's first record on
         self._rest_size = 0
@@ -103,8 +108,11 @@ class LeadStream:
                 break  # a cut the read ended in the middle of is found with the next one
             if self._parse(b"".join((b"[", view[at : found.start() + 1], b"]"))):
                 at = found.end() - 1
-                self._span = self._chunk
-            else:  # a cut inside a string, or a broken body: try one twice as long
+                self._span, self._failed = self._chunk, 0
+            elif self._failed < RETRIES_AT_NEXT_CUT:  # a cut inside a string, most likely:
+                self._span = found.end() - at  # the next cut is where the record ends
+                self._failed += 1
+            else:  # a broken body: twice as long, not a decode for every cut to the end
                 self._span = 2 * (found.start() + 1 - at)
         view.release()
         self._rest = [rest[at:] if at else rest]

@@ -211,3 +211,18 @@ def test_past_the_decoders_a_process_may_make_new_fields_go_one_record_at_a_time
         assert {lead.get(name) for lead in result.leads} == {"v"}
     assert len(parse_learn._decoders) == 2
     assert per_record  # the third field's slices: a record at a time, the same leads
+
+
+def test_a_slice_ending_inside_a_value_is_refused_without_the_stdlib_decode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A cut inside a string: no decoder reads it, and the stdlib's took ~2 ms a slice to say so.
+    def stdlib(_piece: bytes) -> None:
+        raise AssertionError("decoded by the stdlib")
+
+    monkeypatch.setattr(parse_odd.lenient, "decode_slice", stdlib)
+    with pytest.raises(ValueError):
+        parse_odd.odd_slice(b'[{"a":"b"},{"c":"d}', parse_module._record_decoder)
+    monkeypatch.undo()
+    with pytest.raises(ValueError):  # what the stdlib decode says too
+        parse_odd.odd_slice(b'[{"a":"b"},{"c":"d}', parse_module._record_decoder)

@@ -278,3 +278,21 @@ def test_a_body_cut_off_while_its_slices_are_parsed_is_a_clear_error(
             fetch(big_box, tries=1)
     assert added  # the parse had started
     assert len(fetch(big_box).leads) == 6000  # and the next fetch is whole
+
+
+def test_a_cut_inside_a_string_in_every_record_costs_about_one_more_decode() -> None:
+    # A value holding "},{" in every record: half the cuts fall inside a string. The slice is
+    # tried again up to the next cut (where that record ends), not at twice the length.
+    body = with_odd(RECORDS, []).replace(b'"new_address_2":"', b'"new_address_2":"A},{B')
+    decoded: list[int] = []
+    add = SlicedParse.add
+
+    def counted(self: SlicedParse, piece: bytes) -> None:
+        decoded.append(len(piece))
+        add(self, piece)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SlicedParse, "add", counted)
+        result = streamed(body, 12, 100_000)
+    assert same(result, parse_leads(body))
+    assert sum(decoded) < 2.2 * len(body)
